@@ -1,0 +1,48 @@
+#include "games/registry.h"
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "games/tictactoe/tictactoe.h"
+
+namespace az {
+namespace {
+
+using GameMap = std::map<std::string, std::unique_ptr<Game>, std::less<>>;
+
+const GameMap& Games() {
+  static const GameMap* games = [] {
+    std::vector<std::unique_ptr<Game>> all;
+    all.push_back(NewTicTacToeGame());
+    auto* map = new GameMap;
+    for (std::unique_ptr<Game>& game : all) {
+      std::string name = game->Name();
+      map->emplace(std::move(name), std::move(game));
+    }
+    return map;
+  }();
+  return *games;
+}
+
+}  // namespace
+
+absl::StatusOr<const Game*> FindGame(absl::string_view name) {
+  auto it = Games().find(std::string(name));
+  if (it == Games().end()) {
+    return absl::NotFoundError(absl::StrCat("unknown game \"", name,
+                                            "\" (known games: ",
+                                            absl::StrJoin(GameNames(), ", "),
+                                            ")"));
+  }
+  return it->second.get();
+}
+
+std::vector<std::string> GameNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, game] : Games()) names.push_back(name);
+  return names;
+}
+
+}  // namespace az

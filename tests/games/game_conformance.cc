@@ -1,0 +1,178 @@
+#include "tests/games/game_conformance.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "gtest/gtest.h"
+
+namespace az::testing {
+namespace {
+
+std::vector<float> Observe(const State& s) {
+  std::vector<float> obs(s.game().GetObservationShape().size(), -123.0f);
+  s.EncodeObservation(obs.data());
+  return obs;
+}
+
+// Checks one non-final or final position; returns false at the first failure.
+bool CheckState(const State& s, const std::vector<Action>& history,
+                absl::flat_hash_map<uint64_t, std::string>* seen) {
+  const Game& game = s.game();
+  const int n = game.NumActions();
+  std::string where = "after moves \"" + game.FormatMoves(history) + "\"";
+  SCOPED_TRACE(where);
+
+  // Legal actions: sorted, unique, in range, and agreeing with IsLegal.
+  std::vector<Action> legal = s.LegalActions();
+  EXPECT_TRUE(std::is_sorted(legal.begin(), legal.end()));
+  EXPECT_EQ(std::adjacent_find(legal.begin(), legal.end()), legal.end());
+  std::vector<bool> is_legal(n, false);
+  for (Action a : legal) {
+    if (a < 0 || a >= n) {
+      ADD_FAILURE() << "action " << a << " out of range";
+      return false;
+    }
+    is_legal[a] = true;
+  }
+  for (Action a = 0; a < n; ++a) {
+    if (s.IsLegal(a) != is_legal[a]) {
+      ADD_FAILURE() << "IsLegal(" << a << ") disagrees with LegalActions()";
+      return false;
+    }
+  }
+  EXPECT_FALSE(s.IsLegal(-1));
+  EXPECT_FALSE(s.IsLegal(n));
+  EXPECT_EQ(s.IsTerminal(), legal.empty());
+  EXPECT_EQ(s.IsTerminal(), s.Outcome() != GameOutcome::kOngoing);
+  EXPECT_EQ(s.MoveNumber(), static_cast<int>(history.size()));
+  EXPECT_LE(s.MoveNumber(), game.MaxGameLength());
+
+  // Terminal rewards are zero-sum and consistent with the outcome.
+  if (s.IsTerminal()) {
+    TerminalReward first = s.Reward(Player::kFirst);
+    TerminalReward second = s.Reward(Player::kSecond);
+    EXPECT_EQ(first.value() + second.value(), 0);
+    EXPECT_EQ(first.is_win(), s.Outcome() == GameOutcome::kFirstPlayerWins);
+    EXPECT_EQ(first.is_draw(), s.Outcome() == GameOutcome::kDraw);
+  }
+
+  // Notation round trips: every legal action, and the whole game so far.
+  for (Action a : legal) {
+    absl::StatusOr<Action> parsed = game.ParseAction(game.ActionToString(a));
+    if (!parsed.ok() || *parsed != a) {
+      ADD_FAILURE() << "action " << a << " does not round-trip through \""
+                    << game.ActionToString(a) << "\"";
+      return false;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<State>> replayed =
+      game.NewStateFromMoves(game.FormatMoves(history));
+  if (!replayed.ok()) {
+    ADD_FAILURE() << "replaying the game failed: " << replayed.status();
+    return false;
+  }
+  EXPECT_EQ((*replayed)->Hash(), s.Hash());
+  EXPECT_EQ((*replayed)->ToString(), s.ToString());
+
+  // Copies are equal; equal hashes mean equal positions (no collisions seen).
+  std::unique_ptr<State> clone = s.Clone();
+  EXPECT_EQ(clone->Hash(), s.Hash());
+  std::unique_ptr<State> copy = game.NewInitialState();
+  copy->CopyFrom(s);
+  EXPECT_EQ(copy->Hash(), s.Hash());
+  EXPECT_EQ(copy->LegalActions(), legal);
+  std::string key = s.ToString();
+  auto [it, inserted] = seen->emplace(s.Hash(), key);
+  if (!inserted && it->second != key) {
+    ADD_FAILURE() << "hash collision between\n" << it->second << "and\n" << key;
+    return false;
+  }
+
+  // Observation: the declared size, finite values, fully written.
+  std::vector<float> obs = Observe(s);
+  for (float v : obs) {
+    if (!std::isfinite(v) || v == -123.0f) {
+      ADD_FAILURE() << "observation has an unwritten or non-finite value";
+      return false;
+    }
+  }
+
+  // Symmetries: the transformed position's observation is the permuted
+  // observation, legal moves map to legal moves, the outcome is kept, and
+  // playing a mapped move commutes with the symmetry.
+  const std::vector<Symmetry>& syms = game.Symmetries();
+  if (syms.empty()) {
+    ADD_FAILURE() << "a game has at least the identity symmetry";
+    return false;
+  }
+  for (size_t k = 0; k < syms.size(); ++k) {
+    const Symmetry& sym = syms[k];
+    SCOPED_TRACE("symmetry " + sym.name);
+    if (sym.observation_source.size() != obs.size() ||
+        static_cast<int>(sym.action_map.size()) != n) {
+      ADD_FAILURE() << "symmetry tables have the wrong size";
+      return false;
+    }
+    std::unique_ptr<State> t = s.Transformed(static_cast<int>(k));
+    std::vector<float> tobs = Observe(*t);
+    for (size_t i = 0; i < obs.size(); ++i) {
+      if (tobs[i] != obs[sym.observation_source[i]]) {
+        ADD_FAILURE() << "observation of the transformed state differs at "
+                      << i;
+        return false;
+      }
+    }
+    std::vector<Action> mapped;
+    for (Action a : legal) mapped.push_back(sym.action_map[a]);
+    std::sort(mapped.begin(), mapped.end());
+    EXPECT_EQ(t->LegalActions(), mapped);
+    EXPECT_EQ(t->Outcome(), s.Outcome());
+    EXPECT_EQ(t->ToMove(), s.ToMove());
+    EXPECT_EQ(t->MoveNumber(), s.MoveNumber());
+    if (k == 0) {
+      EXPECT_EQ(t->Hash(), s.Hash());
+    }
+    if (!legal.empty()) {
+      Action a = legal[(history.size() * 7 + k) % legal.size()];
+      std::unique_ptr<State> s2 = s.Clone();
+      s2->Apply(a);
+      t->Apply(sym.action_map[a]);
+      EXPECT_EQ(s2->Transformed(static_cast<int>(k))->Hash(), t->Hash());
+    }
+  }
+  return !::testing::Test::HasFailure();
+}
+
+}  // namespace
+
+void CheckRandomGames(const Game& game, int num_games, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  absl::flat_hash_map<uint64_t, std::string> seen;
+  int finished = 0;
+  for (int g = 0; g < num_games; ++g) {
+    std::unique_ptr<State> s = game.NewInitialState();
+    std::vector<Action> history;
+    bool ok = CheckState(*s, history, &seen);
+    while (ok && !s->IsTerminal()) {
+      if (static_cast<int>(history.size()) > game.MaxGameLength()) {
+        ADD_FAILURE() << "game longer than MaxGameLength()";
+        return;
+      }
+      std::vector<Action> legal = s->LegalActions();
+      Action a = legal[rng() % legal.size()];
+      s->Apply(a);
+      history.push_back(a);
+      ok = CheckState(*s, history, &seen);
+    }
+    if (!ok) return;
+    ++finished;
+  }
+  EXPECT_EQ(finished, num_games);
+}
+
+}  // namespace az::testing

@@ -1,0 +1,57 @@
+#include "tests/test_util.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace az::testing {
+namespace {
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::string TestDataDir() { return Env("AZ_TEST_DATA"); }
+std::string SharedDataDir() { return Env("AZ_SHARED_DATA"); }
+std::string AzBinary() { return Env("AZ_BIN"); }
+
+std::string WriteTempFile(const std::string& name, const std::string& contents) {
+  std::string path = absl::StrCat(::testing::TempDir(), "/", name);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << contents;
+  return path;
+}
+
+CommandResult RunAz(const std::string& args, const std::string& stdin_text) {
+  static int counter = 0;
+  std::string base =
+      absl::StrCat(::testing::TempDir(), "/az_run_", getpid(), "_", counter++);
+  std::string in = WriteTempFile(
+      absl::StrCat("az_stdin_", getpid(), "_", counter), stdin_text);
+  std::string command = absl::StrCat("'", AzBinary(), "' ", args, " <'", in,
+                                     "' >'", base, ".out' 2>'", base, ".err'");
+  int status = std::system(command.c_str());
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = ReadFile(base + ".out");
+  result.err = ReadFile(base + ".err");
+  return result;
+}
+
+}  // namespace az::testing

@@ -1,0 +1,30 @@
+// Helpers shared by the test suites: where the test data and the `az` binary
+// are, and a way to run `az` and capture what it prints.
+#pragma once
+
+#include <string>
+
+namespace az::testing {
+
+// tests/data in the source tree (AZ_TEST_DATA, set by ctest).
+std::string TestDataDir();
+// ../shared/data beside the checkout (AZ_SHARED_DATA, set by ctest).
+std::string SharedDataDir();
+// The az binary under test (AZ_BIN, set by ctest).
+std::string AzBinary();
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `az ARGS` through the shell (ARGS is pasted as is), with `stdin_text`
+// on its standard input.
+CommandResult RunAz(const std::string& args, const std::string& stdin_text = "");
+
+// Writes `contents` to a fresh file in the test's temporary directory and
+// returns its path.
+std::string WriteTempFile(const std::string& name, const std::string& contents);
+
+}  // namespace az::testing

@@ -1,0 +1,133 @@
+// The `az` binary: dispatches `az SUBCOMMAND [FLAGS] [ARGS]` to the
+// subcommands registered in tools/*_command.cc, and implements `az help`.
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "tools/command.h"
+
+namespace az {
+namespace {
+
+constexpr char kCommonFlagsFile[] = "tools/common_flags.cc";
+
+bool IsCommandFlagsFile(const std::string& file) {
+  return absl::StrContains(file, "tools/") &&
+         absl::EndsWith(file, "_command.cc");
+}
+
+bool SameFile(const std::string& a, const std::string& b) {
+  // __FILE__ and gflags' filename may differ in their leading directories.
+  auto tail = [](const std::string& f) {
+    size_t pos = f.rfind("tools/");
+    return pos == std::string::npos ? f : f.substr(pos);
+  };
+  return tail(a) == tail(b);
+}
+
+void PrintFlag(const gflags::CommandLineFlagInfo& flag) {
+  std::printf("  --%s (%s; default %s)\n      %s\n", flag.name.c_str(),
+              flag.type.c_str(),
+              flag.default_value.empty() ? "\"\""
+                                         : flag.default_value.c_str(),
+              flag.description.c_str());
+}
+
+void PrintOverview() {
+  std::printf(
+      "az: an AlphaZero-style self-play engine.\n\n"
+      "usage: az SUBCOMMAND [--flag=value ...] [ARGS]\n\nsubcommands:\n");
+  for (const Command& c : Commands()) {
+    std::printf("  %-10s %s\n", c.name.c_str(), c.summary.c_str());
+  }
+  std::printf("  %-10s %s\n", "help", "describe a subcommand: az help SUBCOMMAND");
+  std::printf("\nLogs go to stderr; --v=N shows debugging detail.\n");
+}
+
+int PrintCommandHelp(const std::string& name) {
+  const Command* command = FindCommand(name);
+  if (command == nullptr) {
+    std::fprintf(stderr, "az: unknown subcommand '%s' (see 'az help')\n",
+                 name.c_str());
+    return 2;
+  }
+  std::printf("az %s: %s\n\nusage: %s\n", command->name.c_str(),
+              command->summary.c_str(), command->usage.c_str());
+  std::vector<gflags::CommandLineFlagInfo> flags;
+  gflags::GetAllFlags(&flags);
+  bool any = false;
+  for (const auto& flag : flags) {
+    if (!SameFile(flag.filename, command->flags_file)) continue;
+    if (!any) std::printf("\nflags:\n");
+    any = true;
+    PrintFlag(flag);
+  }
+  std::printf("\ncommon flags (where the subcommand uses them):\n");
+  for (const auto& flag : flags) {
+    if (SameFile(flag.filename, kCommonFlagsFile)) PrintFlag(flag);
+  }
+  return 0;
+}
+
+// Rejects flags that belong to another subcommand, so that a misplaced flag
+// is an error rather than silently ignored.
+bool CheckFlagsBelongTo(const Command& command) {
+  std::vector<gflags::CommandLineFlagInfo> flags;
+  gflags::GetAllFlags(&flags);
+  for (const auto& flag : flags) {
+    if (flag.is_default || !IsCommandFlagsFile(flag.filename)) continue;
+    if (SameFile(flag.filename, command.flags_file)) continue;
+    std::fprintf(stderr, "az %s: --%s is not a flag of this subcommand (see "
+                 "'az help %s')\n",
+                 command.name.c_str(), flag.name.c_str(),
+                 command.name.c_str());
+    return false;
+  }
+  return true;
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintOverview();
+    return 2;
+  }
+  std::string name = argv[1];
+  if (name == "help" || name == "--help" || name == "-h" ||
+      name == "--helpfull") {
+    if (argc >= 3) return PrintCommandHelp(argv[2]);
+    PrintOverview();
+    return 0;
+  }
+  const Command* command = FindCommand(name);
+  if (command == nullptr) {
+    std::fprintf(stderr, "az: unknown subcommand '%s' (see 'az help')\n",
+                 name.c_str());
+    return 2;
+  }
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0)
+      return PrintCommandHelp(name);
+  }
+  // gflags sees the subcommand's name as its program name.
+  int sub_argc = argc - 1;
+  char** sub_argv = argv + 1;
+  gflags::SetUsageMessage(command->usage);
+  gflags::ParseCommandLineFlags(&sub_argc, &sub_argv, /*remove_flags=*/true);
+  if (!CheckFlagsBelongTo(*command)) return 2;
+  google::InitGoogleLogging("az");
+  std::vector<std::string> args(sub_argv, sub_argv + sub_argc);
+  return command->run(args);
+}
+
+}  // namespace
+}  // namespace az
+
+int main(int argc, char** argv) {
+  FLAGS_logtostderr = true;
+  return az::Main(argc, argv);
+}

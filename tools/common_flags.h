@@ -1,0 +1,9 @@
+// Flags that several subcommands share (defined once in common_flags.cc).
+// Subcommands read them in their own file and pass plain values inward.
+#pragma once
+
+#include <gflags/gflags.h>
+
+DECLARE_string(game);
+DECLARE_bool(json);
+DECLARE_uint64(seed);
