@@ -30,8 +30,8 @@ struct ValueEstimate {
   float Scalar() const { return win - loss; }
   // The same estimate seen by the opponent.
   ValueEstimate ForOpponent() const { return {loss, draw, win}; }
-  // An estimate with the given expectation and no draw mass beyond what
-  // |v| < 1 forces: win = (1 + v) / 2, loss = (1 - v) / 2.
+  // The estimate with expectation v and no draw probability:
+  // win = (1 + v) / 2, loss = (1 - v) / 2.
   static ValueEstimate FromScalar(float v);
 };
 
