@@ -1,0 +1,295 @@
+#include "nn/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "checkpoints are stored little-endian");
+
+namespace az::nn {
+namespace {
+
+constexpr char kMagic[8] = {'A', 'Z', 'C', 'K', 'P', 'T', '\r', '\n'};
+constexpr size_t kMaxMetadataBytes = 1 << 20;
+constexpr uint32_t kMaxTensors = 1 << 16;
+constexpr uint32_t kMaxDims = 8;
+
+std::array<uint32_t, 256> MakeCrcTable() {
+  std::array<uint32_t, 256> table{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
+    table[i] = c;
+  }
+  return table;
+}
+
+template <typename T>
+void Put(std::string* out, T value) {
+  out->append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+// Reads fields from a byte buffer, remembering the first failure.
+class Reader {
+ public:
+  explicit Reader(absl::string_view data) : data_(data) {}
+  template <typename T>
+  bool Get(T* value) {
+    if (data_.size() - pos_ < sizeof(T)) return false;
+    std::memcpy(value, data_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return true;
+  }
+  bool GetBytes(size_t n, absl::string_view* out) {
+    if (data_.size() - pos_ < n) return false;
+    *out = data_.substr(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  size_t remaining() const { return data_.size() - pos_; }
+
+ private:
+  absl::string_view data_;
+  size_t pos_ = 0;
+};
+
+nlohmann::json ConfigToJson(const NetworkConfig& c) {
+  return {{"game", c.game},
+          {"input_planes", c.input_planes},
+          {"board_height", c.board_height},
+          {"board_width", c.board_width},
+          {"num_actions", c.num_actions},
+          {"blocks", c.blocks},
+          {"channels", c.channels},
+          {"policy_channels", c.policy_channels},
+          {"value_channels", c.value_channels},
+          {"value_hidden", c.value_hidden}};
+}
+
+NetworkConfig ConfigFromJson(const nlohmann::json& j) {
+  NetworkConfig c;
+  c.game = j.at("game").get<std::string>();
+  c.input_planes = j.at("input_planes").get<int>();
+  c.board_height = j.at("board_height").get<int>();
+  c.board_width = j.at("board_width").get<int>();
+  c.num_actions = j.at("num_actions").get<int>();
+  c.blocks = j.at("blocks").get<int>();
+  c.channels = j.at("channels").get<int>();
+  c.policy_channels = j.at("policy_channels").get<int>();
+  c.value_channels = j.at("value_channels").get<int>();
+  c.value_hidden = j.at("value_hidden").get<int>();
+  return c;
+}
+
+absl::Status Errno(absl::string_view what, const std::string& path) {
+  return absl::UnavailableError(
+      absl::StrCat("cannot ", what, " ", path, ": ", std::strerror(errno)));
+}
+
+}  // namespace
+
+uint32_t Crc32c(const void* data, size_t size, uint32_t crc) {
+  static const std::array<uint32_t, 256> table = MakeCrcTable();
+  const auto* p = static_cast<const unsigned char*>(data);
+  crc = ~crc;
+  for (size_t i = 0; i < size; ++i) crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::string& contents) {
+  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno("create", tmp);
+  size_t written = 0;
+  while (written < contents.size()) {
+    ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      absl::Status status = Errno("write", tmp);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return status;
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    absl::Status status = Errno("flush", tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  if (::close(fd) != 0) {
+    absl::Status status = Errno("close", tmp);
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    absl::Status status = Errno("rename the temporary file to", path);
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  // Make the rename itself durable.
+  std::string dir = path.substr(0, path.find_last_of('/') + 1);
+  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
+                            const std::string& path) {
+  const CheckpointMetadata& m = checkpoint.metadata;
+  nlohmann::json meta = {{"network", ConfigToJson(m.config)},
+                         {"training_step", m.training_step},
+                         {"weight_version", m.weight_version}};
+  std::string json = meta.dump();
+  std::string out(kMagic, sizeof(kMagic));
+  Put<uint32_t>(&out, kCheckpointFormatVersion);
+  Put<uint32_t>(&out, static_cast<uint32_t>(json.size()));
+  out += json;
+  Put<uint32_t>(&out, static_cast<uint32_t>(checkpoint.tensors.size()));
+  for (const NamedTensor& t : checkpoint.tensors) {
+    int64_t count = 1;
+    for (int64_t d : t.shape) count *= d;
+    if (count != static_cast<int64_t>(t.values.size())) {
+      return absl::InternalError(absl::StrCat(
+          "tensor ", t.name, " has ", t.values.size(),
+          " values but its shape holds ", count));
+    }
+    Put<uint32_t>(&out, static_cast<uint32_t>(t.name.size()));
+    out += t.name;
+    Put<uint32_t>(&out, static_cast<uint32_t>(t.shape.size()));
+    for (int64_t d : t.shape) Put<int64_t>(&out, d);
+    out.append(reinterpret_cast<const char*>(t.values.data()),
+               t.values.size() * sizeof(float));
+  }
+  Put<uint32_t>(&out, Crc32c(out.data(), out.size()));
+  return WriteFileAtomically(path, out);
+}
+
+absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot open checkpoint ", path, ": ",
+                     std::strerror(errno)));
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string data = buffer.str();
+  auto corrupt = [&](absl::string_view why) {
+    return absl::DataLossError(
+        absl::StrCat("checkpoint ", path, " is corrupt: ", why));
+  };
+  if (data.size() < sizeof(kMagic) ||
+      std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) {
+    return absl::DataLossError(
+        absl::StrCat(path, " is not an az checkpoint (bad magic bytes)"));
+  }
+  Reader r(absl::string_view(data).substr(sizeof(kMagic)));
+  uint32_t version = 0;
+  if (!r.Get(&version)) return corrupt("truncated header");
+  if (version > kCheckpointFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "checkpoint ", path, " has format version ", version,
+        ", newer than this az reads (", kCheckpointFormatVersion,
+        "); update az"));
+  }
+  if (version == 0) return corrupt("format version 0");
+  // The checksum covers everything before its own 4 bytes.
+  if (data.size() < sizeof(kMagic) + 8 + 4) return corrupt("truncated");
+  uint32_t stored_crc;
+  std::memcpy(&stored_crc, data.data() + data.size() - 4, 4);
+  if (Crc32c(data.data(), data.size() - 4) != stored_crc) {
+    return corrupt("checksum mismatch (truncated or damaged file)");
+  }
+  uint32_t json_size = 0;
+  absl::string_view json;
+  if (!r.Get(&json_size) || json_size > kMaxMetadataBytes ||
+      !r.GetBytes(json_size, &json)) {
+    return corrupt("bad metadata length");
+  }
+  Checkpoint checkpoint;
+  CheckpointMetadata& m = checkpoint.metadata;
+  m.format_version = version;
+  try {
+    nlohmann::json meta = nlohmann::json::parse(json.begin(), json.end());
+    m.config = ConfigFromJson(meta.at("network"));
+    m.training_step = meta.at("training_step").get<int64_t>();
+    m.weight_version = meta.at("weight_version").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    return corrupt(absl::StrCat("bad metadata: ", e.what()));
+  }
+  if (absl::Status s = m.config.Validate(); !s.ok()) {
+    return corrupt(s.message());
+  }
+  uint32_t num_tensors = 0;
+  if (!r.Get(&num_tensors) || num_tensors > kMaxTensors) {
+    return corrupt("bad tensor count");
+  }
+  for (uint32_t i = 0; i < num_tensors; ++i) {
+    NamedTensor t;
+    uint32_t name_size = 0, dims = 0;
+    absl::string_view name;
+    if (!r.Get(&name_size) || name_size > 4096 ||
+        !r.GetBytes(name_size, &name) || !r.Get(&dims) || dims > kMaxDims) {
+      return corrupt(absl::StrCat("bad header of tensor ", i));
+    }
+    t.name = std::string(name);
+    int64_t count = 1;
+    for (uint32_t d = 0; d < dims; ++d) {
+      int64_t size = 0;
+      if (!r.Get(&size) || size < 0 || size > (int64_t{1} << 32)) {
+        return corrupt(absl::StrCat("bad shape of tensor ", t.name));
+      }
+      t.shape.push_back(size);
+      count *= size;
+      if (count > (int64_t{1} << 32)) {
+        return corrupt(absl::StrCat("tensor ", t.name, " is too large"));
+      }
+    }
+    absl::string_view bytes;
+    if (!r.GetBytes(static_cast<size_t>(count) * sizeof(float), &bytes)) {
+      return corrupt(absl::StrCat("tensor ", t.name, " is truncated"));
+    }
+    t.values.resize(static_cast<size_t>(count));
+    std::memcpy(t.values.data(), bytes.data(), bytes.size());
+    checkpoint.tensors.push_back(std::move(t));
+  }
+  if (r.remaining() != 4) return corrupt("unexpected bytes after the tensors");
+  return checkpoint;
+}
+
+absl::Status CheckCheckpointMatches(const CheckpointMetadata& metadata,
+                                    const NetworkConfig& expected,
+                                    const std::string& path) {
+  const NetworkConfig& got = metadata.config;
+  if (got.game != expected.game) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint ", path, " is a ", got.game,
+                     " network, not ", expected.game));
+  }
+  if (got.input_planes != expected.input_planes ||
+      got.board_height != expected.board_height ||
+      got.board_width != expected.board_width ||
+      got.num_actions != expected.num_actions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "checkpoint ", path, " has input/output shape ", got.Describe(),
+        " but this build's ", expected.game, " needs ", expected.Describe()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace az::nn

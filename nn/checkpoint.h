@@ -1,0 +1,65 @@
+// Checkpoints: the weights of a network plus the metadata that says what they
+// are (game, shape, training step, weight version), in one file.
+//
+// The file is written atomically (temporary file, fsync, rename), so a crash
+// never leaves a half-written checkpoint under the final name, and it ends in
+// a checksum, so a truncated or corrupted file is refused on load instead of
+// silently giving a wrong network. No LibTorch here: tensors travel as plain
+// float arrays (nn/resnet.h converts them to and from modules).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "nn/network_config.h"
+
+namespace az::nn {
+
+// Version of the file layout written by this code. Loading refuses files of a
+// newer version (written by a newer az) rather than misreading them.
+constexpr uint32_t kCheckpointFormatVersion = 1;
+
+struct NamedTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> values;  // row-major, size = product of shape
+};
+
+struct CheckpointMetadata {
+  NetworkConfig config;
+  int64_t training_step = 0;   // optimizer steps taken to reach these weights
+  int64_t weight_version = 0;  // increases each time a trainer publishes
+  uint32_t format_version = kCheckpointFormatVersion;
+};
+
+struct Checkpoint {
+  CheckpointMetadata metadata;
+  std::vector<NamedTensor> tensors;
+};
+
+// Writes `checkpoint` to `path` atomically. Errors name the path and why.
+absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
+                            const std::string& path);
+
+// Reads and verifies a checkpoint: NotFound if missing, DataLoss if truncated
+// or corrupted, FailedPrecondition if written by a newer format version.
+absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path);
+
+// OK if a network of shape `expected` can use `metadata`'s weights, else
+// InvalidArgument saying which of game or shape differs.
+absl::Status CheckCheckpointMatches(const CheckpointMetadata& metadata,
+                                    const NetworkConfig& expected,
+                                    const std::string& path);
+
+// Writes `contents` to `path` atomically: a temporary file beside it, flushed
+// and fsynced, then renamed over `path`.
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::string& contents);
+
+// CRC-32C (Castagnoli) of `size` bytes, continuing from `crc`.
+uint32_t Crc32c(const void* data, size_t size, uint32_t crc = 0);
+
+}  // namespace az::nn

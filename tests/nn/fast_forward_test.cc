@@ -1,0 +1,84 @@
+#include "nn/fast_forward.h"
+
+#include <torch/torch.h>
+
+#include <random>
+
+#include "games/registry.h"
+#include "gtest/gtest.h"
+#include "nn/resnet.h"
+
+namespace az::nn {
+namespace {
+
+// A network whose batch norms have non-trivial statistics, so that folding
+// them is really exercised.
+Checkpoint RandomCheckpoint(const NetworkConfig& config, uint64_t seed) {
+  ResNet net = NewResNet(config, seed);
+  torch::NoGradGuard no_grad;
+  for (auto& item : net->named_buffers()) {
+    if (item.key().find("running_mean") != std::string::npos) {
+      item.value().uniform_(-0.5, 0.5);
+    } else if (item.key().find("running_var") != std::string::npos) {
+      item.value().uniform_(0.5, 2.0);
+    }
+  }
+  for (auto& item : net->named_parameters()) {
+    if (item.key().find("bn") != std::string::npos) item.value().uniform_(-1, 1);
+  }
+  Checkpoint ck;
+  ck.metadata.config = config;
+  ck.tensors = ExportTensors(net);
+  return ck;
+}
+
+void ExpectMatchesTorch(const std::string& game_name, int blocks, int channels,
+                        int batch) {
+  const Game& game = **FindGame(game_name);
+  NetworkConfig config = NetworkConfig::ForGame(game, blocks, channels);
+  Checkpoint ck = RandomCheckpoint(config, 3);
+  auto fast = FastForward::Create(ck);
+  ASSERT_TRUE(fast.ok()) << fast.status();
+  auto torch_net = ResNetFromCheckpoint(ck);
+  ASSERT_TRUE(torch_net.ok()) << torch_net.status();
+
+  // Observations of random positions.
+  std::mt19937 rng(5);
+  const int size = game.GetObservationShape().size();
+  std::vector<float> obs(batch * size);
+  for (int b = 0; b < batch; ++b) {
+    auto state = game.NewInitialState();
+    int plies = rng() % 12;
+    for (int i = 0; i < plies && !state->IsTerminal(); ++i) {
+      auto legal = state->LegalActions();
+      state->Apply(legal[rng() % legal.size()]);
+    }
+    state->EncodeObservation(obs.data() + b * size);
+  }
+  std::vector<float> policy(batch * config.num_actions), wdl(batch * 3);
+  (*fast)->Forward(obs.data(), batch, policy.data(), wdl.data());
+
+  torch::InferenceMode guard;
+  auto shape = game.GetObservationShape();
+  torch::Tensor x = torch::from_blob(obs.data(),
+                                     {batch, shape.planes, shape.height, shape.width});
+  PolicyValueOutput out = (*torch_net)->forward(x);
+  auto p = out.policy_logits.contiguous();
+  auto v = out.wdl_logits.contiguous();
+  float max_diff = 0;
+  for (int i = 0; i < batch * config.num_actions; ++i) {
+    max_diff = std::max(max_diff, std::abs(p.data_ptr<float>()[i] - policy[i]));
+  }
+  for (int i = 0; i < batch * 3; ++i) {
+    max_diff = std::max(max_diff, std::abs(v.data_ptr<float>()[i] - wdl[i]));
+  }
+  EXPECT_LT(max_diff, 1e-3) << game_name << " " << blocks << "x" << channels;
+}
+
+TEST(FastForwardTest, MatchesTorchConnectFour) { ExpectMatchesTorch("connect4", 2, 32, 37); }
+TEST(FastForwardTest, MatchesTorchOddChannels) { ExpectMatchesTorch("connect4", 1, 20, 5); }
+TEST(FastForwardTest, MatchesTorchWideTower) { ExpectMatchesTorch("tictactoe", 2, 64, 9); }
+TEST(FastForwardTest, MatchesTorchNoBlocks) { ExpectMatchesTorch("tictactoe", 0, 8, 3); }
+
+}  // namespace
+}  // namespace az::nn
