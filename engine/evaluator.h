@@ -7,6 +7,7 @@
 // features such as the evaluation cache are decorators around it.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -42,6 +43,9 @@ struct ValueEstimate {
 struct LeafEvaluation {
   ValueEstimate value;
   std::optional<ExactValue> exact;
+  // Which version of the evaluator's weights produced this (0 where the
+  // evaluator has no weights).
+  int64_t weights_version = 0;
 };
 
 class Evaluator {

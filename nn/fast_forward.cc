@@ -1,13 +1,12 @@
 #include "nn/fast_forward.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "nn/conv_kernels.h"
 
 namespace az::nn {
 
@@ -23,6 +22,12 @@ namespace {
 constexpr float kBatchNormEps = 1e-5f;  // LibTorch's default
 
 int RoundUp8(int n) { return (n + 7) / 8 * 8; }
+
+// Pixels per block of the 32-channel kernel (12 accumulators + 4 weights).
+constexpr int kPixels32 = 3;
+
+// Input channels reduced per pass of the AVX2 kernels (see RunConv).
+constexpr int kInputChunk = 16;
 
 using TensorMap = std::map<std::string, const NamedTensor*>;
 
@@ -62,54 +67,6 @@ absl::Status FoldBatchNorm(const TensorMap& tensors, const std::string& bn,
   return absl::OkStatus();
 }
 
-bool CpuHasAvx2Fma() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-// One block of output pixels of a 3x3 convolution: NV x 8 output channels
-// starting at co0, for XB pixels whose 3x3 input windows start at in_px[p].
-// Accumulators stay in registers for the whole reduction.
-template <int NV, int XB>
-__attribute__((target("avx2,fma"))) void ConvBlockAvx2(
-    const float* const* in_px, int row_stride, int in_p, const float* w,
-    int out_p, int co0, const float* bias, const float* const* skip_px,
-    float* const* out_px) {
-  __m256 acc[XB][NV];
-  for (int v = 0; v < NV; ++v) {
-    __m256 b = _mm256_loadu_ps(bias + co0 + 8 * v);
-    for (int p = 0; p < XB; ++p) acc[p][v] = b;
-  }
-  for (int dy = 0; dy < 3; ++dy) {
-    for (int dx = 0; dx < 3; ++dx) {
-      const float* wt = w + (dy * 3 + dx) * in_p * out_p + co0;
-      const int off = dy * row_stride + dx * in_p;
-      for (int ci = 0; ci < in_p; ++ci) {
-        __m256 wv[NV];
-        for (int v = 0; v < NV; ++v) {
-          wv[v] = _mm256_loadu_ps(wt + ci * out_p + 8 * v);
-        }
-        for (int p = 0; p < XB; ++p) {
-          __m256 x = _mm256_broadcast_ss(in_px[p] + off + ci);
-          for (int v = 0; v < NV; ++v) {
-            acc[p][v] = _mm256_fmadd_ps(x, wv[v], acc[p][v]);
-          }
-        }
-      }
-    }
-  }
-  const __m256 zero = _mm256_setzero_ps();
-  for (int p = 0; p < XB; ++p) {
-    for (int v = 0; v < NV; ++v) {
-      __m256 r = acc[p][v];
-      if (skip_px != nullptr) {
-        r = _mm256_add_ps(r, _mm256_loadu_ps(skip_px[p] + co0 + 8 * v));
-      }
-      _mm256_storeu_ps(out_px[p] + co0 + 8 * v, _mm256_max_ps(r, zero));
-    }
-  }
-}
-
 // The same computation in portable code, for processors without AVX2.
 void ConvBlockPortable(const float* const* in_px, int xb, int row_stride,
                        int in_p, const float* w, int out_p, int co0, int nc,
@@ -134,10 +91,43 @@ void ConvBlockPortable(const float* const* in_px, int xb, int row_stride,
 
 }  // namespace
 
-FastForward::~FastForward() = default;
+bool CpuHasAvx2Fma() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+FastForward::~FastForward() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  work_cv_.notify_all();
+  for (std::thread& t : workers_) t.join();
+}
+
+void FastForward::WorkerLoop(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    std::function<void(int)> job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      job = job_;
+    }
+    job(index);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--pending_ == 0) done_cv_.notify_one();
+  }
+}
 
 absl::StatusOr<std::unique_ptr<FastForward>> FastForward::Create(
-    const Checkpoint& checkpoint) {
+    const Checkpoint& checkpoint, int threads) {
+  if (threads < 1 || threads > 256) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("inference threads must be in [1, 256], not ", threads));
+  }
   const NetworkConfig& c = checkpoint.metadata.config;
   if (absl::Status s = c.Validate(); !s.ok()) return s;
   std::unique_ptr<FastForward> net(new FastForward);
@@ -234,65 +224,61 @@ absl::StatusOr<std::unique_ptr<FastForward>> FastForward::Create(
        }) {
     if (!s.ok()) return s;
   }
+  net->workspaces_.resize(threads);
+  for (int i = 1; i < threads; ++i) {
+    net->workers_.emplace_back([raw = net.get(), i] { raw->WorkerLoop(i); });
+  }
   return net;
 }
 
 void FastForward::RunConv(const Conv3x3& conv, const float* in,
                           const float* skip, float* out, int batch) const {
   const int h = config_.board_height, w = config_.board_width;
-  const int pw = w + 2, plane = (h + 2) * pw;
-  const int in_stride = conv.in_p, out_stride = conv.out_p;
-  const int pixels = batch * h * w;
-  // Input window start, output and skip position of flat output pixel i.
-  auto window = [&](int i) { return i / (h * w) * plane + (i % (h * w)) / w * pw + i % w; };
-
-  constexpr int kMaxBlock = 8;
-  const float* in_px[kMaxBlock];
-  const float* skip_px[kMaxBlock];
-  float* out_px[kMaxBlock];
-  auto run_tile = [&](int first, int count, int co0, int nc) {
-    for (int p = 0; p < count; ++p) {
-      int base = window(first + p);
-      in_px[p] = in + static_cast<size_t>(base) * in_stride;
-      int center = base + pw + 1;
-      out_px[p] = out + static_cast<size_t>(center) * out_stride;
-      if (skip) skip_px[p] = skip + static_cast<size_t>(center) * out_stride;
-    }
-    const float* const* sk = skip ? skip_px : nullptr;
-    const int row = pw * in_stride;
-    if (!simd_) {
-      ConvBlockPortable(in_px, count, row, conv.in_p, conv.weights.data(),
-                        conv.out_p, co0, nc, conv.bias.data(), sk, out_px);
-      return;
-    }
-    const float* wt = conv.weights.data();
-    const float* b = conv.bias.data();
-#define AZ_CONV(NV, XB) \
-  ConvBlockAvx2<NV, XB>(in_px, row, conv.in_p, wt, conv.out_p, co0, b, sk, out_px)
-    if (nc == 32) {
-      if (count == 3) AZ_CONV(4, 3);
-      else if (count == 2) AZ_CONV(4, 2);
-      else AZ_CONV(4, 1);
-    } else if (nc == 16) {
-      if (count == 6) AZ_CONV(2, 6);
-      else for (int p = 0; p < count; ++p) {
-        ConvBlockAvx2<2, 1>(in_px + p, row, conv.in_p, wt, conv.out_p, co0, b,
-                            sk ? sk + p : nullptr, out_px + p);
-      }
-    } else {
-      if (count == 8) AZ_CONV(1, 8);
-      else for (int p = 0; p < count; ++p) {
-        ConvBlockAvx2<1, 1>(in_px + p, row, conv.in_p, wt, conv.out_p, co0, b,
-                            sk ? sk + p : nullptr, out_px + p);
-      }
-    }
-#undef AZ_CONV
-  };
+  const int pw = w + 2, plane = (h + 2) * pw, cells = h * w;
+  const int pixels = batch * cells;
+  Conv3x3Block block;
+  const float* in_px[4];
+  const float* skip_px[4];
+  float* out_px[4];
+  block.in_px = in_px;
+  block.skip_px = skip != nullptr ? skip_px : nullptr;
+  block.out_px = out_px;
+  block.row_stride = pw * conv.in_p;
+  block.in_p = conv.in_p;
+  block.out_p = conv.out_p;
+  block.weights = conv.weights.data();
+  block.bias = conv.bias.data();
+  // Input channels per pass: a chunk's weights for 32 output channels
+  // (9 x 16 x 32 floats = 18 KiB) stay in L1 while every pixel streams by.
+  const int chunk = simd_ ? kInputChunk : conv.in_p;
   for (int co0 = 0; co0 < conv.out_p;) {
-    int nc = conv.out_p - co0 >= 32 ? 32 : conv.out_p - co0 >= 16 ? 16 : 8;
-    int block = nc == 32 ? 3 : nc == 16 ? 6 : 8;
-    for (int i = 0; i < pixels; i += block) {
-      run_tile(i, std::min(block, pixels - i), co0, nc);
+    const int nc = conv.out_p - co0 >= 32 ? 32 : conv.out_p - co0 >= 16 ? 16 : 8;
+    const int per_block = nc == 32 ? kPixels32 : 4;
+    block.vectors = nc / 8;
+    block.co0 = co0;
+    for (int c0 = 0; c0 < conv.in_p; c0 += chunk) {
+      block.ci_begin = c0;
+      block.ci_end = std::min(conv.in_p, c0 + chunk);
+      block.first = c0 == 0;
+      block.last = block.ci_end == conv.in_p;
+      for (int i = 0; i < pixels; i += per_block) {
+        block.pixels = std::min(per_block, pixels - i);
+        for (int p = 0; p < block.pixels; ++p) {
+          const int pixel = i + p, b = pixel / cells, r = pixel % cells;
+          const size_t window = static_cast<size_t>(b) * plane + r / w * pw + r % w;
+          const size_t center = window + pw + 1;
+          in_px[p] = in + window * conv.in_p;
+          out_px[p] = out + center * conv.out_p;
+          if (skip != nullptr) skip_px[p] = skip + center * conv.out_p;
+        }
+        if (simd_) {
+          Conv3x3BlockAvx2(block);
+        } else {
+          ConvBlockPortable(in_px, block.pixels, block.row_stride, conv.in_p,
+                            block.weights, conv.out_p, co0, nc, block.bias,
+                            block.skip_px, out_px);
+        }
+      }
     }
     co0 += nc;
   }
@@ -347,18 +333,47 @@ void FastForward::RunHeads(const float* tower, int batch, float* policy_logits,
 
 void FastForward::Forward(const float* observations, int batch,
                           float* policy_logits, float* wdl_logits) {
+  const int threads = static_cast<int>(workspaces_.size());
+  // Small batches are not worth waking a second core for.
+  const int slices = std::min(threads, std::max(1, batch / 8));
+  const size_t obs_size = static_cast<size_t>(config_.input_planes) *
+                          config_.board_height * config_.board_width;
+  auto run = [&](int index) {
+    if (index >= slices) return;
+    int first = batch * index / slices, last = batch * (index + 1) / slices;
+    ForwardSlice(workspaces_[index], observations + first * obs_size,
+                 last - first, policy_logits + first * config_.num_actions,
+                 wdl_logits + first * 3);
+  };
+  if (slices == 1) {
+    run(0);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job_ = run;
+    pending_ = threads - 1;
+    ++generation_;
+  }
+  work_cv_.notify_all();
+  run(0);
+  std::unique_lock<std::mutex> lock(mu_);
+  done_cv_.wait(lock, [&] { return pending_ == 0; });
+}
+
+void FastForward::ForwardSlice(Workspace& ws, const float* observations,
+                               int batch, float* policy_logits,
+                               float* wdl_logits) const {
   const NetworkConfig& c = config_;
   const int h = c.board_height, w = c.board_width, cells = h * w;
   const int pw = w + 2, plane = (h + 2) * pw;
   const size_t in_size = static_cast<size_t>(batch) * plane * in_channels_padded_;
   const size_t act_size = static_cast<size_t>(batch) * plane * channels_padded_;
-  // Buffers only grow, and only interiors are ever written: borders and
-  // padding channels stay zero.
-  if (act_[0].size() < in_size) act_[0].resize(in_size, 0.0f);
-  for (int k = 1; k < 3; ++k) {
-    if (act_[k].size() < act_size) act_[k].resize(act_size, 0.0f);
+  if (ws.act[0].size() < in_size) ws.act[0].resize(in_size, 0.0f);
+  for (int k = 1; k < 4; ++k) {
+    if (ws.act[k].size() < act_size) ws.act[k].resize(act_size, 0.0f);
   }
-  float* input = act_[0].data();
+  float* input = ws.act[0].data();
   for (int b = 0; b < batch; ++b) {
     const float* obs = observations + static_cast<size_t>(b) * c.input_planes * cells;
     float* dst = input + static_cast<size_t>(b) * plane * in_channels_padded_;
@@ -371,13 +386,17 @@ void FastForward::Forward(const float* observations, int batch,
       }
     }
   }
-  float* x = act_[1].data();
-  float* y = act_[2].data();
+  // x: the block input, y: the middle of the block, z: the block output
+  // (a buffer of its own: the output holds partial sums while the skip
+  // connection still reads x).
+  float* x = ws.act[1].data();
+  float* y = ws.act[2].data();
+  float* z = ws.act[3].data();
   RunConv(convs_[0], input, nullptr, x, batch);
   for (int b = 0; b < c.blocks; ++b) {
     RunConv(convs_[1 + 2 * b], x, nullptr, y, batch);
-    // The second convolution adds the block input and writes over it.
-    RunConv(convs_[2 + 2 * b], y, x, x, batch);
+    RunConv(convs_[2 + 2 * b], y, x, z, batch);
+    std::swap(x, z);
   }
   RunHeads(x, batch, policy_logits, wdl_logits);
 }

@@ -10,7 +10,11 @@
 // it runs portable loops (correct, slower).
 #pragma once
 
+#include <condition_variable>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -22,13 +26,15 @@ namespace az::nn {
 class FastForward {
  public:
   // Folds the checkpoint's weights (which must match its own config).
+  // `threads` (at least 1) split each batch between them.
   static absl::StatusOr<std::unique_ptr<FastForward>> Create(
-      const Checkpoint& checkpoint);
+      const Checkpoint& checkpoint, int threads = 1);
   ~FastForward();
 
   const NetworkConfig& config() const { return config_; }
   // Whether the AVX2/FMA kernels run (else the portable loops).
   bool uses_simd() const { return simd_; }
+  int threads() const { return static_cast<int>(workspaces_.size()); }
 
   // Runs `batch` positions. `observations` holds batch x input size floats
   // (Game::EncodeObservation layout); writes batch x num_actions policy
@@ -39,9 +45,17 @@ class FastForward {
 
  private:
   struct Conv3x3;
+  // Activations of one thread, grown to the largest slice seen. Only
+  // interiors are ever written, so borders and padding channels stay zero.
+  struct Workspace {
+    std::vector<float> act[4];  // input, then three tower buffers
+  };
   FastForward() = default;
+  void ForwardSlice(Workspace& ws, const float* observations, int batch,
+                    float* policy_logits, float* wdl_logits) const;
   void RunConv(const Conv3x3& conv, const float* in, const float* skip,
                float* out, int batch) const;
+  void WorkerLoop(int index);
   void RunHeads(const float* tower, int batch, float* policy_logits,
                 float* wdl_logits) const;
 
@@ -58,9 +72,17 @@ class FastForward {
   std::vector<float> value_fc1_w_, value_fc1_b_;      // [hidden][vc*HW]
   std::vector<float> value_fc2_w_, value_fc2_b_;      // [3][hidden]
 
-  // Scratch activations, grown to the largest batch seen.
-  std::vector<float> act_[3];
-  std::vector<float> head_scratch_;
+  std::vector<Workspace> workspaces_;  // one per thread
+
+  // Workers 1..threads-1 run their slice of each batch; the caller runs
+  // slice 0 and waits for the rest.
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable work_cv_, done_cv_;
+  std::function<void(int)> job_;
+  uint64_t generation_ = 0;
+  int pending_ = 0;
+  bool stop_ = false;
 };
 
 }  // namespace az::nn

@@ -1,0 +1,126 @@
+// The AVX2/FMA kernels of the fast forward pass. This file alone is compiled
+// with -mavx2 -mfma; callers check the processor first (CpuHasAvx2Fma).
+#include <immintrin.h>
+
+#include "glog/logging.h"
+#include "nn/conv_kernels.h"
+
+namespace az::nn {
+namespace {
+
+// Up to four accumulator vectors (32 output channels) of one pixel. Named
+// members rather than an array: GCC keeps these in registers, while it spills
+// an array of vectors to the stack on every iteration.
+struct Acc {
+  __m256 a, b, c, d;
+};
+
+template <int NV>
+inline Acc AccLoad(const float* p) {
+  Acc acc;
+  acc.a = _mm256_loadu_ps(p);
+  acc.b = NV > 1 ? _mm256_loadu_ps(p + 8) : acc.a;
+  acc.c = NV > 2 ? _mm256_loadu_ps(p + 16) : acc.a;
+  acc.d = NV > 3 ? _mm256_loadu_ps(p + 24) : acc.a;
+  return acc;
+}
+
+template <int NV>
+inline void AccFma(Acc& acc, __m256 x, __m256 w0, __m256 w1, __m256 w2,
+                   __m256 w3) {
+  acc.a = _mm256_fmadd_ps(x, w0, acc.a);
+  if constexpr (NV > 1) acc.b = _mm256_fmadd_ps(x, w1, acc.b);
+  if constexpr (NV > 2) acc.c = _mm256_fmadd_ps(x, w2, acc.c);
+  if constexpr (NV > 3) acc.d = _mm256_fmadd_ps(x, w3, acc.d);
+}
+
+// Stores the accumulators: as partial sums, or (on the last input chunk)
+// with the residual added and the ReLU applied.
+template <int NV>
+inline void AccStore(Acc acc, bool last, const float* skip, float* out) {
+  const __m256 zero = _mm256_setzero_ps();
+  auto put = [&](__m256 r, int v) {
+    if (last) {
+      if (skip != nullptr) r = _mm256_add_ps(r, _mm256_loadu_ps(skip + 8 * v));
+      r = _mm256_max_ps(r, zero);
+    }
+    _mm256_storeu_ps(out + 8 * v, r);
+  };
+  put(acc.a, 0);
+  if constexpr (NV > 1) put(acc.b, 1);
+  if constexpr (NV > 2) put(acc.c, 2);
+  if constexpr (NV > 3) put(acc.d, 3);
+}
+
+// NV x 8 output channels for XB pixels, reducing over input channels
+// [ci_begin, ci_end) of all 9 taps. The accumulators stay in registers for
+// the whole reduction.
+template <int NV, int XB>
+void ConvBlock(const Conv3x3Block& b) {
+  static_assert(NV >= 1 && NV <= 4 && XB >= 1 && XB <= 4);
+  const int co0 = b.co0;
+  Acc p0, p1, p2, p3;
+  if (b.first) {
+    p0 = p1 = p2 = p3 = AccLoad<NV>(b.bias + co0);
+  } else {
+    p0 = AccLoad<NV>(b.out_px[0] + co0);
+    if constexpr (XB > 1) p1 = AccLoad<NV>(b.out_px[1] + co0);
+    if constexpr (XB > 2) p2 = AccLoad<NV>(b.out_px[2] + co0);
+    if constexpr (XB > 3) p3 = AccLoad<NV>(b.out_px[3] + co0);
+  }
+  const float* x0 = b.in_px[0] + b.ci_begin;
+  const float* x1 = b.in_px[XB > 1 ? 1 : 0] + b.ci_begin;
+  const float* x2 = b.in_px[XB > 2 ? 2 : 0] + b.ci_begin;
+  const float* x3 = b.in_px[XB > 3 ? 3 : 0] + b.ci_begin;
+  const int count = b.ci_end - b.ci_begin;
+  for (int tap = 0; tap < 9; ++tap) {
+    const float* wt =
+        b.weights + (tap * b.in_p + b.ci_begin) * b.out_p + co0;
+    const int off = (tap / 3) * b.row_stride + (tap % 3) * b.in_p;
+    for (int ci = 0; ci < count; ++ci, wt += b.out_p) {
+      __m256 w0 = _mm256_loadu_ps(wt);
+      __m256 w1 = NV > 1 ? _mm256_loadu_ps(wt + 8) : w0;
+      __m256 w2 = NV > 2 ? _mm256_loadu_ps(wt + 16) : w0;
+      __m256 w3 = NV > 3 ? _mm256_loadu_ps(wt + 24) : w0;
+      AccFma<NV>(p0, _mm256_broadcast_ss(x0 + off + ci), w0, w1, w2, w3);
+      if constexpr (XB > 1) {
+        AccFma<NV>(p1, _mm256_broadcast_ss(x1 + off + ci), w0, w1, w2, w3);
+      }
+      if constexpr (XB > 2) {
+        AccFma<NV>(p2, _mm256_broadcast_ss(x2 + off + ci), w0, w1, w2, w3);
+      }
+      if constexpr (XB > 3) {
+        AccFma<NV>(p3, _mm256_broadcast_ss(x3 + off + ci), w0, w1, w2, w3);
+      }
+    }
+  }
+  auto skip_at = [&](int p) {
+    return b.skip_px != nullptr ? b.skip_px[p] + co0 : nullptr;
+  };
+  AccStore<NV>(p0, b.last, skip_at(0), b.out_px[0] + co0);
+  if constexpr (XB > 1) AccStore<NV>(p1, b.last, skip_at(1), b.out_px[1] + co0);
+  if constexpr (XB > 2) AccStore<NV>(p2, b.last, skip_at(2), b.out_px[2] + co0);
+  if constexpr (XB > 3) AccStore<NV>(p3, b.last, skip_at(3), b.out_px[3] + co0);
+}
+
+}  // namespace
+
+void Conv3x3BlockAvx2(const Conv3x3Block& b) {
+  switch (b.vectors * 10 + b.pixels) {
+    case 41: return ConvBlock<4, 1>(b);
+    case 42: return ConvBlock<4, 2>(b);
+    case 43: return ConvBlock<4, 3>(b);
+    case 21: return ConvBlock<2, 1>(b);
+    case 22: return ConvBlock<2, 2>(b);
+    case 23: return ConvBlock<2, 3>(b);
+    case 24: return ConvBlock<2, 4>(b);
+    case 11: return ConvBlock<1, 1>(b);
+    case 12: return ConvBlock<1, 2>(b);
+    case 13: return ConvBlock<1, 3>(b);
+    case 14: return ConvBlock<1, 4>(b);
+  }
+  LOG(FATAL) << "no kernel for " << b.vectors << " vectors x " << b.pixels
+             << " pixels";
+}
+
+}  // namespace az::nn
