@@ -61,6 +61,17 @@ PolicyValueOutput ResNetImpl::forward(const torch::Tensor& input) {
   return PolicyValueOutput{policy_fc(p), value_fc2(v)};
 }
 
+LossTerms PolicyValueLoss(const PolicyValueOutput& output,
+                          const torch::Tensor& policy_target,
+                          const torch::Tensor& wdl_target) {
+  LossTerms loss;
+  loss.policy =
+      -(policy_target * torch::log_softmax(output.policy_logits, 1)).sum(1).mean();
+  loss.value =
+      -(wdl_target * torch::log_softmax(output.wdl_logits, 1)).sum(1).mean();
+  return loss;
+}
+
 ResNet NewResNet(const NetworkConfig& config, uint64_t seed) {
   torch::manual_seed(seed);
   return ResNet(config);

@@ -53,6 +53,20 @@ class ResNetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ResNet);
 
+// The training loss of a batch: cross-entropy of the policy against the
+// search's visit distribution (illegal actions carry zero target mass) and
+// cross-entropy of the WDL head against the value target (a distribution
+// over win/draw/loss: one-hot for a terminal reward, or softer for a search
+// value or a mix).
+struct LossTerms {
+  torch::Tensor policy;  // mean over the batch
+  torch::Tensor value;   // mean over the batch
+  torch::Tensor total() const { return policy + value; }
+};
+LossTerms PolicyValueLoss(const PolicyValueOutput& output,
+                          const torch::Tensor& policy_target,
+                          const torch::Tensor& wdl_target);
+
 // A network with freshly initialised weights (deterministic for a seed).
 ResNet NewResNet(const NetworkConfig& config, uint64_t seed);
 

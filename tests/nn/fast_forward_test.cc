@@ -7,36 +7,16 @@
 #include "games/registry.h"
 #include "gtest/gtest.h"
 #include "nn/resnet.h"
+#include "tests/nn/test_networks.h"
 
 namespace az::nn {
 namespace {
-
-// A network whose batch norms have non-trivial statistics, so that folding
-// them is really exercised.
-Checkpoint RandomCheckpoint(const NetworkConfig& config, uint64_t seed) {
-  ResNet net = NewResNet(config, seed);
-  torch::NoGradGuard no_grad;
-  for (auto& item : net->named_buffers()) {
-    if (item.key().find("running_mean") != std::string::npos) {
-      item.value().uniform_(-0.5, 0.5);
-    } else if (item.key().find("running_var") != std::string::npos) {
-      item.value().uniform_(0.5, 2.0);
-    }
-  }
-  for (auto& item : net->named_parameters()) {
-    if (item.key().find("bn") != std::string::npos) item.value().uniform_(-1, 1);
-  }
-  Checkpoint ck;
-  ck.metadata.config = config;
-  ck.tensors = ExportTensors(net);
-  return ck;
-}
 
 void ExpectMatchesTorch(const std::string& game_name, int blocks, int channels,
                         int batch) {
   const Game& game = **FindGame(game_name);
   NetworkConfig config = NetworkConfig::ForGame(game, blocks, channels);
-  Checkpoint ck = RandomCheckpoint(config, 3);
+  Checkpoint ck = testing::RandomCheckpoint(game_name, blocks, channels, 3);
   auto fast = FastForward::Create(ck);
   ASSERT_TRUE(fast.ok()) << fast.status();
   auto torch_net = ResNetFromCheckpoint(ck);

@@ -1,0 +1,154 @@
+#include "nn/checkpoint.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "nn/fast_forward.h"
+#include "tests/nn/test_networks.h"
+
+namespace az::nn {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  return ::testing::TempDir() + "/ckpt_" + std::to_string(getpid()) + "_" + name;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteAll(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+class CheckpointTest : public ::testing::Test {
+ protected:
+  Checkpoint original_ = testing::RandomCheckpoint("connect4", 1, 16, 9, 7);
+  std::string path_ = TempPath("net");
+  void SetUp() override { ASSERT_TRUE(SaveCheckpoint(original_, path_).ok()); }
+};
+
+TEST_F(CheckpointTest, RoundTripKeepsMetadataAndTensorsExactly) {
+  absl::StatusOr<Checkpoint> loaded = LoadCheckpoint(path_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_TRUE(loaded->metadata.config.SameShape(original_.metadata.config));
+  EXPECT_EQ(loaded->metadata.weight_version, 7);
+  EXPECT_EQ(loaded->metadata.training_step, 70);
+  EXPECT_EQ(loaded->metadata.format_version, kCheckpointFormatVersion);
+  ASSERT_EQ(loaded->tensors.size(), original_.tensors.size());
+  for (size_t i = 0; i < original_.tensors.size(); ++i) {
+    EXPECT_EQ(loaded->tensors[i].name, original_.tensors[i].name);
+    EXPECT_EQ(loaded->tensors[i].shape, original_.tensors[i].shape);
+    EXPECT_EQ(loaded->tensors[i].values, original_.tensors[i].values);
+  }
+}
+
+TEST_F(CheckpointTest, LoadedNetworkGivesBitIdenticalOutputs) {
+  const Game& game = **FindGame("connect4");
+  auto positions = testing::RandomPositions(game, 16, 3);
+  std::vector<float> obs(positions.size() * game.GetObservationShape().size());
+  for (size_t i = 0; i < positions.size(); ++i) {
+    positions[i]->EncodeObservation(obs.data() + i * game.GetObservationShape().size());
+  }
+  auto run = [&](const Checkpoint& ck) {
+    auto net = FastForward::Create(ck);
+    EXPECT_TRUE(net.ok());
+    std::vector<float> out(positions.size() * (7 + 3));
+    (*net)->Forward(obs.data(), positions.size(), out.data(),
+                    out.data() + positions.size() * 7);
+    return out;
+  };
+  absl::StatusOr<Checkpoint> loaded = LoadCheckpoint(path_);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(run(original_), run(*loaded));
+}
+
+TEST_F(CheckpointTest, MissingFileIsNotFound) {
+  auto r = LoadCheckpoint(TempPath("does_not_exist"));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(CheckpointTest, EveryTruncationIsDetected) {
+  std::string bytes = ReadAll(path_);
+  std::string cut = TempPath("cut");
+  for (size_t len : {size_t{0}, size_t{5}, size_t{8}, size_t{20}, bytes.size() / 2,
+                     bytes.size() - 5, bytes.size() - 1}) {
+    WriteAll(cut, bytes.substr(0, len));
+    auto r = LoadCheckpoint(cut);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss)
+        << "length " << len << ": " << r.status();
+  }
+}
+
+TEST_F(CheckpointTest, FlippedBytesAreDetected) {
+  std::string bytes = ReadAll(path_);
+  std::string bad = TempPath("flip");
+  for (size_t pos : {size_t{3}, size_t{12}, size_t{40}, bytes.size() / 3,
+                     bytes.size() - 2}) {
+    std::string copy = bytes;
+    copy[pos] ^= 0x10;
+    WriteAll(bad, copy);
+    auto r = LoadCheckpoint(bad);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss)
+        << "byte " << pos << ": " << r.status();
+  }
+}
+
+TEST_F(CheckpointTest, NewerFormatVersionIsRefusedByName) {
+  std::string bytes = ReadAll(path_);
+  bytes[8] = static_cast<char>(kCheckpointFormatVersion + 1);
+  std::string newer = TempPath("newer");
+  WriteAll(newer, bytes);
+  auto r = LoadCheckpoint(newer);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("newer"), std::string::npos);
+}
+
+TEST_F(CheckpointTest, AnotherGamesCheckpointIsRefused) {
+  const Game& ttt = **FindGame("tictactoe");
+  auto r = LoadCheckpoint(path_);
+  ASSERT_TRUE(r.ok());
+  absl::Status s = CheckCheckpointMatches(r->metadata,
+                                          NetworkConfig::ForGame(ttt), path_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("connect4"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("tictactoe"), std::string::npos) << s;
+  const Game& c4 = **FindGame("connect4");
+  EXPECT_TRUE(CheckCheckpointMatches(r->metadata, NetworkConfig::ForGame(c4), path_).ok());
+}
+
+TEST_F(CheckpointTest, AtomicWriteLeavesNoTemporaryFileAndReplacesWhole) {
+  Checkpoint other = testing::RandomCheckpoint("connect4", 1, 16, 10, 8);
+  ASSERT_TRUE(SaveCheckpoint(other, path_).ok());
+  auto r = LoadCheckpoint(path_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->metadata.weight_version, 8);
+  std::filesystem::path dir = std::filesystem::path(path_).parent_path();
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    EXPECT_EQ(entry.path().string().find(path_ + ".tmp"), std::string::npos)
+        << entry.path();
+  }
+}
+
+TEST_F(CheckpointTest, UnwritableDirectoryIsAnErrorNotACrash) {
+  absl::Status s = SaveCheckpoint(original_, "/nonexistent_dir_az/x/net");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("/nonexistent_dir_az/x/net"), std::string::npos) << s;
+}
+
+TEST(Crc32cTest, KnownValue) {
+  // The standard check value of CRC-32C.
+  EXPECT_EQ(Crc32c("123456789", 9), 0xE3069283u);
+}
+
+}  // namespace
+}  // namespace az::nn

@@ -1,0 +1,184 @@
+#include "nn/inference_server.h"
+
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "nn/forward_backend.h"
+#include "tests/nn/test_networks.h"
+
+namespace az::nn {
+namespace {
+
+using engine::LeafEvaluation;
+
+struct Answer {
+  std::vector<float> priors;
+  LeafEvaluation eval;
+};
+
+// What a network answers for one position, computed directly (no server).
+std::vector<Answer> DirectAnswers(const Checkpoint& ck,
+                                  const std::vector<std::unique_ptr<State>>& positions) {
+  InferenceServerOptions options;
+  options.max_batch = 1;
+  auto server = InferenceServer::Create(ck, options);
+  EXPECT_TRUE(server.ok());
+  std::vector<Answer> answers;
+  const int actions = ck.metadata.config.num_actions;
+  for (const auto& s : positions) {
+    Answer a;
+    a.priors.resize(actions);
+    const State* states[] = {s.get()};
+    EXPECT_TRUE((*server)->Evaluate(states, absl::MakeSpan(a.priors),
+                                    absl::MakeSpan(&a.eval, 1)).ok());
+    answers.push_back(a);
+  }
+  return answers;
+}
+
+TEST(InferenceServerTest, PriorsAreMaskedAndWdlIsADistribution) {
+  Checkpoint ck = testing::RandomCheckpoint("connect4", 1, 16, 1);
+  const Game& game = **FindGame("connect4");
+  // Columns 4 full: 6 stones in the middle column.
+  auto state = *game.NewStateFromMoves("444444");
+  InferenceServerOptions options;
+  auto server = *InferenceServer::Create(ck, options);
+  std::vector<float> priors(7);
+  LeafEvaluation eval;
+  const State* states[] = {state.get()};
+  ASSERT_TRUE(server->Evaluate(states, absl::MakeSpan(priors),
+                               absl::MakeSpan(&eval, 1)).ok());
+  EXPECT_EQ(priors[3], 0.0f);
+  float sum = 0;
+  for (float p : priors) sum += p;
+  EXPECT_NEAR(sum, 1.0f, 1e-5);
+  EXPECT_NEAR(eval.value.win + eval.value.draw + eval.value.loss, 1.0f, 1e-5);
+  EXPECT_FALSE(eval.exact.has_value());
+  EXPECT_EQ(eval.weights_version, 1);
+}
+
+TEST(InferenceServerTest, RejectsAnotherGamesPositionAndBadOptions) {
+  Checkpoint ck = testing::RandomCheckpoint("connect4", 1, 8, 1);
+  auto server = *InferenceServer::Create(ck, InferenceServerOptions{});
+  auto ttt = (*FindGame("tictactoe"))->NewInitialState();
+  std::vector<float> priors(9);
+  LeafEvaluation eval;
+  const State* states[] = {ttt.get()};
+  EXPECT_FALSE(server->Evaluate(states, absl::MakeSpan(priors),
+                                absl::MakeSpan(&eval, 1)).ok());
+  InferenceServerOptions bad;
+  bad.max_batch = 0;
+  EXPECT_FALSE(InferenceServer::Create(ck, bad).ok());
+  bad = InferenceServerOptions{};
+  bad.inference.device = "tpu";
+  EXPECT_FALSE(InferenceServer::Create(ck, bad).ok());
+  bad.inference.device = "cuda:0";
+  if (CudaDeviceCount() == 0) EXPECT_FALSE(InferenceServer::Create(ck, bad).ok());
+  Checkpoint other_shape = testing::RandomCheckpoint("connect4", 2, 8, 1);
+  EXPECT_FALSE(server->PublishWeights(other_shape).ok());
+}
+
+// Many clients at once, each with its own positions, while the weights are
+// swapped twice: every answer must equal the direct answer of the weight
+// version it reports, for its own position.
+TEST(InferenceServerTest, ConcurrentClientsGetTheirOwnAnswersAcrossSwaps) {
+  const Game& game = **FindGame("connect4");
+  std::vector<Checkpoint> versions;
+  for (int v = 1; v <= 3; ++v) {
+    versions.push_back(testing::RandomCheckpoint("connect4", 1, 16, 100 + v, v));
+  }
+  auto positions = testing::RandomPositions(game, 96, 42);
+  ASSERT_EQ(positions.size(), 96u);
+  std::vector<std::vector<Answer>> expected;
+  for (const auto& ck : versions) expected.push_back(DirectAnswers(ck, positions));
+
+  InferenceServerOptions options;
+  options.max_batch = 16;
+  options.batch_timeout_us = 200;
+  auto server = *InferenceServer::Create(versions[0], options);
+  constexpr int kClients = 12;
+  std::atomic<int> mismatches{0}, answered{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> max_version_seen{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      std::mt19937 rng(c);
+      for (int round = 0; round < 60 || !stop.load(); ++round) {
+        // 1 to 4 positions per call, chosen per client.
+        int n = 1 + rng() % 4;
+        std::vector<int> idx(n);
+        std::vector<const State*> states(n);
+        for (int i = 0; i < n; ++i) {
+          idx[i] = (c * 8 + rng() % 8) % positions.size();
+          states[i] = positions[idx[i]].get();
+        }
+        std::vector<float> priors(n * 7);
+        std::vector<LeafEvaluation> evals(n);
+        if (!server->Evaluate(states, absl::MakeSpan(priors),
+                              absl::MakeSpan(evals)).ok()) {
+          ++mismatches;
+          continue;
+        }
+        for (int i = 0; i < n; ++i) {
+          int64_t v = evals[i].weights_version;
+          if (v < 1 || v > 3) {
+            ++mismatches;
+            continue;
+          }
+          const Answer& want = expected[v - 1][idx[i]];
+          for (int a = 0; a < 7; ++a) {
+            if (std::abs(priors[i * 7 + a] - want.priors[a]) > 1e-5) ++mismatches;
+          }
+          if (std::abs(evals[i].value.win - want.eval.value.win) > 1e-5 ||
+              std::abs(evals[i].value.loss - want.eval.value.loss) > 1e-5) {
+            ++mismatches;
+          }
+          int64_t seen = max_version_seen.load();
+          while (v > seen && !max_version_seen.compare_exchange_weak(seen, v)) {
+          }
+          ++answered;
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(server->PublishWeights(versions[1]).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(server->PublishWeights(versions[2]).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  stop = true;
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_GT(answered.load(), kClients * 60);
+  InferenceServerStats stats = server->Stats();
+  EXPECT_EQ(stats.positions, static_cast<uint64_t>(answered.load()));
+  EXPECT_GT(stats.mean_batch, 1.0) << "requests from many clients were batched";
+  EXPECT_LE(stats.mean_batch, 16.0);
+  EXPECT_EQ(stats.weight_version, 3);
+  EXPECT_EQ(max_version_seen.load(), 3);
+}
+
+TEST(InferenceServerTest, LargeRequestsAreSplitIntoBatches) {
+  const Game& game = **FindGame("connect4");
+  Checkpoint ck = testing::RandomCheckpoint("connect4", 1, 8, 5);
+  auto positions = testing::RandomPositions(game, 50, 7);
+  auto expected = DirectAnswers(ck, positions);
+  InferenceServerOptions options;
+  options.max_batch = 8;
+  auto server = *InferenceServer::Create(ck, options);
+  std::vector<const State*> states;
+  for (auto& p : positions) states.push_back(p.get());
+  std::vector<float> priors(states.size() * 7);
+  std::vector<LeafEvaluation> evals(states.size());
+  ASSERT_TRUE(server->Evaluate(states, absl::MakeSpan(priors), absl::MakeSpan(evals)).ok());
+  for (size_t i = 0; i < states.size(); ++i) {
+    for (int a = 0; a < 7; ++a) EXPECT_NEAR(priors[i * 7 + a], expected[i].priors[a], 1e-5);
+  }
+  EXPECT_EQ(server->Stats().batches, 7u);  // ceil(50 / 8)
+}
+
+}  // namespace
+}  // namespace az::nn
