@@ -5,3 +5,7 @@ DEFINE_bool(json, false,
             "Print exactly one JSON object with the figures on stdout (logs "
             "stay on stderr).");
 DEFINE_uint64(seed, 1, "Seed of every random choice, for repeatable runs.");
+DEFINE_int32(blocks, 0,
+             "Residual blocks of a new network (0: the game's default).");
+DEFINE_int32(channels, 0,
+             "Channels of a new network's tower (0: the game's default).");

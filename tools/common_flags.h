@@ -7,3 +7,5 @@
 DECLARE_string(game);
 DECLARE_bool(json);
 DECLARE_uint64(seed);
+DECLARE_int32(blocks);
+DECLARE_int32(channels);
