@@ -1,6 +1,7 @@
 #include "tests/test_util.h"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -29,7 +30,22 @@ std::string ReadFile(const std::string& path) {
 
 std::string TestDataDir() { return Env("AZ_TEST_DATA"); }
 std::string SharedDataDir() { return Env("AZ_SHARED_DATA"); }
-std::string AzBinary() { return Env("AZ_BIN"); }
+std::string AzBinary() {
+  std::string bin = Env("AZ_BIN");
+  if (bin.empty()) {
+    // Run outside ctest: the binary sits one folder above the tests.
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n > 0) {
+      std::string path(self, n);
+      bin = path.substr(0, path.rfind('/')) + "/../az";
+    }
+  }
+  if (access(bin.c_str(), X_OK) != 0) {
+    ADD_FAILURE() << "the az binary is not at '" << bin << "' (set AZ_BIN)";
+  }
+  return bin;
+}
 
 std::string WriteTempFile(const std::string& name, const std::string& contents) {
   std::string path = absl::StrCat(::testing::TempDir(), "/", name);
