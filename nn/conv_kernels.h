@@ -35,3 +35,34 @@ struct Conv3x3Block {
 void Conv3x3BlockAvx2(const Conv3x3Block& block);
 
 }  // namespace az::nn
+
+namespace az::nn {
+
+// Winograd F(2x2, 3x3) pieces for the AVX2 path: each 2x2 block of output
+// pixels (a tile) comes from a 4x4 input patch, and the 3x3 convolution
+// becomes 16 independent matrix products over the tiles (about half the
+// multiply-adds of the direct form). Channel counts are multiples of 8.
+
+// V[xi][t][c] = (B^T d B)[xi] for the 4x4 patch d of tile t, whose top-left
+// input pixel is at in + patch[t] * in_p (rows `row_stride` floats apart).
+// V holds 16 matrices of `tiles` x in_p, each `v_stride` floats apart.
+void WinogradInputAvx2(const float* in, const int* patch, int tiles,
+                       int row_stride, int in_p, float* v, int v_stride);
+
+// For each of the 16 xi: M[xi] (tiles x out_p) = V[xi] (tiles x in_p) x
+// U[xi] (in_p x out_p). U holds 16 matrices in_p * out_p floats apart.
+void WinogradProductsAvx2(const float* v, int v_stride, const float* u,
+                          int tiles, int in_p, int out_p, float* m,
+                          int m_stride);
+
+// Output of tile t: Y = A^T M A (2x2 pixels), plus bias, plus skip where
+// skip is set, through ReLU, written at out + pixel * out_p for the pixels
+// of the tile inside the board (valid[t] bits 0-3: which of the 4 exist).
+// out_pixel[t] is the tile's top-left output pixel; the others are +1,
+// +row_pixels, +row_pixels+1.
+void WinogradOutputAvx2(const float* m, int m_stride, int tiles, int out_p,
+                        const float* bias, const int* out_pixel,
+                        const unsigned char* valid, int row_pixels,
+                        const float* skip, float* out);
+
+}  // namespace az::nn

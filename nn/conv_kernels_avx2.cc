@@ -124,3 +124,145 @@ void Conv3x3BlockAvx2(const Conv3x3Block& b) {
 }
 
 }  // namespace az::nn
+
+namespace az::nn {
+
+void WinogradInputAvx2(const float* in, const int* patch, int tiles,
+                       int row_stride, int in_p, float* v, int v_stride) {
+  for (int t = 0; t < tiles; ++t) {
+    const float* base = in + static_cast<size_t>(patch[t]) * in_p;
+    for (int c = 0; c < in_p; c += 8) {
+      __m256 d[4][4];
+      for (int i = 0; i < 4; ++i) {
+        for (int j = 0; j < 4; ++j) {
+          d[i][j] = _mm256_loadu_ps(base + i * row_stride + j * in_p + c);
+        }
+      }
+      // Rows: B^T d.
+      __m256 r[4][4];
+      for (int j = 0; j < 4; ++j) {
+        r[0][j] = _mm256_sub_ps(d[0][j], d[2][j]);
+        r[1][j] = _mm256_add_ps(d[1][j], d[2][j]);
+        r[2][j] = _mm256_sub_ps(d[2][j], d[1][j]);
+        r[3][j] = _mm256_sub_ps(d[1][j], d[3][j]);
+      }
+      // Columns: (B^T d) B.
+      float* out = v + static_cast<size_t>(t) * in_p + c;
+      for (int i = 0; i < 4; ++i) {
+        _mm256_storeu_ps(out + (4 * i + 0) * static_cast<size_t>(v_stride),
+                         _mm256_sub_ps(r[i][0], r[i][2]));
+        _mm256_storeu_ps(out + (4 * i + 1) * static_cast<size_t>(v_stride),
+                         _mm256_add_ps(r[i][1], r[i][2]));
+        _mm256_storeu_ps(out + (4 * i + 2) * static_cast<size_t>(v_stride),
+                         _mm256_sub_ps(r[i][2], r[i][1]));
+        _mm256_storeu_ps(out + (4 * i + 3) * static_cast<size_t>(v_stride),
+                         _mm256_sub_ps(r[i][1], r[i][3]));
+      }
+    }
+  }
+}
+
+namespace {
+
+// Rows [t0, t0 + XB) x columns [co0, co0 + 8 NV) of one product.
+template <int NV, int XB>
+inline void ProductBlock(const float* v, const float* u, int in_p, int out_p,
+                         int t0, int co0, float* m) {
+  Acc p0, p1, p2, p3;
+  const __m256 zero = _mm256_setzero_ps();
+  p0.a = p0.b = p0.c = p0.d = zero;
+  p1 = p2 = p3 = p0;
+  const float* x0 = v + static_cast<size_t>(t0) * in_p;
+  const float* x1 = x0 + (XB > 1 ? in_p : 0);
+  const float* x2 = x0 + (XB > 2 ? 2 * in_p : 0);
+  const float* x3 = x0 + (XB > 3 ? 3 * in_p : 0);
+  const float* wt = u + co0;
+  for (int ci = 0; ci < in_p; ++ci, wt += out_p) {
+    __m256 w0 = _mm256_loadu_ps(wt);
+    __m256 w1 = NV > 1 ? _mm256_loadu_ps(wt + 8) : w0;
+    __m256 w2 = NV > 2 ? _mm256_loadu_ps(wt + 16) : w0;
+    __m256 w3 = NV > 3 ? _mm256_loadu_ps(wt + 24) : w0;
+    AccFma<NV>(p0, _mm256_broadcast_ss(x0 + ci), w0, w1, w2, w3);
+    if constexpr (XB > 1) AccFma<NV>(p1, _mm256_broadcast_ss(x1 + ci), w0, w1, w2, w3);
+    if constexpr (XB > 2) AccFma<NV>(p2, _mm256_broadcast_ss(x2 + ci), w0, w1, w2, w3);
+    if constexpr (XB > 3) AccFma<NV>(p3, _mm256_broadcast_ss(x3 + ci), w0, w1, w2, w3);
+  }
+  float* row = m + static_cast<size_t>(t0) * out_p + co0;
+  AccStore<NV>(p0, false, nullptr, row);
+  if constexpr (XB > 1) AccStore<NV>(p1, false, nullptr, row + out_p);
+  if constexpr (XB > 2) AccStore<NV>(p2, false, nullptr, row + 2 * out_p);
+  if constexpr (XB > 3) AccStore<NV>(p3, false, nullptr, row + 3 * out_p);
+}
+
+template <int NV, int XB>
+void ProductColumns(const float* v, const float* u, int tiles, int in_p,
+                    int out_p, int co0, float* m) {
+  int t = 0;
+  for (; t + XB <= tiles; t += XB) ProductBlock<NV, XB>(v, u, in_p, out_p, t, co0, m);
+  for (; t < tiles; ++t) ProductBlock<NV, 1>(v, u, in_p, out_p, t, co0, m);
+}
+
+}  // namespace
+
+void WinogradProductsAvx2(const float* v, int v_stride, const float* u,
+                          int tiles, int in_p, int out_p, float* m,
+                          int m_stride) {
+  for (int xi = 0; xi < 16; ++xi) {
+    const float* vx = v + static_cast<size_t>(xi) * v_stride;
+    const float* ux = u + static_cast<size_t>(xi) * in_p * out_p;
+    float* mx = m + static_cast<size_t>(xi) * m_stride;
+    for (int co0 = 0; co0 < out_p;) {
+      int left = out_p - co0;
+      if (left >= 32) {
+        ProductColumns<4, 3>(vx, ux, tiles, in_p, out_p, co0, mx);
+        co0 += 32;
+      } else if (left >= 16) {
+        ProductColumns<2, 4>(vx, ux, tiles, in_p, out_p, co0, mx);
+        co0 += 16;
+      } else {
+        ProductColumns<1, 4>(vx, ux, tiles, in_p, out_p, co0, mx);
+        co0 += 8;
+      }
+    }
+  }
+}
+
+void WinogradOutputAvx2(const float* m, int m_stride, int tiles, int out_p,
+                        const float* bias, const int* out_pixel,
+                        const unsigned char* valid, int row_pixels,
+                        const float* skip, float* out) {
+  const __m256 zero = _mm256_setzero_ps();
+  const size_t offsets[4] = {0, 1, static_cast<size_t>(row_pixels),
+                             static_cast<size_t>(row_pixels) + 1};
+  for (int t = 0; t < tiles; ++t) {
+    for (int c = 0; c < out_p; c += 8) {
+      __m256 s[4][4];
+      const float* base = m + static_cast<size_t>(t) * out_p + c;
+      for (int xi = 0; xi < 16; ++xi) {
+        s[xi / 4][xi % 4] =
+            _mm256_loadu_ps(base + static_cast<size_t>(xi) * m_stride);
+      }
+      // Rows: A^T s (2 x 4), then columns: (A^T s) A (2 x 2).
+      __m256 r[2][4];
+      for (int j = 0; j < 4; ++j) {
+        r[0][j] = _mm256_add_ps(_mm256_add_ps(s[0][j], s[1][j]), s[2][j]);
+        r[1][j] = _mm256_sub_ps(_mm256_sub_ps(s[1][j], s[2][j]), s[3][j]);
+      }
+      __m256 y[4];
+      for (int i = 0; i < 2; ++i) {
+        y[2 * i] = _mm256_add_ps(_mm256_add_ps(r[i][0], r[i][1]), r[i][2]);
+        y[2 * i + 1] = _mm256_sub_ps(_mm256_sub_ps(r[i][1], r[i][2]), r[i][3]);
+      }
+      const __m256 b = _mm256_loadu_ps(bias + c);
+      for (int k = 0; k < 4; ++k) {
+        if (!(valid[t] >> k & 1)) continue;
+        const size_t at = (static_cast<size_t>(out_pixel[t]) + offsets[k]) * out_p + c;
+        __m256 value = _mm256_add_ps(y[k], b);
+        if (skip != nullptr) value = _mm256_add_ps(value, _mm256_loadu_ps(skip + at));
+        _mm256_storeu_ps(out + at, _mm256_max_ps(value, zero));
+      }
+    }
+  }
+}
+
+}  // namespace az::nn

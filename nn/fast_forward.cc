@@ -13,8 +13,9 @@ namespace az::nn {
 struct FastForward::Conv3x3 {
   int in_p = 0;   // input channels, padded to 8
   int out_p = 0;  // output channels, padded to 8
-  std::vector<float> weights;  // [9 taps][in_p][out_p]
-  std::vector<float> bias;     // [out_p]
+  std::vector<float> weights;   // [9 taps][in_p][out_p]
+  std::vector<float> winograd;  // [16][in_p][out_p]: G g G^T per (ci, co)
+  std::vector<float> bias;      // [out_p]
 };
 
 namespace {
@@ -123,7 +124,7 @@ void FastForward::WorkerLoop(int index) {
 }
 
 absl::StatusOr<std::unique_ptr<FastForward>> FastForward::Create(
-    const Checkpoint& checkpoint, int threads) {
+    const Checkpoint& checkpoint, int threads, ConvAlgorithm algorithm) {
   if (threads < 1 || threads > 256) {
     return absl::InvalidArgumentError(
         absl::StrCat("inference threads must be in [1, 256], not ", threads));
@@ -134,6 +135,15 @@ absl::StatusOr<std::unique_ptr<FastForward>> FastForward::Create(
   net->config_ = c;
   net->simd_ = CpuHasAvx2Fma();
   net->in_channels_padded_ = RoundUp8(c.input_planes);
+  // Even padded sizes: Winograd tiles of 2x2 output pixels read 4x4 input
+  // patches, so an odd board gets one more zero row/column.
+  net->ph_ = 2 * ((c.board_height + 1) / 2) + 2;
+  net->pw_ = 2 * ((c.board_width + 1) / 2) + 2;
+  net->winograd_ = net->simd_ && algorithm != ConvAlgorithm::kDirect;
+  if (algorithm == ConvAlgorithm::kWinograd && !net->simd_) {
+    return absl::FailedPreconditionError(
+        "Winograd convolutions need a processor with AVX2 and FMA");
+  }
   net->channels_padded_ = RoundUp8(c.channels);
   TensorMap tensors;
   for (const NamedTensor& t : checkpoint.tensors) tensors[t.name] = &t;
@@ -158,6 +168,28 @@ absl::StatusOr<std::unique_ptr<FastForward>> FastForward::Create(
         for (int tap = 0; tap < 9; ++tap) {
           folded.weights[(tap * folded.in_p + ci) * folded.out_p + co] =
               (*w)->values[(co * in + ci) * 9 + tap] * scale[co];
+        }
+      }
+    }
+    // U = G g G^T with G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
+    static constexpr float kG[4][3] = {
+        {1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+    folded.winograd.assign(16 * folded.in_p * folded.out_p, 0.0f);
+    for (int ci = 0; ci < in; ++ci) {
+      for (int co = 0; co < c.channels; ++co) {
+        float g[3][3];
+        for (int tap = 0; tap < 9; ++tap) {
+          g[tap / 3][tap % 3] =
+              folded.weights[(tap * folded.in_p + ci) * folded.out_p + co];
+        }
+        for (int i = 0; i < 4; ++i) {
+          for (int j = 0; j < 4; ++j) {
+            float u = 0;
+            for (int a = 0; a < 3; ++a) {
+              for (int b = 0; b < 3; ++b) u += kG[i][a] * g[a][b] * kG[j][b];
+            }
+            folded.winograd[((4 * i + j) * folded.in_p + ci) * folded.out_p + co] = u;
+          }
         }
       }
     }
@@ -232,10 +264,10 @@ absl::StatusOr<std::unique_ptr<FastForward>> FastForward::Create(
 }
 
 void FastForward::RunConv(const Conv3x3& conv, const float* in,
-                          const float* skip, float* out, int batch) const {
-  const int h = config_.board_height, w = config_.board_width;
-  const int pw = w + 2, plane = (h + 2) * pw, cells = h * w;
-  const int pixels = batch * cells;
+                          const float* skip, float* out,
+                          const std::vector<int>& windows) const {
+  const int pw = pw_;
+  const int pixels = static_cast<int>(windows.size());
   Conv3x3Block block;
   const float* in_px[4];
   const float* skip_px[4];
@@ -264,8 +296,7 @@ void FastForward::RunConv(const Conv3x3& conv, const float* in,
       for (int i = 0; i < pixels; i += per_block) {
         block.pixels = std::min(per_block, pixels - i);
         for (int p = 0; p < block.pixels; ++p) {
-          const int pixel = i + p, b = pixel / cells, r = pixel % cells;
-          const size_t window = static_cast<size_t>(b) * plane + r / w * pw + r % w;
+          const size_t window = windows[i + p];
           const size_t center = window + pw + 1;
           in_px[p] = in + window * conv.in_p;
           out_px[p] = out + center * conv.out_p;
@@ -284,11 +315,34 @@ void FastForward::RunConv(const Conv3x3& conv, const float* in,
   }
 }
 
+void FastForward::RunConvWinograd(const Conv3x3& conv, const float* in,
+                                  const float* skip, float* out,
+                                  Workspace& ws) const {
+  const int tiles = static_cast<int>(ws.patch.size());
+  // Tiles per pass: the transformed inputs and products of a pass (16 x
+  // chunk x channels each) stay in L2.
+  constexpr int kTileChunk = 48;
+  const int v_stride = kTileChunk * conv.in_p;
+  const int m_stride = kTileChunk * conv.out_p;
+  ws.v.resize(static_cast<size_t>(16) * v_stride);
+  ws.m.resize(static_cast<size_t>(16) * m_stride);
+  for (int t0 = 0; t0 < tiles; t0 += kTileChunk) {
+    const int n = std::min(kTileChunk, tiles - t0);
+    WinogradInputAvx2(in, ws.patch.data() + t0, n, pw_ * conv.in_p, conv.in_p,
+                      ws.v.data(), v_stride);
+    WinogradProductsAvx2(ws.v.data(), v_stride, conv.winograd.data(), n,
+                         conv.in_p, conv.out_p, ws.m.data(), m_stride);
+    WinogradOutputAvx2(ws.m.data(), m_stride, n, conv.out_p, conv.bias.data(),
+                       ws.out_pixel.data() + t0, ws.valid.data() + t0, pw_,
+                       skip, out);
+  }
+}
+
 void FastForward::RunHeads(const float* tower, int batch, float* policy_logits,
                            float* wdl_logits) const {
   const NetworkConfig& c = config_;
   const int h = c.board_height, w = c.board_width, cells = h * w;
-  const int pw = w + 2, plane = (h + 2) * pw, cp = channels_padded_;
+  const int pw = pw_, plane = ph_ * pw_, cp = channels_padded_;
   std::vector<float> features(std::max(c.policy_channels, c.value_channels) *
                               cells);
   std::vector<float> hidden(c.value_hidden);
@@ -366,7 +420,7 @@ void FastForward::ForwardSlice(Workspace& ws, const float* observations,
                                float* wdl_logits) const {
   const NetworkConfig& c = config_;
   const int h = c.board_height, w = c.board_width, cells = h * w;
-  const int pw = w + 2, plane = (h + 2) * pw;
+  const int pw = pw_, plane = ph_ * pw_;
   const size_t in_size = static_cast<size_t>(batch) * plane * in_channels_padded_;
   const size_t act_size = static_cast<size_t>(batch) * plane * channels_padded_;
   if (ws.act[0].size() < in_size) ws.act[0].resize(in_size, 0.0f);
@@ -392,10 +446,44 @@ void FastForward::ForwardSlice(Workspace& ws, const float* observations,
   float* x = ws.act[1].data();
   float* y = ws.act[2].data();
   float* z = ws.act[3].data();
-  RunConv(convs_[0], input, nullptr, x, batch);
+  // Where each output pixel's 3x3 window starts, in padded pixels.
+  ws.windows.resize(static_cast<size_t>(batch) * cells);
+  for (int b = 0, i = 0; b < batch; ++b) {
+    for (int r = 0; r < h; ++r) {
+      for (int col = 0; col < w; ++col) ws.windows[i++] = b * plane + r * pw + col;
+    }
+  }
+  if (winograd_) {
+    // Tile (b, ty, tx): output pixels (2ty..2ty+1, 2tx..2tx+1) of board b.
+    const int tiles_y = (h + 1) / 2, tiles_x = (w + 1) / 2;
+    ws.patch.clear();
+    ws.out_pixel.clear();
+    ws.valid.clear();
+    for (int b = 0; b < batch; ++b) {
+      for (int ty = 0; ty < tiles_y; ++ty) {
+        for (int tx = 0; tx < tiles_x; ++tx) {
+          int corner = b * plane + 2 * ty * pw + 2 * tx;
+          ws.patch.push_back(corner);
+          ws.out_pixel.push_back(corner + pw + 1);
+          bool right = 2 * tx + 1 < w, down = 2 * ty + 1 < h;
+          ws.valid.push_back(1 | (right ? 2 : 0) | (down ? 4 : 0) |
+                             (right && down ? 8 : 0));
+        }
+      }
+    }
+  }
+  auto conv = [&](const Conv3x3& layer, const float* in, const float* skip,
+                  float* out) {
+    if (winograd_) {
+      RunConvWinograd(layer, in, skip, out, ws);
+    } else {
+      RunConv(layer, in, skip, out, ws.windows);
+    }
+  };
+  conv(convs_[0], input, nullptr, x);
   for (int b = 0; b < c.blocks; ++b) {
-    RunConv(convs_[1 + 2 * b], x, nullptr, y, batch);
-    RunConv(convs_[2 + 2 * b], y, x, z, batch);
+    conv(convs_[1 + 2 * b], x, nullptr, y);
+    conv(convs_[2 + 2 * b], y, x, z);
     std::swap(x, z);
   }
   RunHeads(x, batch, policy_logits, wdl_logits);

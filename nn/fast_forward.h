@@ -23,17 +23,23 @@
 
 namespace az::nn {
 
+// How the 3x3 convolutions are computed (kAuto: Winograd where the
+// processor has AVX2/FMA, else direct portable loops).
+enum class ConvAlgorithm { kAuto, kDirect, kWinograd };
+
 class FastForward {
  public:
   // Folds the checkpoint's weights (which must match its own config).
   // `threads` (at least 1) split each batch between them.
   static absl::StatusOr<std::unique_ptr<FastForward>> Create(
-      const Checkpoint& checkpoint, int threads = 1);
+      const Checkpoint& checkpoint, int threads = 1,
+      ConvAlgorithm algorithm = ConvAlgorithm::kAuto);
   ~FastForward();
 
   const NetworkConfig& config() const { return config_; }
   // Whether the AVX2/FMA kernels run (else the portable loops).
   bool uses_simd() const { return simd_; }
+  bool uses_winograd() const { return winograd_; }
   int threads() const { return static_cast<int>(workspaces_.size()); }
 
   // Runs `batch` positions. `observations` holds batch x input size floats
@@ -49,18 +55,28 @@ class FastForward {
   // interiors are ever written, so borders and padding channels stay zero.
   struct Workspace {
     std::vector<float> act[4];  // input, then three tower buffers
+    std::vector<int> windows;   // per output pixel: its window's first pixel
+    // Winograd: per 2x2 tile, its 4x4 input patch's first pixel, its first
+    // output pixel, and which of its 4 pixels lie on the board.
+    std::vector<int> patch, out_pixel;
+    std::vector<unsigned char> valid;
+    std::vector<float> v, m;  // transformed inputs and products of a pass
   };
   FastForward() = default;
   void ForwardSlice(Workspace& ws, const float* observations, int batch,
                     float* policy_logits, float* wdl_logits) const;
   void RunConv(const Conv3x3& conv, const float* in, const float* skip,
-               float* out, int batch) const;
+               float* out, const std::vector<int>& windows) const;
+  void RunConvWinograd(const Conv3x3& conv, const float* in, const float* skip,
+                       float* out, Workspace& ws) const;
   void WorkerLoop(int index);
   void RunHeads(const float* tower, int batch, float* policy_logits,
                 float* wdl_logits) const;
 
   NetworkConfig config_;
   bool simd_ = false;
+  bool winograd_ = false;
+  int ph_ = 0, pw_ = 0;  // padded board: height and width with zero borders
   int in_channels_padded_ = 0;  // input planes rounded up to 8
   int channels_padded_ = 0;     // tower channels rounded up to 8
   std::vector<Conv3x3> convs_;  // stem, then two per block

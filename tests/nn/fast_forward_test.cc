@@ -1,5 +1,7 @@
 #include "nn/fast_forward.h"
 
+#include "nn/conv_kernels.h"
+
 #include <torch/torch.h>
 
 #include <random>
@@ -13,11 +15,11 @@ namespace az::nn {
 namespace {
 
 void ExpectMatchesTorch(const std::string& game_name, int blocks, int channels,
-                        int batch) {
+                        int batch, ConvAlgorithm algorithm) {
   const Game& game = **FindGame(game_name);
   NetworkConfig config = NetworkConfig::ForGame(game, blocks, channels);
   Checkpoint ck = testing::RandomCheckpoint(game_name, blocks, channels, 3);
-  auto fast = FastForward::Create(ck);
+  auto fast = FastForward::Create(ck, /*threads=*/2, algorithm);
   ASSERT_TRUE(fast.ok()) << fast.status();
   auto torch_net = ResNetFromCheckpoint(ck);
   ASSERT_TRUE(torch_net.ok()) << torch_net.status();
@@ -53,12 +55,37 @@ void ExpectMatchesTorch(const std::string& game_name, int blocks, int channels,
     max_diff = std::max(max_diff, std::abs(v.data_ptr<float>()[i] - wdl[i]));
   }
   EXPECT_LT(max_diff, 1e-3) << game_name << " " << blocks << "x" << channels;
+  if (algorithm == ConvAlgorithm::kWinograd) EXPECT_TRUE((*fast)->uses_winograd());
 }
 
-TEST(FastForwardTest, MatchesTorchConnectFour) { ExpectMatchesTorch("connect4", 2, 32, 37); }
-TEST(FastForwardTest, MatchesTorchOddChannels) { ExpectMatchesTorch("connect4", 1, 20, 5); }
-TEST(FastForwardTest, MatchesTorchWideTower) { ExpectMatchesTorch("tictactoe", 2, 64, 9); }
-TEST(FastForwardTest, MatchesTorchNoBlocks) { ExpectMatchesTorch("tictactoe", 0, 8, 3); }
+class FastForwardTest : public ::testing::TestWithParam<ConvAlgorithm> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == ConvAlgorithm::kWinograd && !CpuHasAvx2Fma()) {
+      GTEST_SKIP() << "no AVX2/FMA on this processor";
+    }
+  }
+};
+
+TEST_P(FastForwardTest, MatchesTorchConnectFour) {
+  ExpectMatchesTorch("connect4", 2, 32, 37, GetParam());
+}
+TEST_P(FastForwardTest, MatchesTorchOddChannels) {
+  ExpectMatchesTorch("connect4", 1, 20, 5, GetParam());
+}
+TEST_P(FastForwardTest, MatchesTorchWideTower) {
+  ExpectMatchesTorch("tictactoe", 2, 64, 9, GetParam());
+}
+TEST_P(FastForwardTest, MatchesTorchNoBlocks) {
+  ExpectMatchesTorch("tictactoe", 0, 8, 3, GetParam());
+}
+TEST_P(FastForwardTest, MatchesTorchOthello) {
+  ExpectMatchesTorch("othello", 1, 16, 4, GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, FastForwardTest,
+                         ::testing::Values(ConvAlgorithm::kDirect,
+                                           ConvAlgorithm::kWinograd));
 
 }  // namespace
 }  // namespace az::nn
