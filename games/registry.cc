@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "games/othello/othello.h"
@@ -33,10 +34,9 @@ const GameMap& Games() {
 absl::StatusOr<const Game*> FindGame(absl::string_view name) {
   auto it = Games().find(std::string(name));
   if (it == Games().end()) {
-    return absl::NotFoundError(absl::StrCat("unknown game \"", name,
-                                            "\" (known games: ",
-                                            absl::StrJoin(GameNames(), ", "),
-                                            ")"));
+    return absl::NotFoundError(absl::StrCat(
+        "unknown game \"", absl::CHexEscape(name),
+        "\" (known games: ", absl::StrJoin(GameNames(), ", "), ")"));
   }
   return it->second.get();
 }
