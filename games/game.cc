@@ -40,7 +40,8 @@ absl::StatusOr<std::vector<Action>> Game::ParseMoves(
     }
     absl::string_view rest = moves.substr(pos);
     size_t length = MoveTokenLength(rest);
-    if (length == 0 || length > rest.size()) length = 1;
+    if (length == 0) length = 1;
+    if (length > rest.size()) length = rest.size();
     absl::string_view token = rest.substr(0, length);
     auto where = [&] {
       return absl::StrCat(Name(), ": move ", actions.size() + 1, " ",

@@ -3,9 +3,11 @@
 #include <map>
 #include <memory>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "games/connect4/connect4.h"
+#include "games/othello/othello.h"
 #include "games/tictactoe/tictactoe.h"
 
 namespace az {
@@ -18,6 +20,7 @@ const GameMap& Games() {
     std::vector<std::unique_ptr<Game>> all;
     all.push_back(NewTicTacToeGame());
     all.push_back(NewConnect4Game());
+    all.push_back(NewOthelloGame());
     auto* map = new GameMap;
     for (std::unique_ptr<Game>& game : all) {
       std::string name = game->Name();
@@ -33,10 +36,9 @@ const GameMap& Games() {
 absl::StatusOr<const Game*> FindGame(absl::string_view name) {
   auto it = Games().find(std::string(name));
   if (it == Games().end()) {
-    return absl::NotFoundError(absl::StrCat("unknown game \"", name,
-                                            "\" (known games: ",
-                                            absl::StrJoin(GameNames(), ", "),
-                                            ")"));
+    return absl::NotFoundError(absl::StrCat(
+        "unknown game \"", absl::CHexEscape(name),
+        "\" (known games: ", absl::StrJoin(GameNames(), ", "), ")"));
   }
   return it->second.get();
 }

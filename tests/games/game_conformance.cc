@@ -86,10 +86,14 @@ bool CheckState(const State& s, const std::vector<Action>& history,
   copy->CopyFrom(s);
   EXPECT_EQ(copy->Hash(), s.Hash());
   EXPECT_EQ(copy->LegalActions(), legal);
-  std::string key = s.ToString();
+  // The observation plus the side to move identifies a position.
+  std::vector<float> key_obs = Observe(s);
+  std::string key(reinterpret_cast<const char*>(key_obs.data()),
+                  key_obs.size() * sizeof(float));
+  key.push_back(static_cast<char>(s.ToMove()));
   auto [it, inserted] = seen->emplace(s.Hash(), key);
   if (!inserted && it->second != key) {
-    ADD_FAILURE() << "hash collision between\n" << it->second << "and\n" << key;
+    ADD_FAILURE() << "hash collision: two different positions share a hash";
     return false;
   }
 
@@ -117,6 +121,19 @@ bool CheckState(const State& s, const std::vector<Action>& history,
         static_cast<int>(sym.action_map.size()) != n) {
       ADD_FAILURE() << "symmetry tables have the wrong size";
       return false;
+    }
+    if (history.empty()) {
+      // Both tables must be permutations (each index exactly once).
+      std::vector<int> obs_sorted = sym.observation_source;
+      std::sort(obs_sorted.begin(), obs_sorted.end());
+      std::vector<Action> act_sorted = sym.action_map;
+      std::sort(act_sorted.begin(), act_sorted.end());
+      for (size_t i = 0; i < obs_sorted.size(); ++i) {
+        EXPECT_EQ(obs_sorted[i], static_cast<int>(i)) << "observation table";
+      }
+      for (int i = 0; i < n; ++i) {
+        EXPECT_EQ(act_sorted[i], i) << "action table";
+      }
     }
     std::unique_ptr<State> t = s.Transformed(static_cast<int>(k));
     std::vector<float> tobs = Observe(*t);
