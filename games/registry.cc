@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "games/connect4/connect4.h"
 #include "games/tictactoe/tictactoe.h"
 
 namespace az {
@@ -16,6 +17,7 @@ const GameMap& Games() {
   static const GameMap* games = [] {
     std::vector<std::unique_ptr<Game>> all;
     all.push_back(NewTicTacToeGame());
+    all.push_back(NewConnect4Game());
     auto* map = new GameMap;
     for (std::unique_ptr<Game>& game : all) {
       std::string name = game->Name();
