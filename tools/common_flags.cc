@@ -1,6 +1,7 @@
 #include "tools/common_flags.h"
 
-DEFINE_string(game, "connect4", "Game to play: tictactoe, connect4 or othello.");
+DEFINE_string(game, "connect4",
+              "Game to play: tictactoe, connect4 or othello.");
 DEFINE_bool(json, false,
             "Print exactly one JSON object with the figures on stdout (logs "
             "stay on stderr).");
