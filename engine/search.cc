@@ -170,7 +170,13 @@ void Search::StartSearch() {
   evaluations_.store(0, kRelaxed);
   tree_full_.store(false, kRelaxed);
   aborted_.store(false, kRelaxed);
-  root_solved_.store(ProvenFromChildren(root()).has_value(), kRelaxed);
+  root_solved_.store(false, kRelaxed);
+  root_target_rank_.store(root().proven_rank.load(kRelaxed), kRelaxed);
+  bool all_proven = false;
+  if (std::optional<ProvenValue> proven =
+          ProvenFromChildren(root(), &all_proven)) {
+    ProveRoot(*proven, all_proven);
+  }
   noise_pending_ = params_.root_noise;
   if (noise_pending_ &&
       root().state.load(std::memory_order_acquire) == NodeState::kExpanded) {
@@ -450,8 +456,9 @@ void Search::ExpandAndBackup(Worker& worker, const float* priors,
   node.num_children = static_cast<uint16_t>(n);
   node.raw_value = evaluation.value.Scalar();
   if (evaluation.exact.has_value()) {
-    node.proven_rank.store(ProvenValue::Exact(*evaluation.exact).rank(),
-                           kRelaxed);
+    int16_t rank = ProvenValue::Exact(*evaluation.exact).rank();
+    node.proven_rank.store(rank, kRelaxed);
+    if (worker.path.size() == 1) root_target_rank_.store(rank, kRelaxed);
   }
   if (worker.path.size() == 1 && noise_pending_) {
     MixRootNoise();
@@ -493,32 +500,58 @@ void Search::PropagateProof(Worker& worker) {
   for (int i = static_cast<int>(worker.path.size()) - 2; i >= 0; --i) {
     Node& node = *worker.path[i];
     if (i > 0 && node.proven()) return;
-    std::optional<ProvenValue> proven = ProvenFromChildren(node);
+    bool all_proven = false;
+    std::optional<ProvenValue> proven = ProvenFromChildren(node, &all_proven);
     if (!proven.has_value()) return;
-    node.proven_rank.store(proven->rank(), kRelaxed);
-    if (i == 0) root_solved_.store(true, kRelaxed);
+    if (i == 0) {
+      ProveRoot(*proven, all_proven);
+    } else {
+      node.proven_rank.store(proven->rank(), kRelaxed);
+    }
   }
 }
 
-std::optional<ProvenValue> Search::ProvenFromChildren(const Node& node) const {
+void Search::ProveRoot(ProvenValue value, bool all_proven) {
+  Node& r = root();
+  // A win proven by one child may be slower than the root's true value;
+  // never report less than what is already known.
+  int16_t known = r.proven_rank.load(kRelaxed);
+  if (known == ProvenValue::kUnproven || value.rank() > known) {
+    r.proven_rank.store(value.rank(), kRelaxed);
+  }
+  // Losses and draws are only proven with every child, so they are final.
+  // A win is final when it is immediate or as good as the value the root
+  // was known to have; otherwise more visits may find a sooner one.
+  int16_t target = root_target_rank_.load(kRelaxed);
+  bool final = all_proven ||
+               (value.reward().is_win() && value.plies_to_end() == 1) ||
+               (target != ProvenValue::kUnproven && value.rank() >= target);
+  if (final) root_solved_.store(true, kRelaxed);
+}
+
+std::optional<ProvenValue> Search::ProvenFromChildren(const Node& node,
+                                                      bool* all_proven) const {
+  *all_proven = false;
   if (node.state.load(std::memory_order_acquire) != NodeState::kExpanded ||
       node.num_children == 0) {
     return std::nullopt;
   }
   std::optional<ProvenValue> best;
-  bool all_proven = true;
+  *all_proven = true;
   for (int i = 0; i < node.num_children; ++i) {
     const Node& child = arena_->at(node.first_child + i);
     int16_t rank = child.proven_rank.load(kRelaxed);
     if (rank == ProvenValue::kUnproven) {
-      all_proven = false;
+      *all_proven = false;
       continue;
     }
     ProvenValue value = ProvenValue::FromRank(rank).ForParent();
     if (!best.has_value() || value.BetterThan(*best)) best = value;
   }
   // One winning move proves a win; anything else needs every move proven.
-  if (best.has_value() && (best->reward().is_win() || all_proven)) return best;
+  if (best.has_value() && (best->reward().is_win() || *all_proven)) {
+    return best;
+  }
   return std::nullopt;
 }
 

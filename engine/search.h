@@ -163,8 +163,13 @@ class Search {
   void UndoVirtualLoss(Worker& worker);
   // Proves the ancestors of the worker's leaf that its proof decides.
   void PropagateProof(Worker& worker);
-  // The value proven for `node` by its children alone, if any.
-  std::optional<ProvenValue> ProvenFromChildren(const Node& node) const;
+  // The value proven for `node` by its children alone, if any; sets
+  // *all_proven to whether every child is proven.
+  std::optional<ProvenValue> ProvenFromChildren(const Node& node,
+                                                bool* all_proven) const;
+  // Records a proof of the root by its children; the search is solved when
+  // no further visit can improve the best move (see .cc).
+  void ProveRoot(ProvenValue value, bool all_proven);
 
   absl::Status RunThreaded();
   void ThreadLoop(Worker& worker, absl::Status* status);
@@ -191,6 +196,9 @@ class Search {
   std::atomic<int> started_{0};
   std::atomic<int> completed_{0};
   std::atomic<bool> root_solved_{false};
+  // The root's value as known before its children prove it (from the
+  // evaluator, or kept from an earlier search); kUnproven if none.
+  std::atomic<int16_t> root_target_rank_{ProvenValue::kUnproven};
   std::atomic<bool> tree_full_{false};
   // An evaluation failed in a multi-threaded search: every thread stops.
   std::atomic<bool> aborted_{false};
