@@ -37,6 +37,8 @@ struct Search::Worker {
   // The position of the current simulation: a copy of the root with the
   // path's actions applied.
   std::unique_ptr<State> scratch;
+  // Where the children of a leaf are tried for a game end.
+  std::unique_ptr<State> probe;
   // Nodes from the root to the current leaf.
   std::vector<Node*> path;
   std::vector<Action> legal;
@@ -186,6 +188,7 @@ void Search::StartSearch() {
   if (workers_.empty()) {
     auto worker = std::make_unique<Worker>();
     worker->scratch = root_state_->Clone();
+    worker->probe = root_state_->Clone();
     worker->path.reserve(game_.MaxGameLength() + 2);
     worker->legal.resize(num_actions_);
     worker->priors.resize(num_actions_);
@@ -262,6 +265,7 @@ absl::Status Search::RunThreaded() {
   while (static_cast<int>(workers_.size()) < params_.num_threads) {
     auto worker = std::make_unique<Worker>();
     worker->scratch = root_state_->Clone();
+    worker->probe = root_state_->Clone();
     worker->path.reserve(game_.MaxGameLength() + 2);
     worker->legal.resize(num_actions_);
     worker->priors.resize(num_actions_);
@@ -366,7 +370,12 @@ Search::Step Search::SelectLeaf(Worker& worker) {
     }
     CHECK_GT(node->num_children, 0) << "an expanded node without children "
                                        "must be terminal, hence proven";
-    node = &arena_->at(SelectChild<kConcurrent>(*node));
+    // At a root proven to win (but not solved), visiting the winning child
+    // again teaches nothing: look for a sooner win elsewhere.
+    const bool avoid_proven_wins =
+        worker.path.size() == 1 && rank != ProvenValue::kUnproven &&
+        ProvenValue::FromRank(rank).reward().is_win();
+    node = &arena_->at(SelectChild<kConcurrent>(*node, avoid_proven_wins));
     if constexpr (kConcurrent) node->virtual_loss.fetch_add(vl, kRelaxed);
     state.Apply(node->action);
     worker.path.push_back(node);
@@ -374,7 +383,7 @@ Search::Step Search::SelectLeaf(Worker& worker) {
 }
 
 template <bool kConcurrent>
-uint32_t Search::SelectChild(const Node& node) {
+uint32_t Search::SelectChild(const Node& node, bool avoid_proven_wins) {
   const int32_t parent_visits =
       node.visits.load(kRelaxed) +
       (kConcurrent ? node.virtual_loss.load(kRelaxed) : 0);
@@ -410,6 +419,7 @@ uint32_t Search::SelectChild(const Node& node) {
     float q;
     if (rank != ProvenValue::kUnproven) {
       q = -ProvenValue::FromRank(rank).Scalar();
+      if (avoid_proven_wins && q > 0.0f) continue;
     } else if (visits == 0) {
       q = fpu;
     } else {
@@ -452,21 +462,61 @@ void Search::ExpandAndBackup(Worker& worker, const float* priors,
     children[i].Init(
         a, total > 0.0f ? std::max(priors[a], 0.0f) * scale : 1.0f / n);
   }
+  // Children that end the game are proven on the spot (MCTS-solver with
+  // decisive moves): a position with a winning move is a proven win
+  // without spending a visit on finding that move.
+  std::optional<ProvenValue> from_children;
+  bool all_proven = false;
+  if (params_.detect_terminal_children) {
+    State& probe = *worker.probe;
+    all_proven = true;
+    for (int i = 0; i < n; ++i) {
+      probe.CopyFrom(state);
+      probe.Apply(children[i].action);
+      if (!probe.IsTerminal()) {
+        all_proven = false;
+        continue;
+      }
+      ProvenValue terminal =
+          ProvenValue::Terminal(probe.Reward(probe.ToMove()));
+      children[i].proven_rank.store(terminal.rank(), kRelaxed);
+      children[i].state.store(NodeState::kExpanded, kRelaxed);
+      ProvenValue for_node = terminal.ForParent();
+      if (!from_children.has_value() || for_node.BetterThan(*from_children)) {
+        from_children = for_node;
+      }
+    }
+    if (from_children.has_value() && !from_children->reward().is_win() &&
+        !all_proven) {
+      from_children.reset();
+    }
+  }
+  int16_t rank = ProvenValue::kUnproven;
+  if (evaluation.exact.has_value()) {
+    rank = ProvenValue::Exact(*evaluation.exact).rank();
+    if (worker.path.size() == 1) root_target_rank_.store(rank, kRelaxed);
+  }
+  if (from_children.has_value() && from_children->rank() > rank) {
+    rank = from_children->rank();
+  }
   node.first_child = first;
   node.num_children = static_cast<uint16_t>(n);
   node.raw_value = evaluation.value.Scalar();
-  if (evaluation.exact.has_value()) {
-    int16_t rank = ProvenValue::Exact(*evaluation.exact).rank();
-    node.proven_rank.store(rank, kRelaxed);
-    if (worker.path.size() == 1) root_target_rank_.store(rank, kRelaxed);
-  }
+  node.proven_rank.store(rank, kRelaxed);
   if (worker.path.size() == 1 && noise_pending_) {
     MixRootNoise();
     noise_pending_ = false;
   }
   node.state.store(NodeState::kExpanded, std::memory_order_release);
+  if (rank != ProvenValue::kUnproven) {
+    // A proven position backs up its exact value, not the estimate.
+    value = LeafValue::FromExact(ProvenValue::FromRank(rank).reward());
+  }
   Backup<kConcurrent>(worker, value);
-  if (evaluation.exact.has_value()) PropagateProof(worker);
+  if (worker.path.size() == 1 && from_children.has_value()) {
+    ProveRoot(*from_children, all_proven);
+  }
+  if (rank != ProvenValue::kUnproven) PropagateProof(worker);
 }
 
 template <bool kConcurrent>

@@ -152,8 +152,11 @@ class Search {
   // thread is expanding the leaf, nothing changed.
   template <bool kConcurrent>
   Step SelectLeaf(Worker& worker);
+  // The PUCT choice among the children of `node`. With avoid_proven_wins,
+  // children already proven to win are passed over (at a root whose win is
+  // proven, visits go where a sooner win may be found).
   template <bool kConcurrent>
-  uint32_t SelectChild(const Node& node);
+  uint32_t SelectChild(const Node& node, bool avoid_proven_wins);
   template <bool kConcurrent>
   void ExpandAndBackup(Worker& worker, const float* priors,
                        const LeafEvaluation& evaluation);

@@ -62,6 +62,11 @@ struct SearchParams {
   // (single-game mode with several threads), >= 1.
   int virtual_loss = 1;
 
+  // Whether each new leaf's moves are tried for an immediate game end, so
+  // that a position with a winning move is proven at once (decisive moves)
+  // rather than after visits find that move. Costs one Apply per move.
+  bool detect_terminal_children = true;
+
   // Whether a search stops as soon as its root is proven (MCTS-solver): the
   // best move is then known and more visits change nothing.
   bool stop_when_proven = true;
