@@ -9,8 +9,6 @@
 #include "tools/common_flags.h"
 
 DEFINE_int32(sims, 800, "Simulations per search.");
-DEFINE_int32(threads, 1,
-             "Threads that search one tree together (virtual loss).");
 DEFINE_string(evaluator, "uniform",
               "What evaluates leaves: uniform (uniform prior, value 0), "
               "rollout (random playouts, see --rollouts; or rollout:K), "
@@ -29,7 +27,9 @@ namespace az {
 absl::StatusOr<engine::SearchParams> SearchParamsFromFlags(const Game& game) {
   engine::SearchParams params = engine::DefaultSearchParams(game);
   params.num_simulations = FLAGS_sims;
-  params.num_threads = FLAGS_threads;
+  // --threads is shared with solve, where 0 means one per core; a search
+  // uses one thread unless told otherwise.
+  params.num_threads = FLAGS_threads == 0 ? 1 : FLAGS_threads;
   params.c_init = static_cast<float>(FLAGS_c_init);
   params.c_base = static_cast<float>(FLAGS_c_base);
   params.fpu_value = static_cast<float>(FLAGS_fpu_reduction);

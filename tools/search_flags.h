@@ -15,7 +15,6 @@
 #include "games/game.h"
 
 DECLARE_int32(sims);
-DECLARE_int32(threads);
 DECLARE_string(evaluator);
 DECLARE_int32(rollouts);
 DECLARE_int64(cache_entries);

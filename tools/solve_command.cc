@@ -30,9 +30,6 @@ DEFINE_string(positions, "",
 DEFINE_bool(check, false,
             "Compare every score with the one in the file; exit 1 and name "
             "the first mismatching line on stderr if any differs.");
-DEFINE_int32(threads, 0,
-             "Solver threads, each with its own solver and tables (0: one per "
-             "CPU core).");
 
 namespace az {
 namespace {
