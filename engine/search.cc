@@ -174,11 +174,7 @@ void Search::StartSearch() {
   aborted_.store(false, kRelaxed);
   root_solved_.store(false, kRelaxed);
   root_target_rank_.store(root().proven_rank.load(kRelaxed), kRelaxed);
-  bool all_proven = false;
-  if (std::optional<ProvenValue> proven =
-          ProvenFromChildren(root(), &all_proven)) {
-    ProveRoot(*proven, all_proven);
-  }
+  UpdateRootProof();
   noise_pending_ = params_.root_noise;
   if (noise_pending_ &&
       root().state.load(std::memory_order_acquire) == NodeState::kExpanded) {
@@ -513,9 +509,7 @@ void Search::ExpandAndBackup(Worker& worker, const float* priors,
     value = LeafValue::FromExact(ProvenValue::FromRank(rank).reward());
   }
   Backup<kConcurrent>(worker, value);
-  if (worker.path.size() == 1 && from_children.has_value()) {
-    ProveRoot(*from_children, all_proven);
-  }
+  if (worker.path.size() == 1) UpdateRootProof();
   if (rank != ProvenValue::kUnproven) PropagateProof(worker);
 }
 
@@ -547,36 +541,52 @@ void Search::UndoVirtualLoss(Worker& worker) {
 
 void Search::PropagateProof(Worker& worker) {
   // The leaf at the back is proven; walk up while its proof decides more.
-  for (int i = static_cast<int>(worker.path.size()) - 2; i >= 0; --i) {
+  for (int i = static_cast<int>(worker.path.size()) - 2; i > 0; --i) {
     Node& node = *worker.path[i];
-    if (i > 0 && node.proven()) return;
+    if (node.proven()) return;
     bool all_proven = false;
     std::optional<ProvenValue> proven = ProvenFromChildren(node, &all_proven);
     if (!proven.has_value()) return;
-    if (i == 0) {
-      ProveRoot(*proven, all_proven);
-    } else {
-      node.proven_rank.store(proven->rank(), kRelaxed);
-    }
+    node.proven_rank.store(proven->rank(), kRelaxed);
   }
+  UpdateRootProof();
 }
 
-void Search::ProveRoot(ProvenValue value, bool all_proven) {
-  Node& r = root();
+void Search::UpdateRootProof() {
+  const Node& r = root();
+  if (r.state.load(std::memory_order_acquire) != NodeState::kExpanded) return;
+  // The best proven move, proven or not the root's value.
+  std::optional<ProvenValue> best;
+  bool all_proven = true;
+  for (int i = 0; i < r.num_children; ++i) {
+    int16_t rank = arena_->at(r.first_child + i).proven_rank.load(kRelaxed);
+    if (rank == ProvenValue::kUnproven) {
+      all_proven = false;
+      continue;
+    }
+    ProvenValue value = ProvenValue::FromRank(rank).ForParent();
+    if (!best.has_value() || value.BetterThan(*best)) best = value;
+  }
+  if (!best.has_value()) return;
+  // A move as good as the value the root is known to have (from an exact
+  // evaluator) realises it, whatever the other moves are.
+  int16_t target = root_target_rank_.load(kRelaxed);
+  bool realises_target =
+      target != ProvenValue::kUnproven && best->rank() >= target;
+  if (!best->reward().is_win() && !all_proven && !realises_target) return;
   // A win proven by one child may be slower than the root's true value;
   // never report less than what is already known.
   int16_t known = r.proven_rank.load(kRelaxed);
-  if (known == ProvenValue::kUnproven || value.rank() > known) {
-    r.proven_rank.store(value.rank(), kRelaxed);
+  if (known == ProvenValue::kUnproven || best->rank() > known) {
+    root().proven_rank.store(best->rank(), kRelaxed);
   }
-  // Losses and draws are only proven with every child, so they are final.
-  // A win is final when it is immediate or as good as the value the root
-  // was known to have; otherwise more visits may find a sooner one.
-  int16_t target = root_target_rank_.load(kRelaxed);
-  bool final = all_proven ||
-               (value.reward().is_win() && value.plies_to_end() == 1) ||
-               (target != ProvenValue::kUnproven && value.rank() >= target);
-  if (final) root_solved_.store(true, kRelaxed);
+  // Losses and draws need every move proven (or the known value reached),
+  // so they are final. A win is final when it is immediate or reaches the
+  // known value; otherwise more visits may find a sooner one.
+  if (all_proven || realises_target ||
+      (best->reward().is_win() && best->plies_to_end() == 1)) {
+    root_solved_.store(true, kRelaxed);
+  }
 }
 
 std::optional<ProvenValue> Search::ProvenFromChildren(const Node& node,
@@ -612,9 +622,15 @@ const Node* Search::BestChild(const Node& node) const {
   }
   // Proven wins first (soonest), proven losses last (latest); in between,
   // draws and unproven moves by visits, then Q, then prior.
-  auto key_class = [](const Node& child) {
+  // A child that realises the node's own proven value comes before all.
+  const int16_t node_rank = node.proven_rank.load(kRelaxed);
+  auto key_class = [node_rank](const Node& child) {
     if (!child.proven()) return 0;
-    TerminalReward r = child.proven_value().ForParent().reward();
+    ProvenValue value = child.proven_value().ForParent();
+    if (node_rank != ProvenValue::kUnproven && value.rank() >= node_rank) {
+      return 2;
+    }
+    TerminalReward r = value.reward();
     return r.is_win() ? 1 : r.is_loss() ? -1 : 0;
   };
   auto q = [](const Node& child) {

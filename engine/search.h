@@ -164,15 +164,16 @@ class Search {
   void Backup(Worker& worker, LeafValue value);
   template <bool kConcurrent>
   void UndoVirtualLoss(Worker& worker);
-  // Proves the ancestors of the worker's leaf that its proof decides.
+  // Proves the ancestors of the worker's leaf that its proof decides, up to
+  // the root.
   void PropagateProof(Worker& worker);
   // The value proven for `node` by its children alone, if any; sets
   // *all_proven to whether every child is proven.
   std::optional<ProvenValue> ProvenFromChildren(const Node& node,
                                                 bool* all_proven) const;
-  // Records a proof of the root by its children; the search is solved when
-  // no further visit can improve the best move (see .cc).
-  void ProveRoot(ProvenValue value, bool all_proven);
+  // Proves the root from its children where they decide it; the search is
+  // solved when no further visit can improve the best move (see .cc).
+  void UpdateRootProof();
 
   absl::Status RunThreaded();
   void ThreadLoop(Worker& worker, absl::Status* status);
