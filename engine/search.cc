@@ -412,16 +412,16 @@ uint32_t Search::SelectChild(const Node& node, bool avoid_proven_wins) {
       sum -= static_cast<float>(in_flight);
     }
     int16_t rank = child.proven_rank.load(kRelaxed);
-    float q;
+    float score;
     if (rank != ProvenValue::kUnproven) {
-      q = -ProvenValue::FromRank(rank).Scalar();
-      if (avoid_proven_wins && q > 0.0f) continue;
-    } else if (visits == 0) {
-      q = fpu;
+      // A proven move has nothing left to explore: it competes with its
+      // exact value alone, so the visits go where proofs are missing.
+      score = -ProvenValue::FromRank(rank).Scalar();
+      if (avoid_proven_wins && score > 0.0f) continue;
     } else {
-      q = sum / visits;
+      float q = visits == 0 ? fpu : sum / visits;
+      score = q + exploration * child.prior / (1 + visits);
     }
-    float score = q + exploration * child.prior / (1 + visits);
     if (score > best_score) {
       best_score = score;
       best = i;

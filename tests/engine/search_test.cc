@@ -235,9 +235,11 @@ TEST(SearchTest, ChooseMoveSamplesEarlyAndPlaysGreedilyLater) {
 }
 
 TEST(SearchTest, ChooseMoveAvoidsProvenLosses) {
-  // Move 1 loses at once; move 2 leads to draws the search cannot finish.
+  // Move 1 lets the second player win; move 2 leads to draws the search
+  // cannot finish.
   az::testing::TreeGame game(
-      "(S ((((D D) (D D)) ((D D) (D D))) (((D D) (D D)) ((D D) (D D)))))");
+      "((S D) ((((D D) (D D)) ((D D) (D D))) (((D D) (D D)) ((D D) (D "
+      "D)))))");
   UniformEvaluator uniform(game);
   SearchParams params = Params(12);
   params.temperature = 5.0f;
