@@ -200,6 +200,10 @@ class BoundTable {
 // except near the end of the game, where a search is cheaper than a probe.
 constexpr int kLastCutoffProbePly = 36;
 
+// Rows 1, 3, 5 and rows 2, 4, 6, counting from 1 at the bottom.
+constexpr uint64_t kOddRows = kBottomRow * 0b010101;
+constexpr uint64_t kEvenRows = kBottomRow * 0b101010;
+
 // Columns from the centre outwards: central stones take part in more lines.
 constexpr int kColumnOrder[kWidth] = {3, 2, 4, 1, 5, 0, 6};
 
@@ -299,6 +303,20 @@ class Connect4Search {
       if (alpha >= beta) return alpha;
     }
     int hi = (kCells - 1 - moves) / 2;
+    // Follow-up (Allis' "claimeven"): with the first player to move and an
+    // even number of empty cells in every column, the second player can
+    // answer every stone on top of it and so take all empty cells of rows
+    // 2, 4 and 6. If the first player has no four left in the other cells,
+    // it cannot win; if the second has one in its cells, it wins.
+    if (moves % 2 == 0 && !(Playable(mask) & kEvenRows)) {
+      const uint64_t empty = kBoardCells & ~mask;
+      if (!connect4::HasFour(current | (empty & kOddRows))) {
+        hi = std::min(hi, 0);
+        if (connect4::HasFour((current ^ mask) | (empty & kEvenRows))) {
+          hi = std::min(hi, -1);
+        }
+      }
+    }
     const uint64_t key = current + mask;
     int hash_column = -1;
     table_.Narrow(key, &lo, &hi, &hash_column);
