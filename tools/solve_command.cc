@@ -188,5 +188,5 @@ AZ_REGISTER_COMMAND(
     "for the side to move; for connect4 a win with one's k-th stone scores "
     "22 - k, a loss the negative, a draw 0. With --check, exits 1 if any "
     "score differs from the file's. With --json, prints only one JSON object "
-    "with the figures. Exits 2 on bad input.",
+    "with the figures. Exits 2 on a bad position file or game.",
     az::RunSolve);

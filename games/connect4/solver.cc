@@ -1,6 +1,11 @@
 #include "games/connect4/solver.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -58,46 +63,146 @@ inline uint64_t WinningCells(uint64_t stones, uint64_t mask) {
   return cells & (kBoardCells ^ mask);
 }
 
-inline int PopCount(uint64_t x) { return __builtin_popcountll(x); }
+// Counts set bits without a library call (the default x86-64 target has no
+// popcount instruction); the sets counted here are small.
+inline int ColumnOf(uint64_t move) {
+  return __builtin_ctzll(move) / (connect4::kHeight + 1);
+}
 
-// A transposition table of score bounds, one 32-bit entry per slot, always
-// replaced. The key of a position (current + mask, unique and below 2^49) is
-// stored only in part: the slot index is key mod a prime, and together with
-// the low kKeyBits bits that determines the key (Chinese remainder theorem,
-// since kSize * 2^kKeyBits > 2^49), so a hit is never a false one.
+// Counts set bits without a library call or branches (the default x86-64
+// target has no popcount instruction).
+inline int PopCount(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
+
+// A transposition table of score bounds in buckets of four 64-bit entries
+// (one half cache line). The key of a position (current + mask, unique and
+// below 2^49) is stored only in part: the bucket is key mod a prime, and
+// together with the key's low 32 bits that determines the key (Chinese
+// remainder theorem, since kBuckets * 2^32 > 2^49), so a hit is never false.
+// Each entry holds both bounds, so probes with different windows share it.
+// When a bucket is full, the entry that cost the least work to compute goes,
+// preferring entries left from earlier Solve calls (older generations): the
+// entries near the root of a long search stay.
 class BoundTable {
  public:
-  static constexpr uint64_t kSize = 16777259;  // the first prime above 2^24
-  static constexpr int kKeyBits = 25;
-  static constexpr int kValueBits = 32 - kKeyBits;
-  static_assert(kSize > (uint64_t{1} << (49 - kKeyBits)), "keys must be exact");
+  static constexpr uint64_t kBuckets = 4194319;  // the first prime above 2^22
+  static constexpr int kWays = 4;
+  static_assert(kBuckets > (uint64_t{1} << 17), "keys must be exact");
 
-  BoundTable() : entries_(kSize, 0) {}
-
-  // 0 for no entry, else the value given to Put.
-  int Get(uint64_t key) const {
-    uint32_t entry = entries_[key % kSize];
-    return (entry >> kValueBits) == (key & kKeyMask)
-               ? static_cast<int>(entry & kValueMask)
-               : 0;
+  BoundTable() {
+    constexpr size_t kBytes = kBuckets * kWays * sizeof(uint64_t);
+    // Aligned so that a bucket never straddles cache lines; huge pages
+    // spare most of the TLB misses of random probes.
+    constexpr size_t kAlign = size_t{1} << 21;
+    void* memory =
+        std::aligned_alloc(kAlign, (kBytes + kAlign - 1) & ~(kAlign - 1));
+    CHECK(memory != nullptr) << "out of memory for the solver's table";
+#ifdef MADV_HUGEPAGE
+    madvise(memory, kBytes, MADV_HUGEPAGE);
+#endif
+    std::memset(memory, 0, kBytes);
+    entries_.reset(static_cast<uint64_t*>(memory));
   }
-  // `value` in [1, 2^kValueBits).
-  void Put(uint64_t key, int value) {
-    entries_[key % kSize] =
-        static_cast<uint32_t>(key & kKeyMask) << kValueBits | value;
+
+  // Starts a new generation: what is stored from now on is kept in
+  // preference to older entries.
+  void NewGeneration() { generation_ = (generation_ + 1) & kFieldMask; }
+
+  // Narrows [*lo, *hi] with the bounds stored for `key`, if any, and sets
+  // *column to the best move found before (or leaves it).
+  void Narrow(uint64_t key, int* lo, int* hi, int* column) const {
+    const uint64_t* bucket = Bucket(key);
+    const uint64_t tag = Tag(key);
+    for (int i = 0; i < kWays; ++i) {
+      const uint64_t e = bucket[i];
+      if ((e & kTagMask) == tag) {
+        *lo = std::max(*lo, Field(e, kLowShift) + kMinScore);
+        *hi = std::min(*hi, Field(e, kHighShift) + kMinScore);
+        if (e & kMoveMask)
+          *column = static_cast<int>((e & kMoveMask) >> kMoveShift) - 1;
+        return;
+      }
+    }
+  }
+
+  // Stores lo <= score <= hi for `key`, learnt with about 2^work nodes, and
+  // the best move (a column, or -1 if none stood out).
+  void Put(uint64_t key, int lo, int hi, int work, int column) {
+    uint64_t* bucket = Bucket(key);
+    const uint64_t tag = Tag(key);
+    lo = std::max(lo, kMinScore);
+    hi = std::min(hi, kMaxScore);
+    DCHECK_LE(lo, hi);
+    int victim = 0;
+    int victim_priority = 1 << 30;
+    for (int i = 0; i < kWays; ++i) {
+      const uint64_t e = bucket[i];
+      if ((e & kTagMask) == tag) {
+        // Both the old and the new bounds hold: keep the tighter ones.
+        lo = std::max(lo, Field(e, kLowShift) + kMinScore);
+        hi = std::min(hi, Field(e, kHighShift) + kMinScore);
+        work = std::max(work, Field(e, kWorkShift));
+        if (column < 0)
+          column = static_cast<int>((e & kMoveMask) >> kMoveShift) - 1;
+        victim = i;
+        break;
+      }
+      int priority = e == 0 ? -1
+                     : Field(e, kGenerationShift) == generation_
+                         ? Field(e, kWorkShift) + kFieldMask + 1
+                         : Field(e, kWorkShift);
+      if (priority < victim_priority) {
+        victim = i;
+        victim_priority = priority;
+      }
+    }
+    bucket[victim] = tag | static_cast<uint64_t>(lo - kMinScore) << kLowShift |
+                     static_cast<uint64_t>(hi - kMinScore) << kHighShift |
+                     static_cast<uint64_t>(std::min(work, kFieldMask))
+                         << kWorkShift |
+                     static_cast<uint64_t>(generation_) << kGenerationShift |
+                     static_cast<uint64_t>(column + 1) << kMoveShift;
   }
 
  private:
-  static constexpr uint64_t kKeyMask = (uint64_t{1} << kKeyBits) - 1;
-  static constexpr uint32_t kValueMask = (1u << kValueBits) - 1;
-  std::vector<uint32_t> entries_;
+  struct Free {
+    void operator()(uint64_t* p) const { std::free(p); }
+  };
+  // Entry layout: low 32 bits of the key in bits 32-63, bit 31 set in every
+  // used entry (so that no entry is all zero), then 6-bit fields.
+  static constexpr int kLowShift = 0;
+  static constexpr int kHighShift = 6;
+  static constexpr int kWorkShift = 12;
+  static constexpr int kGenerationShift = 18;
+  static constexpr int kMoveShift = 24;  // column + 1, or 0
+  static constexpr uint64_t kMoveMask = uint64_t{7} << kMoveShift;
+  static constexpr int kFieldMask = 63;
+  static constexpr uint64_t kTagMask = 0xffffffff80000000ULL;
+  static_assert(kMaxScore - kMinScore <= kFieldMask, "scores fit a field");
+
+  static uint64_t Tag(uint64_t key) { return key << 32 | uint64_t{1} << 31; }
+  static int Field(uint64_t e, int shift) {
+    return static_cast<int>(e >> shift) & kFieldMask;
+  }
+  uint64_t* Bucket(uint64_t key) const {
+    return entries_.get() + (key % kBuckets) * kWays;
+  }
+
+  std::unique_ptr<uint64_t[], Free> entries_;
+  int generation_ = 0;
 };
 
-// Table values: an upper bound u is stored as u - kMinScore + 1 (1..37), a
-// lower bound l as l - kMinScore + 1 + kLowerBoundTag.
-constexpr int kLowerBoundTag = 64;
-static_assert(kMaxScore - kMinScore + 1 + kLowerBoundTag <
-              (1 << BoundTable::kValueBits));
+// Probing the children's table entries before searching them pays off
+// except near the end of the game, where a search is cheaper than a probe.
+constexpr int kLastCutoffProbePly = 36;
+
+// Rows 1, 3, 5 and rows 2, 4, 6, counting from 1 at the bottom.
+constexpr uint64_t kOddRows = kBottomRow * 0b010101;
+constexpr uint64_t kEvenRows = kBottomRow * 0b101010;
 
 // Columns from the centre outwards: central stones take part in more lines.
 constexpr int kColumnOrder[kWidth] = {3, 2, 4, 1, 5, 0, 6};
@@ -138,6 +243,8 @@ class MoveList {
 class Connect4Search {
  public:
   uint64_t nodes() const { return nodes_; }
+  // Called once per question asked of the solver (see BoundTable).
+  void NewGeneration() { table_.NewGeneration(); }
 
   // Pons' score of an unfinished position, found within [lo, hi] (which must
   // contain it) by a sequence of null-window probes.
@@ -196,45 +303,79 @@ class Connect4Search {
       if (alpha >= beta) return alpha;
     }
     int hi = (kCells - 1 - moves) / 2;
-    const uint64_t key = current + mask;
-    if (int entry = table_.Get(key)) {
-      if (entry > kLowerBoundTag) {
-        lo = entry - kLowerBoundTag + kMinScore - 1;
-        if (alpha < lo) {
-          alpha = lo;
-          if (alpha >= beta) return alpha;
+    // Follow-up (Allis' "claimeven"): with the first player to move and an
+    // even number of empty cells in every column, the second player can
+    // answer every stone on top of it and so take all empty cells of rows
+    // 2, 4 and 6. If the first player has no four left in the other cells,
+    // it cannot win; if the second has one in its cells, it wins.
+    if (moves % 2 == 0 && !(Playable(mask) & kEvenRows)) {
+      const uint64_t empty = kBoardCells & ~mask;
+      if (!connect4::HasFour(current | (empty & kOddRows))) {
+        hi = std::min(hi, 0);
+        if (connect4::HasFour((current ^ mask) | (empty & kEvenRows))) {
+          hi = std::min(hi, -1);
         }
-      } else {
-        hi = entry + kMinScore - 1;
       }
+    }
+    const uint64_t key = current + mask;
+    int hash_column = -1;
+    table_.Narrow(key, &lo, &hi, &hash_column);
+    if (alpha < lo) {
+      alpha = lo;
+      if (alpha >= beta) return alpha;
     }
     if (beta > hi) {
       beta = hi;
       if (alpha >= beta) return beta;
     }
+    const int alpha_before = alpha;
+    const uint64_t nodes_before = nodes_;
 
-    // Try first the moves that create the most cells where we would win;
-    // they are the likeliest to be best and to cut the search short.
+    // Try first the best move of an earlier search of this position, then
+    // the moves that create the most cells where we would win: they are the
+    // likeliest to be best and to cut the search short.
     MoveList list;
     for (int column : kColumnOrder) {
       const uint64_t move = candidates & ColumnCells(column);
       if (!move) continue;
       const uint64_t cells = WinningCells(current | move, mask | move);
-      list.Add(move, cells, PopCount(cells));
+      list.Add(move, cells,
+               PopCount(cells) + (column == hash_column ? kWidth * 8 : 0));
     }
     const uint64_t opponent = current ^ mask;
+    if (moves < kLastCutoffProbePly) {
+      // Enhanced transposition cutoff: a child whose stored bounds already
+      // make it bad enough for the opponent settles this node unsearched.
+      for (int i = 0; i < list.size(); ++i) {
+        int child_lo = kMinScore, child_hi = kMaxScore, child_column;
+        table_.Narrow(opponent + (mask | list.move(i)), &child_lo, &child_hi,
+                      &child_column);
+        if (-child_hi >= beta) return -child_hi;
+      }
+    }
+    int best_column = -1;
     for (int i = 0; i < list.size(); ++i) {
       int score = -Negamax(opponent, mask | list.move(i), moves + 1, -beta,
                            -alpha, list.cells(i));
       if (score >= beta) {
-        table_.Put(key,
-                   std::min(score, kMaxScore) - kMinScore + 1 + kLowerBoundTag);
+        table_.Put(key, score, hi, Work(nodes_before), ColumnOf(list.move(i)));
         return score;
       }
-      if (score > alpha) alpha = score;
+      if (score > alpha) {
+        alpha = score;
+        best_column = ColumnOf(list.move(i));
+      }
     }
-    table_.Put(key, std::max(alpha, kMinScore) - kMinScore + 1);
+    // Above the window's floor the score is exact; at it, an upper bound.
+    table_.Put(key, alpha > alpha_before ? alpha : lo, alpha,
+               Work(nodes_before), best_column);
     return alpha;
+  }
+
+  // About log2 of the nodes searched since `nodes_before`.
+  int Work(uint64_t nodes_before) const {
+    uint64_t n = nodes_ - nodes_before;
+    return n == 0 ? 0 : 64 - __builtin_clzll(n);
   }
 
   BoundTable table_;
@@ -248,6 +389,7 @@ Connect4Solver::~Connect4Solver() = default;
 uint64_t Connect4Solver::nodes_searched() const { return search_->nodes(); }
 
 int Connect4Solver::SolveScore(uint64_t current, uint64_t mask, int moves) {
+  search_->NewGeneration();
   return search_->Solve(current, mask, moves, LoseNextScore(moves),
                         WinNowScore(moves));
 }
