@@ -51,8 +51,10 @@ inline bool IsWinningMove(const State& state, Action action, int plies) {
 
 // Positions from random games (seeded) where the side to move wins in
 // exactly `moves` of its own moves (2 * moves - 1 plies) and no sooner.
-inline std::vector<std::unique_ptr<State>> ForcedWinPositions(
-    const Game& game, int moves, int count, uint64_t seed) {
+inline std::vector<std::unique_ptr<State>> ForcedWinPositions(const Game& game,
+                                                              int moves,
+                                                              int count,
+                                                              uint64_t seed) {
   std::vector<std::unique_ptr<State>> out;
   Rng rng(seed);
   std::vector<Action> legal(game.NumActions());
