@@ -91,9 +91,10 @@ absl::Status State::CheckLegal(Action action) const {
                      ")"));
   }
   if (action < 0 || action >= game().NumActions() || !IsLegal(action)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(game().ActionToString(action),
-                     " is not a legal move in this position"));
+    std::string reason = IllegalMoveReason(action);
+    return absl::InvalidArgumentError(absl::StrCat(
+        game().ActionToString(action), " is not a legal move in this position",
+        reason.empty() ? "" : " (", reason, reason.empty() ? "" : ")"));
   }
   return absl::OkStatus();
 }

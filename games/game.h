@@ -105,6 +105,9 @@ class State {
   // game().NumActions()) and returns how many. None once the game is over.
   virtual int FillLegalActions(Action* out) const = 0;
   virtual bool IsLegal(Action action) const = 0;
+  // Why an action that IsLegal() rejects in an unfinished game is illegal,
+  // in a person's words ("column 4 is full"); "" keeps the generic message.
+  virtual std::string IllegalMoveReason(Action action) const { return ""; }
   // Plays a legal action (illegal actions are a programmer error).
   virtual void Apply(Action action) = 0;
 

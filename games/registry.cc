@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "games/connect4/connect4.h"
 #include "games/othello/othello.h"
 #include "games/tictactoe/tictactoe.h"
 
@@ -18,6 +19,7 @@ const GameMap& Games() {
   static const GameMap* games = [] {
     std::vector<std::unique_ptr<Game>> all;
     all.push_back(NewTicTacToeGame());
+    all.push_back(NewConnect4Game());
     all.push_back(NewOthelloGame());
     auto* map = new GameMap;
     for (std::unique_ptr<Game>& game : all) {

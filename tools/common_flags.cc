@@ -1,7 +1,13 @@
 #include "tools/common_flags.h"
 
-DEFINE_string(game, "connect4", "Game to play: tictactoe, connect4 or othello.");
+DEFINE_string(game, "connect4",
+              "Game to play: tictactoe, connect4 or othello.");
 DEFINE_bool(json, false,
             "Print exactly one JSON object with the figures on stdout (logs "
             "stay on stderr).");
 DEFINE_uint64(seed, 1, "Seed of every random choice, for repeatable runs.");
+DEFINE_int32(threads, 0,
+             "Threads (0: the subcommand's default). solve: solver threads, "
+             "each with its own solver and tables, default one per CPU core. "
+             "analyze: threads that search one tree together, default 1. "
+             "bench: independent search threads, default 1.");

@@ -7,3 +7,4 @@
 DECLARE_string(game);
 DECLARE_bool(json);
 DECLARE_uint64(seed);
+DECLARE_int32(threads);

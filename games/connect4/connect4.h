@@ -1,0 +1,122 @@
+// Connect Four on the standard 7x6 board, kept in two 64-bit bitboards.
+//
+// Moves are columns; their notation is the digit "1".."7" from left to right,
+// so a game reads "4453" (Pascal Pons' benchmark convention). The first player
+// is X. The state is exposed here (rather than hidden in the .cc) because the
+// exact solver (games/connect4/solver.h) searches on the same bitboards.
+//
+// Bitboard layout: bit 7 * column + row, row 0 at the bottom. Each column has
+// one spare bit above its 6 cells, which keeps shifted lines from wrapping
+// into the next column, so alignments are found with a few shifts and ANDs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "games/game.h"
+
+namespace az {
+
+namespace connect4 {
+
+constexpr int kWidth = 7;
+constexpr int kHeight = 6;
+constexpr int kCells = kWidth * kHeight;
+
+// One bit per column at row 0.
+constexpr uint64_t kBottomRow = 0x0040810204081ULL;
+// Every playable cell (not the spare bit of each column).
+constexpr uint64_t kBoardCells = kBottomRow * ((uint64_t{1} << kHeight) - 1);
+
+constexpr uint64_t ColumnCells(int column) {
+  return ((uint64_t{1} << kHeight) - 1) << (column * (kHeight + 1));
+}
+constexpr uint64_t TopCell(int column) {
+  return uint64_t{1} << (kHeight - 1 + column * (kHeight + 1));
+}
+constexpr uint64_t BottomCell(int column) {
+  return uint64_t{1} << (column * (kHeight + 1));
+}
+constexpr int CellIndex(int column, int row) {
+  return column * (kHeight + 1) + row;
+}
+
+// Whether `stones` contains four in a row in any direction.
+constexpr bool HasFour(uint64_t stones) {
+  // Shifts by 1 (vertical), 7 (horizontal), 6 and 8 (the two diagonals).
+  uint64_t m = stones & (stones >> 7);
+  if (m & (m >> 14)) return true;
+  m = stones & (stones >> 6);
+  if (m & (m >> 12)) return true;
+  m = stones & (stones >> 8);
+  if (m & (m >> 16)) return true;
+  m = stones & (stones >> 1);
+  if (m & (m >> 2)) return true;
+  return false;
+}
+
+// The board mirrored left to right (column c becomes column 6 - c).
+constexpr uint64_t MirrorBoard(uint64_t board) {
+  uint64_t out = 0;
+  for (int c = 0; c < kWidth; ++c) {
+    uint64_t column = (board >> (c * (kHeight + 1))) & 0x7f;
+    out |= column << ((kWidth - 1 - c) * (kHeight + 1));
+  }
+  return out;
+}
+
+}  // namespace connect4
+
+class Connect4State final : public State {
+ public:
+  explicit Connect4State(const Game* game) : game_(game) {}
+
+  const Game& game() const override { return *game_; }
+  Player ToMove() const override {
+    return moves_ % 2 == 0 ? Player::kFirst : Player::kSecond;
+  }
+  int MoveNumber() const override { return moves_; }
+
+  int FillLegalActions(Action* out) const override;
+  bool IsLegal(Action action) const override {
+    return outcome_ == GameOutcome::kOngoing && action >= 0 &&
+           action < connect4::kWidth && !(mask_ & connect4::TopCell(action));
+  }
+  std::string IllegalMoveReason(Action action) const override;
+  void Apply(Action action) override;
+
+  bool IsTerminal() const override { return outcome_ != GameOutcome::kOngoing; }
+  GameOutcome Outcome() const override { return outcome_; }
+
+  uint64_t Hash() const override;
+  void EncodeObservation(float* out) const override;
+  std::string ToString() const override;
+
+  std::unique_ptr<State> Clone() const override {
+    return std::make_unique<Connect4State>(*this);
+  }
+  void CopyFrom(const State& other) override {
+    *this = static_cast<const Connect4State&>(other);
+  }
+  std::unique_ptr<State> Transformed(int symmetry) const override;
+
+  // Stones of the side to move, and every stone on the board.
+  uint64_t current() const { return current_; }
+  uint64_t mask() const { return mask_; }
+  // Stones of one player.
+  uint64_t stones(Player player) const {
+    return player == ToMove() ? current_ : current_ ^ mask_;
+  }
+
+ private:
+  const Game* game_;
+  uint64_t current_ = 0;
+  uint64_t mask_ = 0;
+  int moves_ = 0;
+  GameOutcome outcome_ = GameOutcome::kOngoing;
+};
+
+std::unique_ptr<Game> NewConnect4Game();
+
+}  // namespace az
