@@ -14,7 +14,10 @@
 namespace az {
 namespace {
 
-constexpr char kCommonFlagsFile[] = "tools/common_flags.cc";
+// Files whose flags several subcommands share (listed under every
+// subcommand's help).
+constexpr const char* kSharedFlagsFiles[] = {"tools/common_flags.cc",
+                                             "tools/search_flags.cc"};
 
 bool IsCommandFlagsFile(const std::string& file) {
   return absl::StrContains(file, "tools/") &&
@@ -30,11 +33,17 @@ bool SameFile(const std::string& a, const std::string& b) {
   return tail(a) == tail(b);
 }
 
+bool IsSharedFlagsFile(const std::string& file) {
+  for (const char* shared : kSharedFlagsFiles) {
+    if (SameFile(file, shared)) return true;
+  }
+  return false;
+}
+
 void PrintFlag(const gflags::CommandLineFlagInfo& flag) {
   std::printf("  --%s (%s; default %s)\n      %s\n", flag.name.c_str(),
               flag.type.c_str(),
-              flag.default_value.empty() ? "\"\""
-                                         : flag.default_value.c_str(),
+              flag.default_value.empty() ? "\"\"" : flag.default_value.c_str(),
               flag.description.c_str());
 }
 
@@ -45,7 +54,8 @@ void PrintOverview() {
   for (const Command& c : Commands()) {
     std::printf("  %-10s %s\n", c.name.c_str(), c.summary.c_str());
   }
-  std::printf("  %-10s %s\n", "help", "describe a subcommand: az help SUBCOMMAND");
+  std::printf("  %-10s %s\n", "help",
+              "describe a subcommand: az help SUBCOMMAND");
   std::printf("\nLogs go to stderr; --v=N shows debugging detail.\n");
 }
 
@@ -69,7 +79,7 @@ int PrintCommandHelp(const std::string& name) {
   }
   std::printf("\ncommon flags (where the subcommand uses them):\n");
   for (const auto& flag : flags) {
-    if (SameFile(flag.filename, kCommonFlagsFile)) PrintFlag(flag);
+    if (IsSharedFlagsFile(flag.filename)) PrintFlag(flag);
   }
   return 0;
 }
@@ -82,10 +92,10 @@ bool CheckFlagsBelongTo(const Command& command) {
   for (const auto& flag : flags) {
     if (flag.is_default || !IsCommandFlagsFile(flag.filename)) continue;
     if (SameFile(flag.filename, command.flags_file)) continue;
-    std::fprintf(stderr, "az %s: --%s is not a flag of this subcommand (see "
+    std::fprintf(stderr,
+                 "az %s: --%s is not a flag of this subcommand (see "
                  "'az help %s')\n",
-                 command.name.c_str(), flag.name.c_str(),
-                 command.name.c_str());
+                 command.name.c_str(), flag.name.c_str(), command.name.c_str());
     return false;
   }
   return true;

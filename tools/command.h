@@ -26,6 +26,6 @@ const Command* FindCommand(const std::string& name);
 
 }  // namespace az
 
-#define AZ_REGISTER_COMMAND(ident, name, summary, usage, run)            \
+#define AZ_REGISTER_COMMAND(ident, name, summary, usage, run)              \
   static const bool az_command_registered_##ident = ::az::RegisterCommand( \
       ::az::Command{name, summary, usage, run, __FILE__})

@@ -1,6 +1,7 @@
 #include "tools/common_flags.h"
 
-DEFINE_string(game, "connect4", "Game to play: tictactoe, connect4 or othello.");
+DEFINE_string(game, "connect4",
+              "Game to play: tictactoe, connect4 or othello.");
 DEFINE_bool(json, false,
             "Print exactly one JSON object with the figures on stdout (logs "
             "stay on stderr).");
@@ -9,3 +10,8 @@ DEFINE_int32(blocks, 0,
              "Residual blocks of a new network (0: the game's default).");
 DEFINE_int32(channels, 0,
              "Channels of a new network's tower (0: the game's default).");
+DEFINE_int32(threads, 0,
+             "Threads (0: the subcommand's default). solve: solver threads, "
+             "each with its own solver and tables, default one per CPU core. "
+             "analyze: threads that search one tree together, default 1. "
+             "bench: independent search threads, default 1.");

@@ -9,3 +9,4 @@ DECLARE_bool(json);
 DECLARE_uint64(seed);
 DECLARE_int32(blocks);
 DECLARE_int32(channels);
+DECLARE_int32(threads);

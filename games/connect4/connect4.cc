@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "games/connect4/solver.h"
 #include "games/hash.h"
 #include "glog/logging.h"
 
@@ -158,6 +159,9 @@ class Connect4Game final : public Game {
     return absl::InvalidArgumentError("no such column (columns are 1-7)");
   }
   size_t MoveTokenLength(absl::string_view text) const override { return 1; }
+  std::unique_ptr<ExactSolver> NewExactSolver() const override {
+    return NewConnect4Solver();
+  }
 
  private:
   std::vector<Symmetry> symmetries_;

@@ -1,0 +1,147 @@
+#include "engine/evaluation_cache.h"
+
+#include <memory>
+
+#include "engine/evaluators.h"
+#include "engine/search.h"
+#include "games/registry.h"
+#include "gtest/gtest.h"
+
+namespace az::engine {
+namespace {
+
+const Game& Connect4() { return **FindGame("connect4"); }
+
+// Counts the positions that reach the wrapped evaluator.
+class CountingEvaluator : public Evaluator {
+ public:
+  explicit CountingEvaluator(Evaluator* inner) : inner_(inner) {}
+  std::string Name() const override { return "counting"; }
+  absl::Status Evaluate(absl::Span<const State* const> states,
+                        absl::Span<float> priors,
+                        absl::Span<LeafEvaluation> results) override {
+    evaluated += states.size();
+    ++calls;
+    if (fail) return absl::InternalError("inner failure");
+    return inner_->Evaluate(states, priors, results);
+  }
+  int evaluated = 0;
+  int calls = 0;
+  bool fail = false;
+
+ private:
+  Evaluator* inner_;
+};
+
+TEST(CachingEvaluatorTest, SecondLookupIsAHitWithIdenticalValues) {
+  auto rollout = *RolloutEvaluator::Create(Connect4(), 4, 1);
+  CountingEvaluator counting(rollout.get());
+  CachingEvaluator cache(&counting, 7, 1000);
+  auto a = *Connect4().NewStateFromMoves("44");
+  auto b = *Connect4().NewStateFromMoves("45");
+  const State* states[] = {a.get(), b.get()};
+  std::vector<float> p1(14), p2(14);
+  std::vector<LeafEvaluation> r1(2), r2(2);
+  ASSERT_TRUE(
+      cache.Evaluate(states, absl::MakeSpan(p1), absl::MakeSpan(r1)).ok());
+  EXPECT_EQ(cache.misses(), 2u);
+  EXPECT_EQ(cache.hits(), 0u);
+  ASSERT_TRUE(
+      cache.Evaluate(states, absl::MakeSpan(p2), absl::MakeSpan(r2)).ok());
+  EXPECT_EQ(cache.hits(), 2u);
+  EXPECT_EQ(counting.evaluated, 2);
+  EXPECT_EQ(p1, p2);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(r1[i].value.win, r2[i].value.win);
+    EXPECT_EQ(r1[i].value.loss, r2[i].value.loss);
+  }
+  // A batch mixing hits and misses sends only the misses on.
+  auto c = *Connect4().NewStateFromMoves("46");
+  const State* mixed[] = {a.get(), c.get()};
+  ASSERT_TRUE(
+      cache.Evaluate(mixed, absl::MakeSpan(p2), absl::MakeSpan(r2)).ok());
+  EXPECT_EQ(counting.evaluated, 3);
+  EXPECT_EQ(counting.calls, 2);
+  EXPECT_EQ(cache.Name(), "counting+cache");
+}
+
+TEST(CachingEvaluatorTest, KeepsExactValues) {
+  auto solver = *SolverEvaluator::Create(**FindGame("tictactoe"));
+  CachingEvaluator cache(solver.get(), 9, 100);
+  auto s = *(*FindGame("tictactoe"))->NewStateFromMoves("1259");
+  const State* states[] = {s.get()};
+  std::vector<float> p(9);
+  std::vector<LeafEvaluation> r(1);
+  ASSERT_TRUE(
+      cache.Evaluate(states, absl::MakeSpan(p), absl::MakeSpan(r)).ok());
+  ASSERT_TRUE(
+      cache.Evaluate(states, absl::MakeSpan(p), absl::MakeSpan(r)).ok());
+  EXPECT_EQ(cache.hits(), 1u);
+  ASSERT_TRUE(r[0].exact.has_value());
+  EXPECT_TRUE(r[0].exact->reward.is_win());
+}
+
+TEST(CachingEvaluatorTest, MemoryIsBounded) {
+  UniformEvaluator uniform(Connect4());
+  CachingEvaluator cache(&uniform, 7, 256);
+  EXPECT_EQ(cache.capacity(), 256);
+  // Thousands of distinct positions: the cache holds at most its capacity.
+  Rng rng(3);
+  std::vector<float> p(7);
+  std::vector<LeafEvaluation> r(1);
+  for (int g = 0; g < 300; ++g) {
+    auto s = Connect4().NewInitialState();
+    while (!s->IsTerminal()) {
+      const State* states[] = {s.get()};
+      ASSERT_TRUE(
+          cache.Evaluate(states, absl::MakeSpan(p), absl::MakeSpan(r)).ok());
+      std::vector<Action> legal = s->LegalActions();
+      s->Apply(legal[rng.Below(legal.size())]);
+    }
+  }
+  EXPECT_LE(cache.size(), 256);
+  EXPECT_GT(cache.size(), 200);
+  cache.Clear();
+  EXPECT_EQ(cache.size(), 0);
+  EXPECT_EQ(cache.hits() + cache.misses(), 0u);
+}
+
+TEST(CachingEvaluatorTest, InnerErrorsPassThroughAndAreNotCached) {
+  UniformEvaluator uniform(Connect4());
+  CountingEvaluator counting(&uniform);
+  CachingEvaluator cache(&counting, 7, 100);
+  auto s = Connect4().NewInitialState();
+  const State* states[] = {s.get()};
+  std::vector<float> p(7);
+  std::vector<LeafEvaluation> r(1);
+  counting.fail = true;
+  EXPECT_EQ(cache.Evaluate(states, absl::MakeSpan(p), absl::MakeSpan(r)).code(),
+            absl::StatusCode::kInternal);
+  counting.fail = false;
+  ASSERT_TRUE(
+      cache.Evaluate(states, absl::MakeSpan(p), absl::MakeSpan(r)).ok());
+  EXPECT_EQ(counting.evaluated, 2);
+}
+
+TEST(CachingEvaluatorTest, ASearchThroughTheCacheGivesTheSameResult) {
+  auto rollout = *RolloutEvaluator::Create(Connect4(), 2, 8);
+  CachingEvaluator cache(rollout.get(), 7, 100000);
+  SearchParams params;
+  params.num_simulations = 2000;
+  auto plain = *Search::Create(Connect4(), rollout.get(), params);
+  auto cached = *Search::Create(Connect4(), &cache, params);
+  SearchResult a = *plain->Run();
+  SearchResult b = *cached->Run();
+  EXPECT_EQ(a.policy, b.policy);
+  EXPECT_EQ(a.q, b.q);
+  // Transpositions within one search are already hits.
+  EXPECT_GT(cache.hits(), 0u);
+  // Searching the same position again costs no evaluation.
+  uint64_t misses = cache.misses();
+  auto again = *Search::Create(Connect4(), &cache, params);
+  EXPECT_EQ(again->Run()->policy, a.policy);
+  EXPECT_EQ(cache.misses(), misses);
+}
+
+}  // namespace
+}  // namespace az::engine

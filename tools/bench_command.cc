@@ -1,0 +1,250 @@
+// `az bench`: throughput figures of the parts that must be fast. Each
+// --what value is one function in the table below; later issues add
+// inference and self-play benchmarks there.
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/evaluators.h"
+#include "engine/random.h"
+#include "engine/search.h"
+#include "games/registry.h"
+#include "tools/command.h"
+#include "tools/common_flags.h"
+#include "tools/search_flags.h"
+
+DEFINE_string(what, "search",
+              "What to measure: search (simulations per second per thread "
+              "with the uniform evaluator, then with rollouts).");
+DEFINE_int32(searches, 400,
+             "search: searches from varied positions (each a fresh tree).");
+DEFINE_int32(max_opening_plies, 20,
+             "search: positions are random openings of 0 to this many plies.");
+
+namespace az {
+namespace {
+
+using Json = nlohmann::json;
+
+// Random openings of 0..max_plies plies from `seed`, none of them over.
+std::vector<std::unique_ptr<State>> RandomPositions(const Game& game, int n,
+                                                    int max_plies,
+                                                    uint64_t seed) {
+  engine::Rng rng(seed);
+  std::vector<std::unique_ptr<State>> positions;
+  std::vector<Action> legal(game.NumActions());
+  while (static_cast<int>(positions.size()) < n) {
+    std::unique_ptr<State> state = game.NewInitialState();
+    int plies = static_cast<int>(rng.Below(max_plies + 1));
+    for (int p = 0; p < plies && !state->IsTerminal(); ++p) {
+      int count = state->FillLegalActions(legal.data());
+      state->Apply(legal[rng.Below(count)]);
+    }
+    if (!state->IsTerminal()) positions.push_back(std::move(state));
+  }
+  return positions;
+}
+
+struct SearchThroughput {
+  int64_t simulations = 0;
+  // Simulations that ended in an evaluator call (the others reached a
+  // terminal or proven node).
+  int64_t evaluations = 0;
+  int64_t proven_roots = 0;
+  double seconds = 0.0;
+  double sims_per_s = 0.0;  // per thread
+};
+
+// Runs one search per position, a fresh tree each, split over `threads`
+// independent threads (each with its own Search; the evaluator is shared).
+absl::StatusOr<SearchThroughput> MeasureSearch(
+    const Game& game, engine::Evaluator* evaluator,
+    const engine::SearchParams& params,
+    const std::vector<std::unique_ptr<State>>& positions, int threads) {
+  std::vector<std::unique_ptr<engine::Search>> searches;
+  for (int t = 0; t < threads; ++t) {
+    engine::SearchParams p = params;
+    p.num_threads = 1;
+    p.seed = params.seed + t;
+    absl::StatusOr<std::unique_ptr<engine::Search>> search =
+        engine::Search::Create(game, evaluator, p);
+    if (!search.ok()) return search.status();
+    searches.push_back(std::move(*search));
+  }
+  std::vector<int64_t> sims(threads, 0), evals(threads, 0), proven(threads, 0);
+  std::vector<absl::Status> statuses(threads);
+  auto work = [&](int t) {
+    for (size_t i = t; i < positions.size(); i += threads) {
+      statuses[t] = searches[t]->SetPosition(*positions[i]);
+      if (!statuses[t].ok()) return;
+      absl::StatusOr<engine::SearchResult> result = searches[t]->Run();
+      if (!result.ok()) {
+        statuses[t] = result.status();
+        return;
+      }
+      sims[t] += result->simulations;
+      evals[t] += result->evaluations;
+      proven[t] += result->proven();
+    }
+  };
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (std::thread& thread : pool) thread.join();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  for (const absl::Status& status : statuses) {
+    if (!status.ok()) return status;
+  }
+  SearchThroughput out;
+  for (int t = 0; t < threads; ++t) {
+    out.simulations += sims[t];
+    out.evaluations += evals[t];
+    out.proven_roots += proven[t];
+  }
+  out.seconds = seconds;
+  out.sims_per_s = seconds > 0 ? out.simulations / seconds / threads : 0.0;
+  return out;
+}
+
+int BenchSearch(const Game& game) {
+  absl::StatusOr<engine::SearchParams> params = SearchParamsFromFlags(game);
+  if (!params.ok()) {
+    std::fprintf(stderr, "az bench: %s\n",
+                 std::string(params.status().message()).c_str());
+    return 2;
+  }
+  if (FLAGS_searches < 1 || FLAGS_max_opening_plies < 0) {
+    std::fprintf(stderr,
+                 "az bench: --searches must be >= 1 and --max_opening_plies "
+                 ">= 0\n");
+    return 2;
+  }
+  // Threads here run independent searches: the figure is per thread.
+  const int threads = params->num_threads;
+  params->num_threads = 1;
+  std::vector<std::unique_ptr<State>> positions = RandomPositions(
+      game, FLAGS_searches, FLAGS_max_opening_plies, FLAGS_seed);
+
+  // The tree alone: no cache, so that no evaluation is saved.
+  engine::UniformEvaluator uniform(game);
+  absl::StatusOr<std::unique_ptr<engine::RolloutEvaluator>> rollout =
+      engine::RolloutEvaluator::Create(game, FLAGS_rollouts, FLAGS_seed);
+  if (!rollout.ok()) {
+    std::fprintf(stderr, "az bench: --rollouts: %s\n",
+                 std::string(rollout.status().message()).c_str());
+    return 2;
+  }
+  // A short warm-up so that the first figure does not pay for page faults.
+  (void)MeasureSearch(game, &uniform, *params,
+                      RandomPositions(game, 10, FLAGS_max_opening_plies, 0), 1);
+  absl::StatusOr<SearchThroughput> tree =
+      MeasureSearch(game, &uniform, *params, positions, threads);
+  if (!tree.ok()) {
+    std::fprintf(stderr, "az bench: %s\n",
+                 std::string(tree.status().message()).c_str());
+    return 1;
+  }
+  LOG(INFO) << "uniform: " << tree->simulations << " simulations ("
+            << tree->evaluations << " evaluated leaves, " << tree->proven_roots
+            << " roots proven) in " << tree->seconds << " s";
+  absl::StatusOr<SearchThroughput> rollouts =
+      MeasureSearch(game, rollout->get(), *params, positions, threads);
+  if (!rollouts.ok()) {
+    std::fprintf(stderr, "az bench: %s\n",
+                 std::string(rollouts.status().message()).c_str());
+    return 1;
+  }
+  LOG(INFO) << (*rollout)->Name() << ": " << rollouts->simulations
+            << " simulations (" << rollouts->evaluations
+            << " evaluated leaves, " << rollouts->proven_roots
+            << " roots proven) in " << rollouts->seconds << " s";
+
+  if (FLAGS_json) {
+    Json out = {
+        {"what", "search"},
+        {"game", game.Name()},
+        {"sims_per_s", tree->sims_per_s},
+        {"rollout_sims_per_s", rollouts->sims_per_s},
+        {"searches", FLAGS_searches},
+        {"sims_per_search", params->num_simulations},
+        {"threads", threads},
+        {"simulations", tree->simulations},
+        {"evaluations", tree->evaluations},
+        {"proven_roots", tree->proven_roots},
+        {"seconds", tree->seconds},
+        {"rollout_simulations", rollouts->simulations},
+        {"rollout_evaluations", rollouts->evaluations},
+        {"rollout_proven_roots", rollouts->proven_roots},
+        {"rollout_seconds", rollouts->seconds},
+        {"rollouts_per_leaf", FLAGS_rollouts},
+        {"max_opening_plies", FLAGS_max_opening_plies},
+        {"seed", FLAGS_seed},
+    };
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf(
+        "search bench: %s, %d searches of %d simulations from random "
+        "openings of 0-%d plies, %d thread%s, fresh tree per search\n",
+        game.Name().c_str(), FLAGS_searches, params->num_simulations,
+        FLAGS_max_opening_plies, threads, threads == 1 ? "" : "s");
+    std::printf("  uniform evaluator:   %12.0f simulations/s per thread\n",
+                tree->sims_per_s);
+    std::printf("  rollouts (k=%d):      %12.0f simulations/s per thread\n",
+                FLAGS_rollouts, rollouts->sims_per_s);
+  }
+  return 0;
+}
+
+const std::map<std::string, std::function<int(const Game&)>>& Benchmarks() {
+  static const auto* benchmarks =
+      new std::map<std::string, std::function<int(const Game&)>>{
+          {"search", BenchSearch},
+      };
+  return *benchmarks;
+}
+
+int RunBench(const std::vector<std::string>& args) {
+  if (args.size() > 1) {
+    std::fprintf(stderr, "az bench: unexpected argument '%s'\n",
+                 args[1].c_str());
+    return 2;
+  }
+  absl::StatusOr<const Game*> game = FindGame(FLAGS_game);
+  if (!game.ok()) {
+    std::fprintf(stderr, "az bench: %s\n",
+                 std::string(game.status().message()).c_str());
+    return 2;
+  }
+  auto it = Benchmarks().find(FLAGS_what);
+  if (it == Benchmarks().end()) {
+    std::vector<std::string> names;
+    for (const auto& [name, run] : Benchmarks()) names.push_back(name);
+    std::fprintf(stderr, "az bench: unknown --what=%s (known: %s)\n",
+                 FLAGS_what.c_str(), absl::StrJoin(names, ", ").c_str());
+    return 2;
+  }
+  return it->second(**game);
+}
+
+}  // namespace
+}  // namespace az
+
+AZ_REGISTER_COMMAND(bench, "bench", "measure throughput (search, ...)",
+                    "az bench --game=G --what=search [--searches=N] "
+                    "[--sims=N] [--json]",
+                    az::RunBench);

@@ -1,0 +1,95 @@
+#include "tools/search_flags.h"
+
+#include <cmath>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "engine/evaluators.h"
+#include "tools/common_flags.h"
+
+DEFINE_int32(sims, 800, "Simulations per search.");
+DEFINE_string(evaluator, "uniform",
+              "What evaluates leaves: uniform (uniform prior, value 0), "
+              "rollout (random playouts, see --rollouts; or rollout:K), "
+              "solver (the game's exact solver).");
+DEFINE_int32(rollouts, 1, "Random playouts per leaf for --evaluator=rollout.");
+DEFINE_int64(cache_entries, 0,
+             "Entries of the evaluation cache around the evaluator (0: none).");
+DEFINE_double(c_init, 1.25, "PUCT exploration constant c_init.");
+DEFINE_double(c_base, 19652, "PUCT exploration growth c_base.");
+DEFINE_double(fpu_reduction, 0.25,
+              "First-play urgency: an unvisited move is valued at the "
+              "parent's Q minus this.");
+
+namespace az {
+
+absl::StatusOr<engine::SearchParams> SearchParamsFromFlags(const Game& game) {
+  engine::SearchParams params = engine::DefaultSearchParams(game);
+  params.num_simulations = FLAGS_sims;
+  // --threads is shared with solve, where 0 means one per core; a search
+  // uses one thread unless told otherwise.
+  params.num_threads = FLAGS_threads == 0 ? 1 : FLAGS_threads;
+  params.c_init = static_cast<float>(FLAGS_c_init);
+  params.c_base = static_cast<float>(FLAGS_c_base);
+  params.fpu_value = static_cast<float>(FLAGS_fpu_reduction);
+  params.seed = FLAGS_seed;
+  if (absl::Status status = params.Validate(); !status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(status.message(),
+                     " (from --sims, --threads, --c_init, "
+                     "--c_base or --fpu_reduction)"));
+  }
+  return params;
+}
+
+absl::StatusOr<EvaluatorStack> MakeEvaluator(const Game& game,
+                                             const std::string& spec,
+                                             int rollouts, uint64_t seed,
+                                             int64_t cache_entries) {
+  EvaluatorStack stack;
+  if (spec == "uniform") {
+    stack.base = std::make_unique<engine::UniformEvaluator>(game);
+  } else if (spec == "rollout" || absl::StartsWith(spec, "rollout:")) {
+    if (spec != "rollout" &&
+        !absl::SimpleAtoi(spec.substr(sizeof("rollout:") - 1), &rollouts)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--evaluator=", spec, ": expected rollout:K with a number K"));
+    }
+    absl::StatusOr<std::unique_ptr<engine::RolloutEvaluator>> rollout =
+        engine::RolloutEvaluator::Create(game, rollouts, seed);
+    if (!rollout.ok()) return rollout.status();
+    stack.base = std::move(*rollout);
+  } else if (spec == "solver") {
+    absl::StatusOr<std::unique_ptr<engine::SolverEvaluator>> solver =
+        engine::SolverEvaluator::Create(game);
+    if (!solver.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--evaluator=solver: ", solver.status().message()));
+    }
+    stack.base = std::move(*solver);
+  } else if (absl::StartsWith(spec, "net:")) {
+    return absl::UnimplementedError(
+        "--evaluator=net:PATH: the network evaluator is not built yet");
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown evaluator \"", spec,
+                     "\" (known: uniform, rollout, rollout:K, solver)"));
+  }
+  if (cache_entries < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--cache_entries must be >= 0 (got ", cache_entries, ")"));
+  }
+  if (cache_entries > 0) {
+    stack.cache = std::make_unique<engine::CachingEvaluator>(
+        stack.base.get(), game.NumActions(), cache_entries);
+  }
+  return stack;
+}
+
+absl::StatusOr<EvaluatorStack> EvaluatorFromFlags(const Game& game) {
+  return MakeEvaluator(game, FLAGS_evaluator, FLAGS_rollouts, FLAGS_seed,
+                       FLAGS_cache_entries);
+}
+
+}  // namespace az
