@@ -1,14 +1,10 @@
 #include "nn/forward_backend.h"
 
-#include <torch/torch.h>
-
-#include <cstring>
-
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "nn/fast_forward.h"
-#include "nn/resnet.h"
+#include "nn/torch_plugin.h"
 
 namespace az::nn {
 namespace {
@@ -32,180 +28,38 @@ class FastBackend final : public ForwardBackend {
   std::unique_ptr<FastForward> net_;
 };
 
-// A convolution with its batch norm folded in (eval mode): the BN scale is
-// multiplied into the weights and its shift becomes a bias, so inference
-// runs one operator where the module runs two.
-struct FoldedConv {
-  torch::Tensor weight, bias;
-  int64_t padding = 0;
-};
+}  // namespace
 
-FoldedConv Fold(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn) {
-  torch::NoGradGuard no_grad;
-  torch::Tensor scale =
-      bn->weight / torch::sqrt(bn->running_var + bn->options.eps());
-  FoldedConv folded;
-  folded.weight = (conv->weight * scale.view({-1, 1, 1, 1})).contiguous();
-  folded.bias = (bn->bias - bn->running_mean * scale).contiguous();
-  folded.padding = conv->weight.size(2) / 2;
-  return folded;
-}
-
-class TorchBackend final : public ForwardBackend {
- public:
-  TorchBackend(ResNet net, torch::Device device, Precision precision,
-               bool optimized, int threads)
-      : net_(std::move(net)),
-        device_(device),
-        precision_(precision),
-        optimized_(optimized),
-        threads_(threads) {
-    net_->eval();
-    if (optimized_) {
-      convs_.push_back(Fold(net_->stem, net_->stem_bn));
-      for (ResidualBlock& block : net_->blocks) {
-        convs_.push_back(Fold(block->conv1, block->bn1));
-        convs_.push_back(Fold(block->conv2, block->bn2));
-      }
-      policy_conv_ = Fold(net_->policy_conv, net_->policy_bn);
-      value_conv_ = Fold(net_->value_conv, net_->value_bn);
-      auto place = [&](torch::Tensor& t) {
-        t = t.to(device_, dtype());
-        if (t.dim() == 4 && device_.is_cpu()) {
-          t = t.contiguous(torch::MemoryFormat::ChannelsLast);
-        }
-      };
-      for (FoldedConv* c : AllConvs()) {
-        place(c->weight);
-        place(c->bias);
-      }
-    }
-    net_->to(device_);
-    net_->to(dtype());
-  }
-
-  void Forward(const float* observations, int batch, float* policy_logits,
-               float* wdl_logits) override {
-    const NetworkConfig& c = net_->config();
-    if (device_.is_cpu()) torch::set_num_threads(threads_);
-    torch::InferenceMode guard;
-    torch::Tensor x =
-        torch::from_blob(const_cast<float*>(observations),
-                         {batch, c.input_planes, c.board_height, c.board_width},
-                         torch::kFloat32);
-    if (device_.is_cuda()) {
-      // Pinned staging memory lets the copy to the device run asynchronously.
-      if (!pinned_.defined() || pinned_.size(0) < batch) {
-        pinned_ = torch::empty(x.sizes(), torch::TensorOptions()
-                                              .dtype(torch::kFloat32)
-                                              .pinned_memory(true));
-      }
-      torch::Tensor staged = pinned_.narrow(0, 0, batch);
-      staged.copy_(x);
-      x = staged.to(device_, /*non_blocking=*/true);
-    }
-    x = x.to(dtype());
-    PolicyValueOutput out = optimized_ ? FoldedForward(x) : net_->forward(x);
-    torch::Tensor p =
-        out.policy_logits.to(torch::kCPU, torch::kFloat32).contiguous();
-    torch::Tensor v =
-        out.wdl_logits.to(torch::kCPU, torch::kFloat32).contiguous();
-    std::memcpy(policy_logits, p.data_ptr<float>(),
-                sizeof(float) * batch * c.num_actions);
-    std::memcpy(wdl_logits, v.data_ptr<float>(), sizeof(float) * batch * 3);
-  }
-
-  std::string Describe() const override {
-    std::string threads =
-        device_.is_cpu()
-            ? absl::StrCat(", ", threads_, " thread", threads_ == 1 ? "" : "s")
-            : "";
-    return absl::StrCat(device_.str(), " (torch ",
-                        optimized_ ? "folded" : "naive", " ",
-                        PrecisionName(precision_), threads, ")");
-  }
-  const NetworkConfig& config() const override { return net_->config(); }
-
- private:
-  torch::Dtype dtype() const {
-    switch (precision_) {
-      case Precision::kFloat16:
-        return torch::kFloat16;
-      case Precision::kBFloat16:
-        return torch::kBFloat16;
-      case Precision::kFloat32:
-        break;
-    }
-    return torch::kFloat32;
-  }
-  std::vector<FoldedConv*> AllConvs() {
-    std::vector<FoldedConv*> all;
-    for (FoldedConv& c : convs_) all.push_back(&c);
-    all.push_back(&policy_conv_);
-    all.push_back(&value_conv_);
-    return all;
-  }
-  static torch::Tensor Apply(const FoldedConv& c, const torch::Tensor& x) {
-    return torch::conv2d(x, c.weight, c.bias, /*stride=*/1, c.padding);
-  }
-  PolicyValueOutput FoldedForward(torch::Tensor x) {
-    if (device_.is_cpu()) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-    x = torch::relu(Apply(convs_[0], x));
-    for (size_t i = 1; i + 1 < convs_.size(); i += 2) {
-      torch::Tensor y = torch::relu(Apply(convs_[i], x));
-      x = torch::relu(Apply(convs_[i + 1], y) + x);
-    }
-    torch::Tensor p = torch::relu(Apply(policy_conv_, x)).flatten(1);
-    torch::Tensor v = torch::relu(Apply(value_conv_, x)).flatten(1);
-    v = torch::relu(net_->value_fc1(v));
-    return PolicyValueOutput{net_->policy_fc(p), net_->value_fc2(v)};
-  }
-
-  ResNet net_;
-  torch::Device device_;
-  Precision precision_;
-  bool optimized_;
-  int threads_;
-  std::vector<FoldedConv> convs_;  // stem, then two per block
-  FoldedConv policy_conv_, value_conv_;
-  torch::Tensor pinned_;
-};
-
-absl::StatusOr<torch::Device> ParseDevice(const std::string& text) {
+absl::StatusOr<DeviceSpec> ParseDeviceSpec(const std::string& text) {
+  DeviceSpec spec;
   if (text == "auto") {
-    return CudaDeviceCount() > 0 ? torch::Device(torch::kCUDA, 0)
-                                 : torch::Device(torch::kCPU);
-  }
-  if (text == "cpu") return torch::Device(torch::kCPU);
-  if (text == "cuda" || absl::StartsWith(text, "cuda:")) {
-    int index = 0;
-    if (text != "cuda" && !absl::SimpleAtoi(text.substr(5), &index)) {
+    spec.kind = DeviceSpec::kAuto;
+  } else if (text == "cpu") {
+    spec.kind = DeviceSpec::kCpu;
+  } else if (text == "cuda" || absl::StartsWith(text, "cuda:")) {
+    spec.kind = DeviceSpec::kCuda;
+    if (text != "cuda" &&
+        (!absl::SimpleAtoi(text.substr(5), &spec.index) || spec.index < 0)) {
       return absl::InvalidArgumentError(
           absl::StrCat("bad --device \"", text, "\" (cuda:N wants a number)"));
     }
-    int count = CudaDeviceCount();
-    if (count == 0) {
+    if (!TorchBuiltWithCuda()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "--device=", text,
-          ": this LibTorch has no CUDA (build against a CUDA LibTorch with "
-          "-DCMAKE_PREFIX_PATH)"));
+          ": az was built against a LibTorch without CUDA (build against a "
+          "CUDA LibTorch with -DCMAKE_PREFIX_PATH)"));
     }
-    if (index < 0 || index >= count) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--device=", text, ": there are ", count, " CUDA devices"));
-    }
-    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown --device \"", text, "\" (auto, cpu, cuda or cuda:N)"));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown --device \"", text, "\" (auto, cpu, cuda or cuda:N)"));
+  return spec;
 }
 
-}  // namespace
-
 int CudaDeviceCount() {
-  return torch::cuda::is_available()
-             ? static_cast<int>(torch::cuda::device_count())
-             : 0;
+  if (!TorchBuiltWithCuda()) return 0;
+  absl::StatusOr<const TorchApi*> api = LoadTorchApi();
+  return api.ok() ? (*api)->cuda_device_count() : 0;
 }
 
 absl::StatusOr<Precision> ParsePrecision(const std::string& text) {
@@ -234,19 +88,23 @@ absl::StatusOr<std::unique_ptr<ForwardBackend>> CreateForwardBackend(
     return absl::InvalidArgumentError(absl::StrCat(
         "inference threads must be in [1, 256], not ", options.threads));
   }
-  absl::StatusOr<torch::Device> device = ParseDevice(options.device);
+  absl::StatusOr<DeviceSpec> device = ParseDeviceSpec(options.device);
   if (!device.ok()) return device.status();
+  // "auto" means CUDA only where it can exist: a CPU-only build never loads
+  // LibTorch to find that out.
+  bool on_cpu = device->kind == DeviceSpec::kCpu ||
+                (device->kind == DeviceSpec::kAuto && CudaDeviceCount() == 0);
   std::string backend = options.backend;
-  if (backend == "auto") backend = device->is_cpu() ? "fast" : "torch";
+  if (backend == "auto") backend = on_cpu ? "fast" : "torch";
   if (backend == "fast") {
-    if (!device->is_cpu()) {
+    if (!on_cpu) {
       return absl::InvalidArgumentError(
           "the fast backend runs on the CPU only (use --backend=torch on CUDA)");
     }
     if (options.precision != Precision::kFloat32) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "the fast backend computes in fp32; ", PrecisionName(options.precision),
-          " needs --backend=torch"));
+          "the fast backend computes in fp32; ",
+          PrecisionName(options.precision), " needs --backend=torch"));
     }
     absl::StatusOr<std::unique_ptr<FastForward>> net =
         FastForward::Create(checkpoint, options.threads);
@@ -255,11 +113,10 @@ absl::StatusOr<std::unique_ptr<ForwardBackend>> CreateForwardBackend(
         std::make_unique<FastBackend>(std::move(*net)));
   }
   if (backend == "torch" || backend == "naive") {
-    absl::StatusOr<ResNet> net = ResNetFromCheckpoint(checkpoint);
-    if (!net.ok()) return net.status();
-    return std::unique_ptr<ForwardBackend>(std::make_unique<TorchBackend>(
-        std::move(*net), *device, options.precision, backend == "torch",
-        options.threads));
+    absl::StatusOr<const TorchApi*> api = LoadTorchApi();
+    if (!api.ok()) return api.status();
+    return (*api)->create_backend(checkpoint, options, *device,
+                                  backend == "torch");
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown backend \"", options.backend, "\" (auto, fast, torch, naive)"));

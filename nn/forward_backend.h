@@ -50,7 +50,8 @@ absl::StatusOr<std::unique_ptr<ForwardBackend>> CreateForwardBackend(
 absl::StatusOr<Precision> ParsePrecision(const std::string& text);
 std::string PrecisionName(Precision precision);
 
-// Whether LibTorch in this build can use CUDA, and how many devices.
+// How many CUDA devices LibTorch sees (0 without loading LibTorch where the
+// build has no CUDA).
 int CudaDeviceCount();
 
 }  // namespace az::nn

@@ -1,5 +1,7 @@
 #include "nn/resnet.h"
 
+#include "nn/network_builder.h"
+
 #include <torch/torch.h>
 
 #include "absl/container/flat_hash_map.h"
@@ -93,6 +95,35 @@ TEST(ResNetTest, FitsExactTicTacToeValues) {
   }
   EXPECT_GE(correct, n * 0.95) << correct << " of " << n;
   LOG(INFO) << "exact value classes learned for " << correct << " of " << n;
+}
+
+}  // namespace
+}  // namespace az::nn
+
+namespace az::nn {
+namespace {
+
+// az init builds networks without LibTorch: its tensors must be exactly the
+// module's (every name and shape), or checkpoints would not load.
+TEST(ResNetTest, TorchFreeInitialisationMatchesTheModule) {
+  for (const char* name : {"tictactoe", "connect4", "othello"}) {
+    const Game& game = **FindGame(name);
+    NetworkConfig config = NetworkConfig::ForGame(game, 2, 16);
+    absl::StatusOr<Checkpoint> ck = NewRandomCheckpoint(config, 3);
+    ASSERT_TRUE(ck.ok());
+    ResNet net = NewResNet(config, 1);
+    EXPECT_EQ(ck->tensors.size(), ExportTensors(net).size());
+    EXPECT_TRUE(ImportTensors(ck->tensors, net).ok()) << name;
+    // Weights are spread like LibTorch's default: within 1/sqrt(fan_in).
+    for (const NamedTensor& t : ck->tensors) {
+      if (t.name != "stem.weight") continue;
+      float bound = 1.0f / std::sqrt(float(config.input_planes * 9));
+      float max_abs = 0;
+      for (float v : t.values) max_abs = std::max(max_abs, std::abs(v));
+      EXPECT_LE(max_abs, bound);
+      EXPECT_GT(max_abs, bound * 0.8f);
+    }
+  }
 }
 
 }  // namespace
