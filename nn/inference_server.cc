@@ -25,6 +25,9 @@ absl::StatusOr<std::unique_ptr<InferenceServer>> InferenceServer::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         "max batch must be in [1, 65536], not ", options.max_batch));
   }
+  if (options.clients < 0) {
+    return absl::InvalidArgumentError("server clients must be >= 0");
+  }
   if (options.batch_timeout_us < 0 || options.batch_timeout_us > 10'000'000) {
     return absl::InvalidArgumentError(absl::StrCat(
         "batch timeout must be in [0, 10 s], not ", options.batch_timeout_us,
@@ -80,13 +83,23 @@ absl::Status InferenceServer::PublishWeights(const Checkpoint& checkpoint) {
   return absl::OkStatus();
 }
 
-void InferenceServer::Submit(Request* request) {
-  request->enqueued = std::chrono::steady_clock::now();
-  std::unique_lock<std::mutex> lock(mu_);
+bool InferenceServer::AllClientsWaiting() const {
+  return options_.clients > 0 && waiting_calls_ >= options_.clients;
+}
+
+void InferenceServer::Submit(std::vector<Request>& requests) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
   CHECK(!stop_) << "InferenceServer used after it stopped";
-  queue_.push_back(request);
-  queued_positions_ += request->count;
-  if (queue_.size() == 1 || queued_positions_ >= options_.max_batch) {
+  const bool was_empty = queue_.empty();
+  for (Request& r : requests) {
+    r.enqueued = now;
+    queue_.push_back(&r);
+    queued_positions_ += r.count;
+  }
+  ++waiting_calls_;
+  if (was_empty || queued_positions_ >= options_.max_batch ||
+      AllClientsWaiting()) {
     queue_cv_.notify_one();
   }
 }
@@ -105,14 +118,15 @@ int64_t InferenceServer::EvaluateEncoded(const float* observations, int count,
     r.policy_logits =
         policy_logits + static_cast<size_t>(first) * config_.num_actions;
     r.wdl_logits = wdl_logits + static_cast<size_t>(first) * 3;
-    Submit(&r);
   }
+  Submit(requests);
   int64_t version = 0;
   std::unique_lock<std::mutex> lock(mu_);
   for (Request& r : requests) {
     r.done_cv.wait(lock, [&] { return r.done; });
     version = std::max(version, r.version);
   }
+  --waiting_calls_;
   return version;
 }
 
@@ -189,6 +203,7 @@ void InferenceServer::Run() {
       // Give a partial batch a little time to fill.
       const auto deadline = queue_.front()->enqueued + timeout;
       while (!stop_ && queued_positions_ < options_.max_batch &&
+             !AllClientsWaiting() &&
              queue_cv_.wait_until(lock, deadline) !=
                  std::cv_status::timeout) {
       }

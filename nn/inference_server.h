@@ -36,6 +36,10 @@ struct InferenceServerOptions {
   // After the first request of a batch arrives, how long to wait for more
   // before running a partial batch (microseconds).
   int batch_timeout_us = 500;
+  // How many threads call Evaluate, where the caller knows (0: unknown).
+  // Once that many calls are waiting no more can come, so a partial batch
+  // runs at once instead of waiting out the timeout.
+  int clients = 0;
 };
 
 struct InferenceServerStats {
@@ -84,7 +88,9 @@ class InferenceServer final : public engine::Evaluator {
   struct Request;
   InferenceServer() = default;
   void Run();
-  void Submit(Request* request);
+  // Queues one call's requests together.
+  void Submit(std::vector<Request>& requests);
+  bool AllClientsWaiting() const;  // needs mu_
 
   InferenceServerOptions options_;
   NetworkConfig config_;
@@ -94,6 +100,7 @@ class InferenceServer final : public engine::Evaluator {
   std::condition_variable queue_cv_;
   std::deque<Request*> queue_;
   int queued_positions_ = 0;
+  int waiting_calls_ = 0;  // EvaluateEncoded calls waiting for answers
   bool stop_ = false;
   std::unique_ptr<ForwardBackend> backend_;       // used by Run() only
   std::unique_ptr<ForwardBackend> next_backend_;  // published, not yet used

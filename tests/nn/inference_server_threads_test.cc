@@ -182,3 +182,33 @@ TEST(InferenceServerTest, LargeRequestsAreSplitIntoBatches) {
 
 }  // namespace
 }  // namespace az::nn
+
+namespace az::nn {
+namespace {
+
+// With the number of clients known, a lone caller's partial batch runs at
+// once instead of waiting out the batch timeout.
+TEST(InferenceServerTest, KnownClientsDoNotWaitForTheTimeout) {
+  const Game& game = **FindGame("connect4");
+  Checkpoint ck = testing::RandomCheckpoint("connect4", 1, 8, 5);
+  InferenceServerOptions options;
+  options.max_batch = 64;
+  options.batch_timeout_us = 2'000'000;
+  options.clients = 1;
+  auto server = *InferenceServer::Create(ck, options);
+  auto state = game.NewInitialState();
+  std::vector<float> priors(7);
+  engine::LeafEvaluation eval;
+  const State* states[] = {state.get()};
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(server->Evaluate(states, absl::MakeSpan(priors),
+                                 absl::MakeSpan(&eval, 1)).ok());
+  }
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 1.0) << "each call waited for the 2 s timeout";
+}
+
+}  // namespace
+}  // namespace az::nn
