@@ -179,8 +179,8 @@ int RunAnalyze(const std::vector<std::string>& args) {
 }  // namespace
 }  // namespace az
 
-AZ_REGISTER_COMMAND(analyze, "analyze", "search one position and explain it",
+AZ_REGISTER_COMMAND_WITH_FLAGS(analyze, "analyze", "search one position and explain it",
                     "az analyze --game=G --position=MOVES "
                     "--evaluator=uniform|rollout|solver --sims=N "
                     "[--threads=T] [--json]",
-                    az::RunAnalyze);
+                    az::RunAnalyze, "search", "network");

@@ -14,14 +14,23 @@
 namespace az {
 namespace {
 
-// Files whose flags several subcommands share (listed under every
-// subcommand's help).
-constexpr const char* kSharedFlagsFiles[] = {"tools/common_flags.cc",
-                                             "tools/search_flags.cc"};
+// Flags every subcommand may take (listed under every subcommand's help).
+constexpr char kCommonFlagsFile[] = "tools/common_flags.cc";
 
 bool IsCommandFlagsFile(const std::string& file) {
   return absl::StrContains(file, "tools/") &&
          absl::EndsWith(file, "_command.cc");
+}
+
+// A shared group's flags live in tools/GROUP_flags.cc.
+std::string GroupFlagsFile(const std::string& group) {
+  return "tools/" + group + "_flags.cc";
+}
+
+bool IsGroupFlagsFile(const std::string& file) {
+  return absl::StrContains(file, "tools/") &&
+         absl::EndsWith(file, "_flags.cc") &&
+         !absl::EndsWith(file, kCommonFlagsFile);
 }
 
 bool SameFile(const std::string& a, const std::string& b) {
@@ -31,13 +40,6 @@ bool SameFile(const std::string& a, const std::string& b) {
     return pos == std::string::npos ? f : f.substr(pos);
   };
   return tail(a) == tail(b);
-}
-
-bool IsSharedFlagsFile(const std::string& file) {
-  for (const char* shared : kSharedFlagsFiles) {
-    if (SameFile(file, shared)) return true;
-  }
-  return false;
 }
 
 void PrintFlag(const gflags::CommandLineFlagInfo& flag) {
@@ -77,9 +79,15 @@ int PrintCommandHelp(const std::string& name) {
     any = true;
     PrintFlag(flag);
   }
+  for (const std::string& group : command->flag_groups) {
+    std::printf("\n%s flags:\n", group.c_str());
+    for (const auto& flag : flags) {
+      if (SameFile(flag.filename, GroupFlagsFile(group))) PrintFlag(flag);
+    }
+  }
   std::printf("\ncommon flags (where the subcommand uses them):\n");
   for (const auto& flag : flags) {
-    if (IsSharedFlagsFile(flag.filename)) PrintFlag(flag);
+    if (SameFile(flag.filename, kCommonFlagsFile)) PrintFlag(flag);
   }
   return 0;
 }
@@ -90,8 +98,18 @@ bool CheckFlagsBelongTo(const Command& command) {
   std::vector<gflags::CommandLineFlagInfo> flags;
   gflags::GetAllFlags(&flags);
   for (const auto& flag : flags) {
-    if (flag.is_default || !IsCommandFlagsFile(flag.filename)) continue;
-    if (SameFile(flag.filename, command.flags_file)) continue;
+    if (flag.is_default) continue;
+    if (IsCommandFlagsFile(flag.filename)) {
+      if (SameFile(flag.filename, command.flags_file)) continue;
+    } else if (IsGroupFlagsFile(flag.filename)) {
+      bool used = false;
+      for (const std::string& group : command.flag_groups) {
+        used = used || SameFile(flag.filename, GroupFlagsFile(group));
+      }
+      if (used) continue;
+    } else {
+      continue;  // common flags and those of libraries (glog's --v, ...)
+    }
     std::fprintf(stderr,
                  "az %s: --%s is not a flag of this subcommand (see "
                  "'az help %s')\n",

@@ -244,7 +244,7 @@ int RunBench(const std::vector<std::string>& args) {
 }  // namespace
 }  // namespace az
 
-AZ_REGISTER_COMMAND(bench, "bench", "measure throughput (search, ...)",
+AZ_REGISTER_COMMAND_WITH_FLAGS(bench, "bench", "measure throughput (search, ...)",
                     "az bench --game=G --what=search [--searches=N] "
                     "[--sims=N] [--json]",
-                    az::RunBench);
+                    az::RunBench, "search", "network");

@@ -17,6 +17,9 @@ struct Command {
   int (*run)(const std::vector<std::string>& args);
   // The source file that defines the command's flags (set by the macro).
   std::string flags_file;
+  // Shared groups of flags the command reads: "search" for the flags of
+  // tools/search_flags.cc, "network" for tools/network_flags.cc.
+  std::vector<std::string> flag_groups;
 };
 
 // Adds a command to the registry; used through AZ_REGISTER_COMMAND.
@@ -28,4 +31,10 @@ const Command* FindCommand(const std::string& name);
 
 #define AZ_REGISTER_COMMAND(ident, name, summary, usage, run)              \
   static const bool az_command_registered_##ident = ::az::RegisterCommand( \
-      ::az::Command{name, summary, usage, run, __FILE__})
+      ::az::Command{name, summary, usage, run, __FILE__, {}})
+
+// The same for a command that also reads shared flag groups, e.g.
+// AZ_REGISTER_COMMAND_WITH_FLAGS(..., az::RunAnalyze, "search", "network").
+#define AZ_REGISTER_COMMAND_WITH_FLAGS(ident, name, summary, usage, run, ...) \
+  static const bool az_command_registered_##ident = ::az::RegisterCommand(    \
+      ::az::Command{name, summary, usage, run, __FILE__, {__VA_ARGS__}})

@@ -1,5 +1,6 @@
 #include "tools/search_flags.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/match.h"
@@ -7,12 +8,14 @@
 #include "absl/strings/str_cat.h"
 #include "engine/evaluators.h"
 #include "tools/common_flags.h"
+#include "tools/network_flags.h"
 
 DEFINE_int32(sims, 800, "Simulations per search.");
 DEFINE_string(evaluator, "uniform",
               "What evaluates leaves: uniform (uniform prior, value 0), "
               "rollout (random playouts, see --rollouts; or rollout:K), "
-              "solver (the game's exact solver).");
+              "solver (the game's exact solver), net:PATH (a network "
+              "checkpoint, through the inference server).");
 DEFINE_int32(rollouts, 1, "Random playouts per leaf for --evaluator=rollout.");
 DEFINE_int64(cache_entries, 0,
              "Entries of the evaluation cache around the evaluator (0: none).");
@@ -69,12 +72,20 @@ absl::StatusOr<EvaluatorStack> MakeEvaluator(const Game& game,
     }
     stack.base = std::move(*solver);
   } else if (absl::StartsWith(spec, "net:")) {
-    return absl::UnimplementedError(
-        "--evaluator=net:PATH: the network evaluator is not built yet");
+    std::string path = spec.substr(4);
+    if (path.empty()) {
+      return absl::InvalidArgumentError("--evaluator=net:PATH needs a path");
+    }
+    // Every search thread is one client of the server.
+    absl::StatusOr<std::unique_ptr<nn::InferenceServer>> server =
+        InferenceServerFromFlags(game, path,
+                                 std::max<int>(1, FLAGS_threads));
+    if (!server.ok()) return server.status();
+    stack.base = std::move(*server);
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown evaluator \"", spec,
-                     "\" (known: uniform, rollout, rollout:K, solver)"));
+                     "\" (known: uniform, rollout, rollout:K, solver, net:PATH)"));
   }
   if (cache_entries < 0) {
     return absl::InvalidArgumentError(
