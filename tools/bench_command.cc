@@ -23,11 +23,24 @@
 #include "games/registry.h"
 #include "tools/command.h"
 #include "tools/common_flags.h"
+#include "tools/network_flags.h"
 #include "tools/search_flags.h"
+#include "nn/inference_bench.h"
+#include "nn/network_builder.h"
 
 DEFINE_string(what, "search",
               "What to measure: search (simulations per second per thread "
-              "with the uniform evaluator, then with rollouts).");
+              "with the uniform evaluator, then with rollouts); inference "
+              "(network evaluations per second: LibTorch's plain forward, "
+              "the fast forward, and the inference server).");
+DEFINE_int32(batch, 256, "inference: positions per forward pass.");
+DEFINE_double(seconds, 1.0,
+              "inference: seconds per measurement (three interleaved rounds "
+              "each, the median kept).");
+DEFINE_int32(clients, 8, "inference: client threads feeding the server.");
+DEFINE_string(net, "",
+              "inference: checkpoint to measure (default: a fresh network of "
+              "--blocks x --channels).");
 DEFINE_int32(searches, 400,
              "search: searches from varied positions (each a fresh tree).");
 DEFINE_int32(max_opening_plies, 20,
@@ -210,10 +223,83 @@ int BenchSearch(const Game& game) {
   return 0;
 }
 
+int BenchInference(const Game& game) {
+  absl::StatusOr<nn::Checkpoint> checkpoint =
+      FLAGS_net.empty()
+          ? nn::NewRandomCheckpoint(
+                nn::NetworkConfig::ForGame(game, FLAGS_blocks, FLAGS_channels),
+                FLAGS_seed)
+          : nn::LoadCheckpointForGame(FLAGS_net, game);
+  if (!checkpoint.ok()) {
+    std::fprintf(stderr, "az bench: %s\n",
+                 std::string(checkpoint.status().message()).c_str());
+    return 2;
+  }
+  absl::StatusOr<nn::InferenceServerOptions> server =
+      InferenceServerOptionsFromFlags(FLAGS_clients);
+  if (!server.ok()) {
+    std::fprintf(stderr, "az bench: %s\n",
+                 std::string(server.status().message()).c_str());
+    return 2;
+  }
+  nn::InferenceBenchOptions options;
+  options.batch = FLAGS_batch;
+  options.seconds = FLAGS_seconds;
+  options.clients = FLAGS_clients;
+  options.max_threads = std::max(1, FLAGS_threads == 0 ? 2 : FLAGS_threads);
+  options.inference = server->inference;
+  absl::StatusOr<nn::InferenceBenchResult> r =
+      nn::RunInferenceBench(*checkpoint, options);
+  if (!r.ok()) {
+    std::fprintf(stderr, "az bench: %s\n",
+                 std::string(r.status().message()).c_str());
+    return 2;
+  }
+  const nn::NetworkConfig& config = checkpoint->metadata.config;
+  if (FLAGS_json) {
+    Json out = {
+        {"what", "inference"},
+        {"game", game.Name()},
+        {"network", config.Describe()},
+        {"device", r->device},
+        {"batch", r->batch},
+        {"naive_evals_per_s", r->naive_evals_per_s},
+        {"naive_threads", r->naive_threads},
+        {"bare_evals_per_s", r->bare_evals_per_s},
+        {"bare_threads", r->bare_threads},
+        {"bare_gflops", r->bare_gflops},
+        {"server_evals_per_s", r->server_evals_per_s},
+        {"server_mean_batch", r->server_mean_batch},
+        {"ratio", r->ratio},
+        {"speedup", r->speedup},
+        {"max_value_diff", r->max_value_diff},
+        {"max_policy_diff", r->max_policy_diff},
+        {"clients", FLAGS_clients},
+    };
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("inference bench: %s network, batch %d\n",
+                config.Describe().c_str(), r->batch);
+    std::printf("  naive (LibTorch eval forward, fp32, %d thread%s): %10.0f evals/s\n",
+                r->naive_threads, r->naive_threads == 1 ? "" : "s",
+                r->naive_evals_per_s);
+    std::printf("  bare  (%s):    %10.0f evals/s  %.1fx naive, %.1f GFLOP/s\n",
+                r->device.c_str(), r->bare_evals_per_s, r->speedup,
+                r->bare_gflops);
+    std::printf("  server (%d clients, mean batch %.1f):           %10.0f evals/s  %.2f of bare\n",
+                FLAGS_clients, r->server_mean_batch, r->server_evals_per_s,
+                r->ratio);
+    std::printf("  largest difference to fp32 LibTorch: value %.2g, policy %.2g\n",
+                r->max_value_diff, r->max_policy_diff);
+  }
+  return 0;
+}
+
 const std::map<std::string, std::function<int(const Game&)>>& Benchmarks() {
   static const auto* benchmarks =
       new std::map<std::string, std::function<int(const Game&)>>{
           {"search", BenchSearch},
+          {"inference", BenchInference},
       };
   return *benchmarks;
 }
@@ -244,7 +330,9 @@ int RunBench(const std::vector<std::string>& args) {
 }  // namespace
 }  // namespace az
 
-AZ_REGISTER_COMMAND_WITH_FLAGS(bench, "bench", "measure throughput (search, ...)",
+AZ_REGISTER_COMMAND_WITH_FLAGS(bench, "bench", "measure throughput (search, inference)",
                     "az bench --game=G --what=search [--searches=N] "
-                    "[--sims=N] [--json]",
+                    "[--sims=N] [--json]\n"
+                    "       az bench --game=G --what=inference [--batch=N] "
+                    "[--blocks=B --channels=C | --net=PATH] [--json]",
                     az::RunBench, "search", "network");
