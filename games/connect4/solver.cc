@@ -258,14 +258,9 @@ class Connect4Search {
     hi = std::min(hi, WinNowScore(moves + 2));
     const uint64_t threats = WinningCells(current ^ mask, mask);
     while (lo < hi) {
-      // Probe at the middle, but nearer to 0 first: small-magnitude scores
-      // (draws, late wins) are the common case and the cheapest to prove.
-      int probe = lo + (hi - lo) / 2;
-      if (probe <= 0 && lo / 2 < probe) {
-        probe = lo / 2;
-      } else if (probe >= 0 && hi / 2 > probe) {
-        probe = hi / 2;
-      }
+      // Ask first whether the side to move wins, draws or loses (the
+      // question whose answer is needed anyway), then bisect.
+      const int probe = lo < 0 && hi > 0 ? 0 : lo + (hi - lo) / 2;
       int score = Negamax(current, mask, moves, probe, probe + 1, threats);
       if (score <= probe) {
         hi = score;
