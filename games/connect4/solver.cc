@@ -108,6 +108,9 @@ class BoundTable {
     entries_.reset(static_cast<uint64_t*>(memory));
   }
 
+  // Starts loading the bucket of `key` into the cache.
+  void Prefetch(uint64_t key) const { __builtin_prefetch(Bucket(key)); }
+
   // Starts a new generation: what is stored from now on is kept in
   // preference to older entries.
   void NewGeneration() { generation_ = (generation_ + 1) & kFieldMask; }
@@ -330,14 +333,17 @@ class Connect4Search {
     // the moves that create the most cells where we would win: they are the
     // likeliest to be best and to cut the search short.
     MoveList list;
+    const uint64_t opponent = current ^ mask;
     for (int column : kColumnOrder) {
       const uint64_t move = candidates & ColumnCells(column);
       if (!move) continue;
+      // The children's entries are read soon (cutoff probes, then their own
+      // searches): loading them together overlaps the cache misses.
+      table_.Prefetch(opponent + (mask | move));
       const uint64_t cells = WinningCells(current | move, mask | move);
       list.Add(move, cells,
                PopCount(cells) + (column == hash_column ? kWidth * 8 : 0));
     }
-    const uint64_t opponent = current ^ mask;
     if (moves < kLastCutoffProbePly) {
       // Enhanced transposition cutoff: a child whose stored bounds already
       // make it bad enough for the opponent settles this node unsearched.
