@@ -199,6 +199,37 @@ class BoundTable {
   int generation_ = 0;
 };
 
+// Mirror images have the same score, so early in the game they share the
+// entry of the smaller key. A search meets both images mostly when its root
+// is (nearly) symmetric: 37% fewer nodes for "4444", while the work of
+// mirroring later keys costs more than it saves elsewhere.
+constexpr int kMirroredPlies = 20;
+
+// The key of the position read backwards, column 7 first. A key is a sum per
+// column without carries (mask + stones), so it mirrors like a board.
+inline uint64_t MirrorKey(uint64_t key) {
+  constexpr uint64_t kColumn = 0x7f;
+  return (key & kColumn) << 42 | (key & kColumn << 7) << 28 |
+         (key & kColumn << 14) << 14 | (key & kColumn << 21) |
+         (key & kColumn << 28) >> 14 | (key & kColumn << 35) >> 28 |
+         (key & kColumn << 42) >> 42;
+}
+
+// The table key of a position with key `key` after `moves` moves; sets
+// *mirrored if it is the key of the mirror image.
+inline uint64_t TableKey(uint64_t key, int moves, bool* mirrored) {
+  *mirrored = false;
+  if (moves >= kMirroredPlies) return key;
+  const uint64_t mirror = MirrorKey(key);
+  if (mirror >= key) return key;
+  *mirrored = true;
+  return mirror;
+}
+inline uint64_t TableKey(uint64_t key, int moves) {
+  bool mirrored;
+  return TableKey(key, moves, &mirrored);
+}
+
 // Probing the children's table entries before searching them pays off
 // except near the end of the game, where a search is cheaper than a probe.
 constexpr int kLastCutoffProbePly = 36;
@@ -315,9 +346,15 @@ class Connect4Search {
         }
       }
     }
-    const uint64_t key = current + mask;
+    bool mirrored;
+    const uint64_t key = TableKey(current + mask, moves, &mirrored);
+    // Columns as stored in the table, which may hold the mirror image.
+    auto table_column = [mirrored](int column) {
+      return mirrored && column >= 0 ? kWidth - 1 - column : column;
+    };
     int hash_column = -1;
     table_.Narrow(key, &lo, &hi, &hash_column);
+    hash_column = table_column(hash_column);
     if (alpha < lo) {
       alpha = lo;
       if (alpha >= beta) return alpha;
@@ -339,7 +376,7 @@ class Connect4Search {
       if (!move) continue;
       // The children's entries are read soon (cutoff probes, then their own
       // searches): loading them together overlaps the cache misses.
-      table_.Prefetch(opponent + (mask | move));
+      table_.Prefetch(TableKey(opponent + (mask | move), moves + 1));
       const uint64_t cells = WinningCells(current | move, mask | move);
       list.Add(move, cells,
                PopCount(cells) + (column == hash_column ? kWidth * 8 : 0));
@@ -349,8 +386,8 @@ class Connect4Search {
       // make it bad enough for the opponent settles this node unsearched.
       for (int i = 0; i < list.size(); ++i) {
         int child_lo = kMinScore, child_hi = kMaxScore, child_column;
-        table_.Narrow(opponent + (mask | list.move(i)), &child_lo, &child_hi,
-                      &child_column);
+        table_.Narrow(TableKey(opponent + (mask | list.move(i)), moves + 1),
+                      &child_lo, &child_hi, &child_column);
         if (-child_hi >= beta) return -child_hi;
       }
     }
@@ -359,7 +396,8 @@ class Connect4Search {
       int score = -Negamax(opponent, mask | list.move(i), moves + 1, -beta,
                            -alpha, list.cells(i));
       if (score >= beta) {
-        table_.Put(key, score, hi, Work(nodes_before), ColumnOf(list.move(i)));
+        table_.Put(key, score, hi, Work(nodes_before),
+                   table_column(ColumnOf(list.move(i))));
         return score;
       }
       if (score > alpha) {
@@ -369,7 +407,7 @@ class Connect4Search {
     }
     // Above the window's floor the score is exact; at it, an upper bound.
     table_.Put(key, alpha > alpha_before ? alpha : lo, alpha,
-               Work(nodes_before), best_column);
+               Work(nodes_before), table_column(best_column));
     return alpha;
   }
 
