@@ -63,8 +63,7 @@ inline uint64_t WinningCells(uint64_t stones, uint64_t mask) {
   return cells & (kBoardCells ^ mask);
 }
 
-// Counts set bits without a library call (the default x86-64 target has no
-// popcount instruction); the sets counted here are small.
+// The column of a move (a bitboard with one cell).
 inline int ColumnOf(uint64_t move) {
   return __builtin_ctzll(move) / (connect4::kHeight + 1);
 }
@@ -125,8 +124,9 @@ class BoundTable {
       if ((e & kTagMask) == tag) {
         *lo = std::max(*lo, Field(e, kLowShift) + kMinScore);
         *hi = std::min(*hi, Field(e, kHighShift) + kMinScore);
-        if (e & kMoveMask)
+        if (e & kMoveMask) {
           *column = static_cast<int>((e & kMoveMask) >> kMoveShift) - 1;
+        }
         return;
       }
     }
@@ -149,8 +149,9 @@ class BoundTable {
         lo = std::max(lo, Field(e, kLowShift) + kMinScore);
         hi = std::min(hi, Field(e, kHighShift) + kMinScore);
         work = std::max(work, Field(e, kWorkShift));
-        if (column < 0)
+        if (column < 0) {
           column = static_cast<int>((e & kMoveMask) >> kMoveShift) - 1;
+        }
         victim = i;
         break;
       }
