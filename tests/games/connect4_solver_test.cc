@@ -77,8 +77,7 @@ TEST(Connect4SolverTest, MirrorImagesScoreAlike) {
   for (size_t i = 0; i < 30; ++i) {
     std::string mirrored = records[i].moves;
     for (char& c : mirrored) c = static_cast<char>('1' + '7' - c);
-    EXPECT_EQ(SolveOrDie(*Play(mirrored)).score, *records[i].score)
-        << mirrored;
+    EXPECT_EQ(SolveOrDie(*Play(mirrored)).score, *records[i].score) << mirrored;
   }
 }
 
