@@ -1,14 +1,20 @@
 // The exact Connect Four solver: the score of any position under perfect play.
 //
-// A negamax search with alpha-beta on the bitboards of games/connect4, made
-// fast by the techniques Pascal Pons describes in "Solving Connect 4":
-// null-window probes that narrow the score interval, a fixed-size
-// transposition table of bounds, moves that lose at once pruned by bitboard
-// (forced blocks played, cells under an opponent threat avoided), and moves
-// ordered by how many winning cells they create, centre columns first.
+// A negamax search with alpha-beta on the bitboards of games/connect4, built
+// on the techniques Pascal Pons describes in "Solving Connect 4": moves that
+// lose at once pruned by bitboard (forced blocks played, cells under an
+// opponent threat avoided), moves ordered by how many winning cells they
+// create, centre columns first, a transposition table, and null-window
+// probes that narrow the score (win/draw/loss first, then bisection). On top
+// of those: a bucketed table that keeps both bounds and the best move of a
+// position and evicts the cheapest work first, enhanced transposition
+// cutoffs, mirror images sharing entries in the opening, and Allis'
+// follow-up rule as a cheap bound.
 //
 // Scores follow Pons' convention for the side to move: a win with the
-// winner's k-th stone scores 22 - k, a loss the negative, a draw 0.
+// winner's k-th stone scores 22 - k, a loss the negative, a draw 0. A solver
+// holds a 128 MiB table, kept across calls (its entries stay valid), and is
+// not thread-safe: use one per thread.
 #pragma once
 
 #include <cstdint>
