@@ -55,7 +55,9 @@ void ExpectMatchesTorch(const std::string& game_name, int blocks, int channels,
     max_diff = std::max(max_diff, std::abs(v.data_ptr<float>()[i] - wdl[i]));
   }
   EXPECT_LT(max_diff, 1e-3) << game_name << " " << blocks << "x" << channels;
-  if (algorithm == ConvAlgorithm::kWinograd) EXPECT_TRUE((*fast)->uses_winograd());
+  if (algorithm == ConvAlgorithm::kWinograd) {
+    EXPECT_TRUE((*fast)->uses_winograd());
+  }
 }
 
 class FastForwardTest : public ::testing::TestWithParam<ConvAlgorithm> {
