@@ -5,6 +5,9 @@ DEFINE_string(game, "connect4",
 DEFINE_bool(json, false,
             "Print exactly one JSON object with the figures on stdout (logs "
             "stay on stderr).");
+DEFINE_string(out, "",
+              "Where a command writes its output file. init: the checkpoint; "
+              "match: the results per pair as CSV.");
 DEFINE_uint64(seed, 1, "Seed of every random choice, for repeatable runs.");
 DEFINE_int32(blocks, 0,
              "Residual blocks of a new network (0: the game's default).");

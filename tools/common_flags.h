@@ -6,6 +6,7 @@
 
 DECLARE_string(game);
 DECLARE_bool(json);
+DECLARE_string(out);
 DECLARE_uint64(seed);
 DECLARE_int32(blocks);
 DECLARE_int32(channels);

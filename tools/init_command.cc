@@ -9,7 +9,6 @@
 #include "tools/command.h"
 #include "tools/common_flags.h"
 
-DEFINE_string(out, "", "Path of the checkpoint to write.");
 
 namespace az {
 namespace {

@@ -1,0 +1,79 @@
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+namespace az {
+namespace {
+
+using az::testing::RunAz;
+using Json = nlohmann::json;
+
+TEST(MatchCommandTest, JsonHasTheSpecifiedKeys) {
+  auto r = RunAz(
+      "match --game=tictactoe --players=solver,random --games=6 --threads=2 "
+      "--opening_plies=0 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json j = Json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  ASSERT_TRUE(j["pairs"].is_array());
+  ASSERT_EQ(j["pairs"].size(), 1u);
+  const Json& p = j["pairs"][0];
+  for (const char* key :
+       {"a", "b", "wins", "draws", "losses", "elo", "elo_lo", "elo_hi"}) {
+    EXPECT_TRUE(p.contains(key)) << key;
+  }
+  EXPECT_EQ(p["a"], "solver");
+  EXPECT_EQ(p["b"], "random");
+  EXPECT_EQ(
+      p["wins"].get<int>() + p["draws"].get<int>() + p["losses"].get<int>(), 6);
+  // Counted for a, the solver, which never loses from the initial position
+  // (a random opening could hand it a lost one).
+  EXPECT_EQ(p["losses"], 0);
+  ASSERT_TRUE(j["ratings"].is_object());
+  EXPECT_EQ(j["ratings"]["solver"], 0.0);  // the anchor
+  EXPECT_LT(j["ratings"]["random"].get<double>(), 0.0);
+}
+
+TEST(MatchCommandTest, RoundRobinTableAndCsv) {
+  std::string csv = ::testing::TempDir() + "/match.csv";
+  auto r = RunAz(
+      "match --game=tictactoe --players=random,solver,mcts:sims=50 --games=4 "
+      "--anchor=random --out=" +
+      csv);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "ratings (Bradley-Terry")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "random = 0")) << r.out;
+  std::ifstream in(csv);
+  ASSERT_TRUE(in.good());
+  std::string header, line;
+  std::getline(in, header);
+  EXPECT_EQ(header,
+            "a,b,wins,draws,losses,games,score,elo,elo_lo,elo_hi,rating_a,"
+            "rating_b");
+  int rows = 0;
+  while (std::getline(in, line)) ++rows;
+  EXPECT_EQ(rows, 3);
+}
+
+TEST(MatchCommandTest, BadSpecsExitWithOneLine) {
+  for (std::string args :
+       {"--players=solver", "--players=solver,foo",
+        "--players=mcts:sims=-1,random", "--players=net:/missing,random",
+        "--players=run:/missing,random", "--players=solver,random --games=0",
+        "--players=solver,random --anchor=human"}) {
+    auto r = RunAz("match --game=tictactoe " + args);
+    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_TRUE(absl::StartsWith(r.err, "az match: ")) << args << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1)
+        << args << ": " << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace az
