@@ -36,7 +36,7 @@ absl::StatusOr<std::unique_ptr<MultiGameSearch>> MultiGameSearch::Create(
   return multi;
 }
 
-absl::Status MultiGameSearch::RunSearches() {
+absl::Status MultiGameSearch::RunSearches(const std::atomic<bool>* cancel) {
   rounds_ = 0;
   leaves_ = 0;
   std::vector<Search*> running;
@@ -46,6 +46,9 @@ absl::Status MultiGameSearch::RunSearches() {
     running.push_back(search.get());
   }
   while (!running.empty()) {
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+      return absl::CancelledError("self-play searches cancelled");
+    }
     owners_.clear();
     states_.clear();
     size_t kept = 0;

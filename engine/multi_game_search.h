@@ -8,6 +8,7 @@
 // threads against one thread-safe evaluator.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -37,8 +38,11 @@ class MultiGameSearch {
   // Runs one search (params.num_simulations simulations) in every game
   // whose root position is not over, calling the evaluator once per round
   // with one leaf from each search still running. Then search(i).Result()
-  // holds game i's result.
-  absl::Status RunSearches();
+  // holds game i's result. When `cancel` is set and becomes true, returns
+  // Cancelled between two rounds: the searches are left unfinished (only
+  // SetPosition() makes them usable again), so a caller that stops can stop
+  // within one evaluator call rather than after a whole move's search.
+  absl::Status RunSearches(const std::atomic<bool>* cancel = nullptr);
 
   // Rounds (evaluator calls) and leaves evaluated by the last RunSearches().
   int64_t rounds() const { return rounds_; }
