@@ -1,0 +1,185 @@
+#include "selfplay/actor_farm.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/multi_game_search.h"
+#include "engine/search.h"
+#include "glog/logging.h"
+
+namespace az::selfplay {
+
+struct ActorFarm::Actor {
+  int index = 0;
+  std::unique_ptr<engine::MultiGameSearch> searches;
+  // The game being played in each slot.
+  std::vector<GameRecord> records;
+  std::thread thread;
+};
+
+ActorFarm::ActorFarm(const Game& game, engine::Evaluator* evaluator,
+                     const ActorFarmOptions& options, GameSink sink)
+    : game_(game),
+      evaluator_(evaluator),
+      options_(options),
+      sink_(std::move(sink)) {}
+
+absl::StatusOr<std::unique_ptr<ActorFarm>> ActorFarm::Create(
+    const Game& game, engine::Evaluator* evaluator,
+    const ActorFarmOptions& options, GameSink sink) {
+  if (evaluator == nullptr || !sink) {
+    return absl::InvalidArgumentError(
+        "the actor farm needs an evaluator and a game sink");
+  }
+  if (options.actor_threads < 1 || options.games_per_thread < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the actor farm needs at least 1 actor thread and 1 game per thread "
+        "(got ",
+        options.actor_threads, " and ", options.games_per_thread, ")"));
+  }
+  absl::Status valid = options.search.Validate();
+  if (!valid.ok()) return valid;
+  std::unique_ptr<ActorFarm> farm(
+      new ActorFarm(game, evaluator, options, std::move(sink)));
+  for (int t = 0; t < options.actor_threads; ++t) {
+    auto actor = std::make_unique<Actor>();
+    actor->index = t;
+    engine::SearchParams params = options.search;
+    // MultiGameSearch gives slot s the seed params.seed + s.
+    params.seed =
+        options.seed + static_cast<uint64_t>(t) * options.games_per_thread;
+    absl::StatusOr<std::unique_ptr<engine::MultiGameSearch>> searches =
+        engine::MultiGameSearch::Create(game, evaluator, params,
+                                        options.games_per_thread);
+    if (!searches.ok()) return searches.status();
+    actor->searches = std::move(*searches);
+    actor->records.resize(options.games_per_thread);
+    farm->actors_.push_back(std::move(actor));
+  }
+  return farm;
+}
+
+ActorFarm::~ActorFarm() { (void)Stop(); }
+
+absl::Status ActorFarm::Start() {
+  if (started_) {
+    return absl::FailedPreconditionError("the actor farm runs already");
+  }
+  started_ = true;
+  stop_.store(false);
+  start_time_ = std::chrono::steady_clock::now();
+  for (auto& actor : actors_) {
+    Actor* a = actor.get();
+    a->thread = std::thread([this, a] {
+      absl::Status status = RunActor(*a);
+      if (!status.ok()) {
+        LOG(ERROR) << "actor thread " << a->index << " stopped: " << status;
+        std::lock_guard<std::mutex> lock(status_mu_);
+        if (first_error_.ok()) first_error_ = status;
+        failed_.fetch_add(1);
+      }
+    });
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ActorFarm::Stop() {
+  stop_.store(true);
+  for (auto& actor : actors_) {
+    if (actor->thread.joinable()) actor->thread.join();
+  }
+  std::lock_guard<std::mutex> lock(status_mu_);
+  return first_error_;
+}
+
+bool ActorFarm::Running() const {
+  return started_ && !stop_.load() && failed_.load() == 0;
+}
+
+ActorFarmStats ActorFarm::Stats() const {
+  ActorFarmStats stats;
+  stats.games = games_.load();
+  stats.positions = positions_.load();
+  stats.moves = moves_.load();
+  stats.simulations = simulations_.load();
+  stats.evaluations = evaluations_.load();
+  stats.rounds = rounds_.load();
+  if (started_) {
+    stats.seconds = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start_time_)
+                        .count();
+  }
+  return stats;
+}
+
+absl::Status ActorFarm::RunActor(Actor& actor) {
+  engine::MultiGameSearch& searches = *actor.searches;
+  std::unique_ptr<State> initial = game_.NewInitialState();
+  auto new_game = [&](int slot) -> absl::Status {
+    engine::Search& search = searches.search(slot);
+    GameRecord& record = actor.records[slot];
+    record = GameRecord();
+    record.game = game_.Name();
+    // The slot's search seed: with the slot's earlier games, it fixes this
+    // game's randomness.
+    record.seed = search.params().seed;
+    return search.SetPosition(*initial);
+  };
+  for (int slot = 0; slot < searches.num_games(); ++slot) {
+    absl::Status status = new_game(slot);
+    if (!status.ok()) return status;
+  }
+  while (!stop_.load(std::memory_order_relaxed)) {
+    absl::Status status = searches.RunSearches(&stop_);
+    // Counted for cancelled searches too: those leaves did reach the
+    // evaluator.
+    rounds_.fetch_add(searches.rounds(), std::memory_order_relaxed);
+    evaluations_.fetch_add(searches.leaves_evaluated(),
+                           std::memory_order_relaxed);
+    if (absl::IsCancelled(status)) break;
+    if (!status.ok()) return status;
+    int64_t simulations = 0;
+    for (int slot = 0; slot < searches.num_games(); ++slot) {
+      engine::Search& search = searches.search(slot);
+      engine::SearchResult result = search.Result();
+      simulations += result.simulations;
+      PositionRecord position;
+      for (const engine::MoveStats& move : result.moves) {
+        if (move.visits > 0) {
+          position.visits.emplace_back(move.action,
+                                       static_cast<uint32_t>(move.visits));
+        }
+      }
+      // A root proven before any child got a visit (a winning move seen at
+      // expansion) would leave no policy target: its proven best move
+      // stands in as the one visit.
+      if (position.visits.empty() && result.best_action != kNoAction) {
+        position.visits.emplace_back(result.best_action, 1u);
+      }
+      // Means of values in [-1, 1]; the clamp only absorbs float rounding.
+      position.v = std::clamp(result.v, -1.0f, 1.0f);
+      position.q = std::clamp(result.q, -1.0f, 1.0f);
+      const Action action = search.ChooseMove(result);
+      GameRecord& record = actor.records[slot];
+      record.moves.push_back(action);
+      record.positions.push_back(std::move(position));
+      status = search.ApplyMove(action);
+      if (!status.ok()) return status;
+      moves_.fetch_add(1, std::memory_order_relaxed);
+      if (!search.root_state().IsTerminal()) continue;
+      record.outcome = search.root_state().Outcome();
+      AssignTerminalRewards(game_, &record);
+      const int64_t length = static_cast<int64_t>(record.moves.size());
+      sink_(std::move(record));
+      games_.fetch_add(1, std::memory_order_relaxed);
+      positions_.fetch_add(length, std::memory_order_relaxed);
+      status = new_game(slot);
+      if (!status.ok()) return status;
+    }
+    simulations_.fetch_add(simulations, std::memory_order_relaxed);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace az::selfplay
