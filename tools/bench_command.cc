@@ -20,23 +20,34 @@
 #include "engine/evaluators.h"
 #include "engine/random.h"
 #include "engine/search.h"
+#include "engine/search_params.h"
 #include "games/registry.h"
+#include "nn/inference_bench.h"
+#include "nn/network_builder.h"
+#include "selfplay/actor_farm.h"
 #include "tools/command.h"
 #include "tools/common_flags.h"
 #include "tools/network_flags.h"
 #include "tools/search_flags.h"
-#include "nn/inference_bench.h"
-#include "nn/network_builder.h"
 
 DEFINE_string(what, "search",
               "What to measure: search (simulations per second per thread "
               "with the uniform evaluator, then with rollouts); inference "
               "(network evaluations per second: LibTorch's plain forward, "
-              "the fast forward, and the inference server).");
+              "the fast forward, and the inference server); selfplay (the "
+              "actor farm against the inference server, and how close its "
+              "network rate comes to bare forward passes).");
 DEFINE_int32(batch, 256, "inference: positions per forward pass.");
 DEFINE_double(seconds, 1.0,
               "inference: seconds per measurement (three interleaved rounds "
-              "each, the median kept).");
+              "each, the median kept); selfplay: seconds of the measured "
+              "self-play run, and of the bare forward passes after it.");
+DEFINE_double(warmup_seconds, 1.0,
+              "selfplay: seconds of self-play before the measurement starts "
+              "(trees and batches reach their steady state).");
+DEFINE_int32(actor_threads, 2, "selfplay: actor threads.");
+DEFINE_int32(games_per_thread, 128,
+             "selfplay: games each actor thread plays at once.");
 DEFINE_int32(clients, 8, "inference: client threads feeding the server.");
 DEFINE_string(net, "",
               "inference: checkpoint to measure (default: a fresh network of "
@@ -295,11 +306,184 @@ int BenchInference(const Game& game) {
   return 0;
 }
 
+// Network evaluations per second of back-to-back forward passes of `batch`
+// positions from random openings, for `seconds` after one warm-up pass.
+absl::StatusOr<double> BareForwardRate(const Game& game,
+                                       const nn::Checkpoint& checkpoint,
+                                       const nn::InferenceOptions& options,
+                                       int batch, double seconds) {
+  absl::StatusOr<std::unique_ptr<nn::ForwardBackend>> backend =
+      nn::CreateForwardBackend(checkpoint, options);
+  if (!backend.ok()) return backend.status();
+  const int input_size = game.GetObservationShape().size();
+  std::vector<float> observations(static_cast<size_t>(batch) * input_size);
+  std::vector<std::unique_ptr<State>> positions =
+      RandomPositions(game, batch, FLAGS_max_opening_plies, FLAGS_seed);
+  for (int i = 0; i < batch; ++i) {
+    positions[i]->EncodeObservation(observations.data() +
+                                    static_cast<size_t>(i) * input_size);
+  }
+  std::vector<float> policy(static_cast<size_t>(batch) * game.NumActions());
+  std::vector<float> wdl(static_cast<size_t>(batch) * 3);
+  (*backend)->Forward(observations.data(), batch, policy.data(), wdl.data());
+  const auto start = std::chrono::steady_clock::now();
+  int64_t evaluated = 0;
+  double elapsed = 0.0;
+  do {
+    (*backend)->Forward(observations.data(), batch, policy.data(), wdl.data());
+    evaluated += batch;
+    elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+  } while (elapsed < seconds);
+  return evaluated / elapsed;
+}
+
+int BenchSelfplay(const Game& game) {
+  auto fail = [](const absl::Status& status, int code) {
+    std::fprintf(stderr, "az bench: %s\n",
+                 std::string(status.message()).c_str());
+    return code;
+  };
+  if (FLAGS_seconds <= 0 || FLAGS_warmup_seconds < 0) {
+    return fail(absl::InvalidArgumentError(
+                    "--seconds must be > 0 and --warmup_seconds >= 0"),
+                2);
+  }
+  absl::StatusOr<engine::SearchParams> params = SearchParamsFromFlags(game);
+  if (!params.ok()) return fail(params.status(), 2);
+  // Self-play searches: noise at the root, sampled opening moves, one
+  // search thread per actor (the actor drives all its games).
+  params->root_noise = true;
+  params->num_threads = 1;
+  absl::StatusOr<nn::Checkpoint> checkpoint =
+      FLAGS_net.empty()
+          ? nn::NewRandomCheckpoint(
+                nn::NetworkConfig::ForGame(game, FLAGS_blocks, FLAGS_channels),
+                FLAGS_seed)
+          : nn::LoadCheckpointForGame(FLAGS_net, game);
+  if (!checkpoint.ok()) return fail(checkpoint.status(), 2);
+  // Each actor is one client: once all of them wait, a partial batch runs
+  // at once instead of waiting out the timeout.
+  absl::StatusOr<nn::InferenceServerOptions> server_options =
+      InferenceServerOptionsFromFlags(FLAGS_actor_threads);
+  if (!server_options.ok()) return fail(server_options.status(), 2);
+  // By default one actor's round is one forward pass, so the network runs
+  // one actor's batch while the others walk their trees.
+  if (gflags::GetCommandLineFlagInfoOrDie("max_batch").is_default) {
+    server_options->max_batch = FLAGS_games_per_thread;
+  }
+  absl::StatusOr<std::unique_ptr<nn::InferenceServer>> server =
+      nn::InferenceServer::Create(*checkpoint, *server_options);
+  if (!server.ok()) return fail(server.status(), 2);
+
+  selfplay::ActorFarmOptions farm_options;
+  farm_options.search = *params;
+  farm_options.actor_threads = FLAGS_actor_threads;
+  farm_options.games_per_thread = FLAGS_games_per_thread;
+  farm_options.seed = FLAGS_seed;
+  absl::StatusOr<std::unique_ptr<selfplay::ActorFarm>> farm =
+      selfplay::ActorFarm::Create(game, server->get(), farm_options,
+                                  [](selfplay::GameRecord) {});
+  if (!farm.ok()) return fail(farm.status(), 2);
+  absl::Status status = (*farm)->Start();
+  if (!status.ok()) return fail(status, 1);
+  auto sleep = [](double seconds) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  };
+  sleep(FLAGS_warmup_seconds);
+  const nn::InferenceServerStats before = (*server)->Stats();
+  const selfplay::ActorFarmStats farm_before = (*farm)->Stats();
+  sleep(FLAGS_seconds);
+  const nn::InferenceServerStats after = (*server)->Stats();
+  const selfplay::ActorFarmStats farm_after = (*farm)->Stats();
+  status = (*farm)->Stop();
+  if (!status.ok()) return fail(status, 1);
+
+  // Only positions that went through a forward pass count (the server's
+  // own figures), so no cache can inflate the rate.
+  const double window = after.seconds - before.seconds;
+  const uint64_t evaluated = after.positions - before.positions;
+  const uint64_t batches = after.batches - before.batches;
+  const double nn_evals_per_s = window > 0 ? evaluated / window : 0.0;
+  const double mean_batch =
+      batches > 0 ? static_cast<double>(evaluated) / batches : 0.0;
+  // The farm counts simulations per finished move search, too coarse for a
+  // short window: scale the window's evaluations by the whole run's
+  // simulations per evaluation instead.
+  const double sims_per_eval =
+      farm_after.evaluations > 0
+          ? static_cast<double>(farm_after.simulations) / farm_after.evaluations
+          : 0.0;
+  const double sims_per_s = nn_evals_per_s * sims_per_eval;
+  LOG(INFO) << "self-play: " << evaluated << " positions in " << batches
+            << " forward passes in " << window << " s; " << farm_after.games
+            << " games, " << farm_after.simulations << " simulations in all";
+
+  // The bare rate at the batch size the server actually ran, same process,
+  // same inference options, right after the farm.
+  const int bare_batch = std::max(1, static_cast<int>(mean_batch + 0.5));
+  absl::StatusOr<double> bare = BareForwardRate(
+      game, *checkpoint, server_options->inference, bare_batch, FLAGS_seconds);
+  if (!bare.ok()) return fail(bare.status(), 1);
+  const double ratio = *bare > 0 ? nn_evals_per_s / *bare : 0.0;
+
+  const int games_in_flight = FLAGS_actor_threads * FLAGS_games_per_thread;
+  if (FLAGS_json) {
+    Json out = {
+        {"what", "selfplay"},
+        {"game", game.Name()},
+        {"network", checkpoint->metadata.config.Describe()},
+        {"device", (*server)->Describe()},
+        {"sims_per_s", sims_per_s},
+        {"nn_evals_per_s", nn_evals_per_s},
+        {"mean_batch", mean_batch},
+        {"bare_evals_per_s", *bare},
+        {"bare_batch", bare_batch},
+        {"ratio", ratio},
+        {"games", farm_after.games},
+        {"positions", farm_after.positions},
+        {"simulations", farm_after.simulations},
+        {"evaluations", farm_after.evaluations},
+        {"window_games", farm_after.games - farm_before.games},
+        {"actor_threads", FLAGS_actor_threads},
+        {"games_per_thread", FLAGS_games_per_thread},
+        {"games_in_flight", games_in_flight},
+        {"inference_threads", server_options->inference.threads},
+        {"max_batch", server_options->max_batch},
+        {"sims_per_move", params->num_simulations},
+        {"seconds", window},
+        {"warmup_seconds", FLAGS_warmup_seconds},
+        {"seed", FLAGS_seed},
+    };
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf(
+        "selfplay bench: %s, %s network on %s, %d actor thread%s x %d "
+        "games, %d simulations per move\n",
+        game.Name().c_str(), checkpoint->metadata.config.Describe().c_str(),
+        (*server)->Describe().c_str(), FLAGS_actor_threads,
+        FLAGS_actor_threads == 1 ? "" : "s", FLAGS_games_per_thread,
+        params->num_simulations);
+    std::printf(
+        "  self-play:  %10.0f simulations/s, %10.0f network evals/s, "
+        "mean batch %.1f\n",
+        sims_per_s, nn_evals_per_s, mean_batch);
+    std::printf("  bare:       %10.0f network evals/s at batch %d\n", *bare,
+                bare_batch);
+    std::printf("  ratio:      %.2f of bare; %lld games, %lld positions\n",
+                ratio, static_cast<long long>(farm_after.games),
+                static_cast<long long>(farm_after.positions));
+  }
+  return 0;
+}
+
 const std::map<std::string, std::function<int(const Game&)>>& Benchmarks() {
   static const auto* benchmarks =
       new std::map<std::string, std::function<int(const Game&)>>{
           {"search", BenchSearch},
           {"inference", BenchInference},
+          {"selfplay", BenchSelfplay},
       };
   return *benchmarks;
 }
@@ -330,9 +514,13 @@ int RunBench(const std::vector<std::string>& args) {
 }  // namespace
 }  // namespace az
 
-AZ_REGISTER_COMMAND_WITH_FLAGS(bench, "bench", "measure throughput (search, inference)",
-                    "az bench --game=G --what=search [--searches=N] "
-                    "[--sims=N] [--json]\n"
-                    "       az bench --game=G --what=inference [--batch=N] "
-                    "[--blocks=B --channels=C | --net=PATH] [--json]",
-                    az::RunBench, "search", "network");
+AZ_REGISTER_COMMAND_WITH_FLAGS(
+    bench, "bench", "measure throughput (search, inference, selfplay)",
+    "az bench --game=G --what=search [--searches=N] "
+    "[--sims=N] [--json]\n"
+    "       az bench --game=G --what=inference [--batch=N] "
+    "[--blocks=B --channels=C | --net=PATH] [--json]\n"
+    "       az bench --game=G --what=selfplay [--sims=N] "
+    "[--seconds=S] [--actor_threads=N] [--games_per_thread=N] "
+    "[--json]",
+    az::RunBench, "search", "network");
