@@ -1,0 +1,100 @@
+// Game records on disk: shard files of self-play games.
+//
+// A shard is a file header (magic, format version, game name, header CRC)
+// followed by records appended one after another, each framed as
+//   [u32 payload length][u32 CRC-32C of the payload][payload]
+// (little-endian). Shards are append-only, so the only damage a crash can do
+// is a partial record at the tail: readers detect and skip it (reported,
+// never fatal) and a writer reopening the shard truncates it before
+// appending. Any record whose checksum does not match is skipped and counted,
+// never misread. The payload layout is in record_io.cc; a file written by a
+// newer format version is refused rather than guessed at.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "selfplay/game_record.h"
+
+namespace az::selfplay {
+
+// Version of the shard layout written by this code.
+constexpr uint32_t kRecordFormatVersion = 1;
+
+// A record larger than this is taken as a corrupt length field, not a game
+// (the longest games here encode to a few kilobytes).
+constexpr uint32_t kMaxRecordBytes = 64 << 20;
+
+// The bytes of one record's payload (no frame), and back. Exposed for tests
+// and for stores that frame records themselves.
+std::string EncodeGameRecord(const GameRecord& record);
+// DataLoss if `payload` is not a well-formed record; `game` fills
+// record.game (the name lives in the shard header, not in each record).
+absl::StatusOr<GameRecord> DecodeGameRecord(absl::string_view payload,
+                                            const std::string& game);
+
+struct ShardContents {
+  std::string game;  // from the header
+  uint32_t format_version = 0;
+  std::vector<GameRecord> records;  // the whole, valid records, in file order
+  // Records whose checksum did not match or whose payload did not decode.
+  int64_t corrupt_records = 0;
+  // Bytes of an incomplete record at the end (a crash mid-write); 0 if none.
+  int64_t truncated_tail_bytes = 0;
+};
+
+// Reads a whole shard. NotFound if missing; DataLoss for a bad header;
+// FailedPrecondition if written by a newer format version. Damaged records
+// are skipped and counted in the result, not errors.
+absl::StatusOr<ShardContents> ReadShard(const std::string& path);
+
+// Appends records to one shard. Not thread-safe (one writer per shard; the
+// file is locked against a second writer, also in another process).
+class ShardWriter {
+ public:
+  // Opens `path` for appending, creating it (with its header, atomically) if
+  // missing. An existing shard must be of `game` and of a version this code
+  // writes; a partial record at its tail is truncated away first.
+  static absl::StatusOr<std::unique_ptr<ShardWriter>> Open(
+      const std::string& path, const std::string& game);
+
+  ~ShardWriter();  // flushes (errors are logged; call Flush() to see them)
+  ShardWriter(const ShardWriter&) = delete;
+  ShardWriter& operator=(const ShardWriter&) = delete;
+
+  // Buffers one record (written out when the buffer fills, or by Flush()).
+  // InvalidArgument if the record is of another game or inconsistent; after
+  // a write error every call returns that error (the shard keeps only whole
+  // records: a partly written one is cut off again).
+  absl::Status Append(const GameRecord& record);
+  // Writes out buffered records and fsyncs: they survive a crash after this.
+  absl::Status Flush();
+
+  const std::string& path() const { return path_; }
+  int64_t records_appended() const { return records_appended_; }
+  // Size the file will have once flushed.
+  int64_t bytes() const { return committed_bytes_ + buffer_.size(); }
+  // Bytes of a damaged tail that Open() truncated (0 for a clean shard).
+  int64_t truncated_bytes_on_open() const { return truncated_on_open_; }
+
+ private:
+  ShardWriter(std::string path, std::string game, int fd, int64_t size,
+              int64_t truncated);
+  absl::Status WriteBuffer();
+
+  std::string path_;
+  std::string game_;
+  int fd_;
+  int64_t committed_bytes_;  // bytes in the file that are whole records
+  int64_t truncated_on_open_;
+  int64_t records_appended_ = 0;
+  std::string buffer_;
+  absl::Status error_;  // sticky: the first write error
+};
+
+}  // namespace az::selfplay

@@ -1,0 +1,332 @@
+#include "selfplay/record_io.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "engine/random.h"
+#include "games/registry.h"
+#include "glog/logging.h"
+#include "gtest/gtest.h"
+#include "tests/selfplay/random_records.h"
+
+namespace az::selfplay {
+namespace {
+
+using testing::RandomGameRecord;
+using testing::SameRecord;
+
+const Game& Connect4() { return **FindGame("connect4"); }
+
+std::string TempPath(const std::string& name) {
+  std::string path =
+      absl::StrCat(::testing::TempDir(), "/", getpid(), "_", name);
+  ::unlink(path.c_str());
+  return path;
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+std::vector<GameRecord> SomeRecords(int n) {
+  std::vector<GameRecord> records;
+  for (int i = 0; i < n; ++i) {
+    // Every third game stops early: unfinished games round-trip too.
+    records.push_back(
+        RandomGameRecord(Connect4(), 100 + i, i % 3 == 2 ? 5 : 1 << 30));
+  }
+  return records;
+}
+
+// Writes `records` to a fresh shard; returns its path and the offset where
+// each record's frame starts.
+std::string WriteShard(const std::string& name,
+                       const std::vector<GameRecord>& records,
+                       std::vector<int64_t>* offsets = nullptr) {
+  const std::string path = TempPath(name);
+  auto writer = ShardWriter::Open(path, "connect4");
+  CHECK((writer.status()).ok());
+  for (const GameRecord& r : records) {
+    if (offsets) offsets->push_back((*writer)->bytes());
+    CHECK(((*writer)->Append(r)).ok());
+  }
+  CHECK(((*writer)->Flush()).ok());
+  return path;
+}
+
+TEST(RecordIoTest, RoundTripIsExact) {
+  std::vector<GameRecord> records = SomeRecords(6);
+  records[0].weights_version = -7;
+  records[1].weights_version = int64_t{1} << 40;
+  records[1].seed = ~uint64_t{0};
+  records[2].positions[0].v = -0.0f;
+  records[2].positions[0].q = 1e-30f;
+  const std::string path = WriteShard("roundtrip.azr", records);
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_EQ(contents->game, "connect4");
+  EXPECT_EQ(contents->format_version, kRecordFormatVersion);
+  EXPECT_EQ(contents->corrupt_records, 0);
+  EXPECT_EQ(contents->truncated_tail_bytes, 0);
+  ASSERT_EQ(contents->records.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_TRUE(SameRecord(contents->records[i], records[i])) << i;
+  }
+  // z comes back as a reward, with the sign of the side to move.
+  const GameRecord& first = contents->records[0];
+  ASSERT_NE(first.outcome, GameOutcome::kOngoing);
+  EXPECT_EQ(first.positions[0].z, RewardFor(first.outcome, Player::kFirst));
+  EXPECT_EQ(first.positions[1].z, first.positions[0].z.ForOpponent());
+}
+
+TEST(RecordIoTest, ReopeningAppendsAfterExistingRecords) {
+  std::vector<GameRecord> records = SomeRecords(4);
+  const std::string path =
+      WriteShard("reopen.azr", {records.begin(), records.begin() + 2});
+  {
+    auto writer = ShardWriter::Open(path, "connect4");
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    EXPECT_EQ((*writer)->truncated_bytes_on_open(), 0);
+    ASSERT_TRUE((*writer)->Append(records[2]).ok());
+    ASSERT_TRUE((*writer)->Append(records[3]).ok());
+  }  // the destructor flushes
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  ASSERT_EQ(contents->records.size(), 4u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(SameRecord(contents->records[i], records[i])) << i;
+  }
+}
+
+TEST(RecordIoTest, HeaderErrorsSayWhat) {
+  EXPECT_EQ(ReadShard(TempPath("missing.azr")).status().code(),
+            absl::StatusCode::kNotFound);
+
+  const std::string not_shard = TempPath("not_shard.azr");
+  WriteBytes(not_shard, "hello, this is not a shard at all");
+  absl::Status status = ReadShard(not_shard).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(status.message().find("magic"), std::string::npos) << status;
+  EXPECT_NE(status.message().find(not_shard), std::string::npos) << status;
+  // A writer refuses it too instead of appending to someone else's file.
+  EXPECT_FALSE(ShardWriter::Open(not_shard, "connect4").ok());
+
+  const std::string good = WriteShard("header.azr", SomeRecords(1));
+  std::string bytes = ReadBytes(good);
+  std::string newer = bytes;
+  newer[8] = static_cast<char>(kRecordFormatVersion + 1);  // version field
+  const std::string newer_path = TempPath("newer.azr");
+  WriteBytes(newer_path, newer);
+  status = ReadShard(newer_path).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("newer"), std::string::npos) << status;
+
+  std::string renamed = bytes;
+  renamed[17] ^= 0x20;  // a letter of the game name: the header CRC catches it
+  const std::string renamed_path = TempPath("renamed.azr");
+  WriteBytes(renamed_path, renamed);
+  status = ReadShard(renamed_path).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(status.message().find("checksum"), std::string::npos) << status;
+
+  const std::string cut_path = TempPath("cut_header.azr");
+  WriteBytes(cut_path, bytes.substr(0, 14));
+  EXPECT_EQ(ReadShard(cut_path).status().code(), absl::StatusCode::kDataLoss);
+
+  // Another game's shard is not appended to.
+  status = ShardWriter::Open(good, "othello").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("connect4"), std::string::npos) << status;
+}
+
+TEST(RecordIoTest, AppendRejectsInconsistentRecords) {
+  auto writer = ShardWriter::Open(TempPath("reject.azr"), "connect4");
+  ASSERT_TRUE(writer.ok());
+  GameRecord other = RandomGameRecord(**FindGame("tictactoe"), 1);
+  EXPECT_EQ((*writer)->Append(other).code(),
+            absl::StatusCode::kInvalidArgument);
+  GameRecord uneven = RandomGameRecord(Connect4(), 1);
+  uneven.positions.pop_back();
+  EXPECT_EQ((*writer)->Append(uneven).code(),
+            absl::StatusCode::kInvalidArgument);
+  // Rejections are not write errors: the writer still works.
+  EXPECT_TRUE((*writer)->Append(RandomGameRecord(Connect4(), 2)).ok());
+  EXPECT_TRUE((*writer)->Flush().ok());
+}
+
+TEST(RecordIoTest, TruncatedTailAtEveryOffsetIsSkipped) {
+  std::vector<GameRecord> records = SomeRecords(3);
+  std::vector<int64_t> offsets;
+  const std::string path = WriteShard("tail.azr", records, &offsets);
+  const std::string bytes = ReadBytes(path);
+  const std::string cut_path = TempPath("tail_cut.azr");
+  const GameRecord extra = RandomGameRecord(Connect4(), 999);
+  for (size_t cut = offsets[2]; cut < bytes.size(); ++cut) {
+    SCOPED_TRACE(cut);
+    WriteBytes(cut_path, bytes.substr(0, cut));
+    absl::StatusOr<ShardContents> contents = ReadShard(cut_path);
+    ASSERT_TRUE(contents.ok()) << contents.status();
+    ASSERT_EQ(contents->records.size(), 2u);
+    EXPECT_TRUE(SameRecord(contents->records[0], records[0]));
+    EXPECT_TRUE(SameRecord(contents->records[1], records[1]));
+    EXPECT_EQ(contents->truncated_tail_bytes,
+              static_cast<int64_t>(cut) - offsets[2]);
+    EXPECT_EQ(contents->corrupt_records, 0);
+
+    // After the crash, a writer cuts the partial record and appends.
+    {
+      auto writer = ShardWriter::Open(cut_path, "connect4");
+      ASSERT_TRUE(writer.ok()) << writer.status();
+      EXPECT_EQ((*writer)->truncated_bytes_on_open(),
+                static_cast<int64_t>(cut) - offsets[2]);
+      ASSERT_TRUE((*writer)->Append(extra).ok());
+      ASSERT_TRUE((*writer)->Flush().ok());
+    }
+    contents = ReadShard(cut_path);
+    ASSERT_TRUE(contents.ok()) << contents.status();
+    ASSERT_EQ(contents->records.size(), 3u);
+    EXPECT_TRUE(SameRecord(contents->records[2], extra));
+    EXPECT_EQ(contents->truncated_tail_bytes, 0);
+    EXPECT_EQ(contents->corrupt_records, 0);
+  }
+}
+
+TEST(RecordIoTest, FlippedByteInTheMiddleSkipsOnlyThatRecord) {
+  std::vector<GameRecord> records = SomeRecords(3);
+  std::vector<int64_t> offsets;
+  const std::string path = WriteShard("flip.azr", records, &offsets);
+  std::string bytes = ReadBytes(path);
+  bytes[offsets[1] + 12] ^= 0x10;  // inside record 1's payload
+  WriteBytes(path, bytes);
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_EQ(contents->corrupt_records, 1);
+  ASSERT_EQ(contents->records.size(), 2u);
+  EXPECT_TRUE(SameRecord(contents->records[0], records[0]));
+  EXPECT_TRUE(SameRecord(contents->records[1], records[2]));
+  // A writer leaves a damaged record in the middle alone.
+  auto writer = ShardWriter::Open(path, "connect4");
+  ASSERT_TRUE(writer.ok());
+  EXPECT_EQ((*writer)->truncated_bytes_on_open(), 0);
+}
+
+// Random damage anywhere: reading never crashes and never returns a record
+// that was not written.
+TEST(RecordIoTest, RandomCorruptionNeverMisreads) {
+  const int saved_level = FLAGS_minloglevel;
+  FLAGS_minloglevel = google::GLOG_ERROR;  // thousands of expected warnings
+  std::vector<GameRecord> records = SomeRecords(5);
+  const std::string bytes = ReadBytes(WriteShard("fuzz.azr", records));
+  const std::string path = TempPath("fuzz_damaged.azr");
+  engine::Rng rng(7);
+  int read_ok = 0, recovered = 0;
+  for (int trial = 0; trial < 1000; ++trial) {
+    std::string damaged = bytes;
+    const int flips = 1 + rng.Below(4);
+    for (int f = 0; f < flips; ++f) {
+      damaged[rng.Below(damaged.size())] ^=
+          static_cast<char>(1 + rng.Below(255));
+    }
+    if (rng.Below(2)) damaged.resize(rng.Below(damaged.size() + 1));
+    WriteBytes(path, damaged);
+    absl::StatusOr<ShardContents> contents = ReadShard(path);
+    if (!contents.ok()) {
+      EXPECT_TRUE(contents.status().code() == absl::StatusCode::kDataLoss ||
+                  contents.status().code() ==
+                      absl::StatusCode::kFailedPrecondition)
+          << contents.status();
+      continue;
+    }
+    ++read_ok;
+    for (const GameRecord& r : contents->records) {
+      bool known = false;
+      for (const GameRecord& original : records) {
+        known = known || SameRecord(r, original);
+      }
+      ASSERT_TRUE(known) << "trial " << trial << " misread a record";
+      ++recovered;
+    }
+  }
+  FLAGS_minloglevel = saved_level;
+  EXPECT_GT(read_ok, 500);  // most damage is past the header
+  EXPECT_GT(recovered, 1000);
+}
+
+TEST(RecordIoTest, UnwritablePlacesAreErrorsWithThePath) {
+  const std::string missing_dir = TempPath("no_such_dir") + "/shard.azr";
+  absl::Status status = ShardWriter::Open(missing_dir, "connect4").status();
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("no_such_dir"), std::string::npos) << status;
+
+  // A file where a directory should be.
+  const std::string file = WriteShard("plain_file.azr", {});
+  status = ShardWriter::Open(file + "/shard.azr", "connect4").status();
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("plain_file.azr"), std::string::npos)
+      << status;
+
+  // A full disk.
+  if (::access("/dev/full", W_OK) == 0) {
+    status = ShardWriter::Open("/dev/full", "connect4").status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+    EXPECT_NE(status.message().find("/dev/full"), std::string::npos) << status;
+  }
+}
+
+TEST(RecordIoTest, SecondWriterIsRefused) {
+  const std::string path = TempPath("locked.azr");
+  auto first = ShardWriter::Open(path, "connect4");
+  ASSERT_TRUE(first.ok());
+  absl::Status status = ShardWriter::Open(path, "connect4").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+}
+
+TEST(RecordIoTest, ThroughputAndSize) {
+  // Not a benchmark: logs the figures and checks the format stays compact.
+  std::vector<GameRecord> records = SomeRecords(30);
+  int64_t positions = 0;
+  for (const GameRecord& r : records) positions += r.positions.size();
+  const std::string path = TempPath("speed.azr");
+  constexpr int kRounds = 20;
+  auto start = std::chrono::steady_clock::now();
+  {
+    auto writer = ShardWriter::Open(path, "connect4");
+    ASSERT_TRUE(writer.ok());
+    for (int round = 0; round < kRounds; ++round) {
+      for (const GameRecord& r : records)
+        ASSERT_TRUE((*writer)->Append(r).ok());
+    }
+    ASSERT_TRUE((*writer)->Flush().ok());
+  }
+  auto mid = std::chrono::steady_clock::now();
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  auto end = std::chrono::steady_clock::now();
+  ASSERT_TRUE(contents.ok());
+  ASSERT_EQ(contents->records.size(), records.size() * kRounds);
+  const double n = static_cast<double>(records.size() * kRounds);
+  const double bytes_per_position =
+      static_cast<double>(ReadBytes(path).size()) / (positions * kRounds);
+  LOG(INFO) << "records: write "
+            << n / std::chrono::duration<double>(mid - start).count()
+            << "/s, read "
+            << n / std::chrono::duration<double>(end - mid).count() << "/s, "
+            << bytes_per_position << " bytes per position";
+  // Connect Four: ~7 visit entries of 3 bytes, v, q, z and the move.
+  EXPECT_LT(bytes_per_position, 40.0);
+}
+
+}  // namespace
+}  // namespace az::selfplay

@@ -1,0 +1,251 @@
+#include "selfplay/replay_buffer.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "games/registry.h"
+#include "gtest/gtest.h"
+#include "tests/selfplay/random_records.h"
+
+namespace az::selfplay {
+namespace {
+
+using testing::RandomGameRecord;
+
+const Game& Connect4() { return **FindGame("connect4"); }
+
+// A game of `plies` positions whose v encodes (game, ply), so a sample says
+// where it came from.
+GameRecord TaggedGame(int game_index, int plies) {
+  GameRecord record = RandomGameRecord(Connect4(), 50 + game_index, plies);
+  record.weights_version = game_index;
+  for (size_t i = 0; i < record.positions.size(); ++i) {
+    record.positions[i].v = static_cast<float>(game_index * 100 + i);
+  }
+  return record;
+}
+
+std::string TempDir(const std::string& name) {
+  std::string dir =
+      absl::StrCat(::testing::TempDir(), "/", getpid(), "_", name);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+TEST(ReplayBufferTest, WindowKeepsTheNewestPositionsAndSamplesThemUniformly) {
+  ReplayBufferOptions options;
+  options.capacity_positions = 25;
+  ReplayBuffer buffer(Connect4(), options);
+  for (int g = 0; g < 6; ++g)
+    ASSERT_TRUE(buffer.AddGame(TaggedGame(g, 10)).ok());
+  ReplayBufferCounts counts = buffer.counts();
+  EXPECT_EQ(counts.games_added, 6);
+  EXPECT_EQ(counts.positions_added, 60);
+  EXPECT_EQ(counts.positions_in_window, 25);
+  EXPECT_EQ(counts.games_in_window, 3);  // games 3 (partly), 4 and 5
+
+  engine::Rng rng(1);
+  std::map<int, int> hits;
+  constexpr int kSamples = 25000;
+  for (const TrainingExample& e : buffer.Sample(kSamples, rng)) {
+    ++hits[static_cast<int>(e.v)];
+  }
+  // The window is plies 5..9 of game 3 and all of games 4 and 5.
+  std::set<int> expected;
+  for (int ply = 5; ply < 10; ++ply) expected.insert(300 + ply);
+  for (int ply = 0; ply < 10; ++ply) expected.insert(400 + ply);
+  for (int ply = 0; ply < 10; ++ply) expected.insert(500 + ply);
+  ASSERT_EQ(hits.size(), expected.size());
+  for (const auto& [key, count] : hits) {
+    EXPECT_TRUE(expected.count(key)) << key;
+    // 1000 expected, standard deviation about 31.
+    EXPECT_NEAR(count, kSamples / 25, 150) << key;
+  }
+}
+
+TEST(ReplayBufferTest, ExamplesCarryObservationPolicyAndValues) {
+  ReplayBuffer buffer(Connect4(), {});
+  GameRecord record = TaggedGame(0, 1);
+  record.positions[0].visits = {{0, 1}, {3, 3}};
+  ASSERT_TRUE(buffer.AddGame(record).ok());
+  engine::Rng rng(2);
+  std::vector<TrainingExample> examples = buffer.Sample(1, rng);
+  ASSERT_EQ(examples.size(), 1u);
+  const TrainingExample& e = examples[0];
+  EXPECT_EQ(e.symmetry, 0);
+  EXPECT_EQ(e.policy, std::vector<float>({0.25f, 0, 0, 0.75f, 0, 0, 0}));
+  std::vector<float> expected(Connect4().GetObservationShape().size());
+  Connect4().NewInitialState()->EncodeObservation(expected.data());
+  EXPECT_EQ(e.observation, expected);
+  EXPECT_EQ(e.q, record.positions[0].q);
+  EXPECT_TRUE(buffer.Sample(0, rng).empty());
+  EXPECT_TRUE(ReplayBuffer(Connect4(), {}).Sample(3, rng).empty());
+}
+
+TEST(ReplayBufferTest, MirrorMapsObservationAndPolicyTogether) {
+  ReplayBufferOptions options;
+  options.augment_symmetries = true;
+  ReplayBuffer buffer(Connect4(), options);
+  ReplayBuffer plain(Connect4(), {});
+  const GameRecord record = TaggedGame(1, 8);
+  ASSERT_TRUE(buffer.AddGame(record).ok());
+  ASSERT_TRUE(plain.AddGame(record).ok());
+  engine::Rng rng(3);
+  std::map<float, TrainingExample> originals;
+  for (TrainingExample& e : plain.Sample(400, rng)) originals[e.v] = e;
+  ASSERT_EQ(originals.size(), 8u);
+  const ObservationShape shape = Connect4().GetObservationShape();
+  int mirrored = 0;
+  for (const TrainingExample& e : buffer.Sample(200, rng)) {
+    const TrainingExample& o = originals.at(e.v);
+    if (e.symmetry == 0) {
+      EXPECT_EQ(e.observation, o.observation);
+      EXPECT_EQ(e.policy, o.policy);
+      continue;
+    }
+    ++mirrored;
+    for (int c = 0; c < 7; ++c) {
+      EXPECT_EQ(e.policy[c], o.policy[6 - c]);
+      for (int p = 0; p < shape.planes; ++p) {
+        for (int r = 0; r < shape.height; ++r) {
+          const int i = (p * shape.height + r) * shape.width;
+          EXPECT_EQ(e.observation[i + c], o.observation[i + 6 - c]);
+        }
+      }
+    }
+  }
+  EXPECT_GT(mirrored, 60);
+  EXPECT_LT(mirrored, 140);
+}
+
+TEST(ValueTargetTest, MapsRewardAndSearchValueToWdl) {
+  using W = std::array<float, 3>;
+  EXPECT_EQ(ValueTarget::Reward().Wdl(TerminalReward::Win(), -0.5f),
+            W({1, 0, 0}));
+  EXPECT_EQ(ValueTarget::Reward().Wdl(TerminalReward::Draw(), 0.9f),
+            W({0, 1, 0}));
+  EXPECT_EQ(ValueTarget::Reward().Wdl(TerminalReward::Loss(), 0.9f),
+            W({0, 0, 1}));
+  EXPECT_EQ(ValueTarget::Search().Wdl(TerminalReward::Win(), -0.5f),
+            W({0.25f, 0, 0.75f}));
+  EXPECT_EQ(ValueTarget::Search().Wdl(TerminalReward::Win(), 3.0f),
+            W({1, 0, 0}));  // clamped to [-1, 1]
+  const W mix = ValueTarget::Mix(0.5f).Wdl(TerminalReward::Draw(), 0.5f);
+  EXPECT_FLOAT_EQ(mix[0], 0.375f);
+  EXPECT_FLOAT_EQ(mix[1], 0.5f);
+  EXPECT_FLOAT_EQ(mix[2], 0.125f);
+}
+
+TEST(ReplayBufferTest, SamplesUseTheChosenValueTarget) {
+  GameRecord record = RandomGameRecord(Connect4(), 4);
+  ASSERT_NE(record.outcome, GameOutcome::kOngoing);
+  for (ValueTarget target :
+       {ValueTarget::Reward(), ValueTarget::Search(), ValueTarget::Mix(0.3f)}) {
+    ReplayBufferOptions options;
+    options.value_target = target;
+    ReplayBuffer buffer(Connect4(), options);
+    ASSERT_TRUE(buffer.AddGame(record).ok());
+    engine::Rng rng(5);
+    for (const TrainingExample& e : buffer.Sample(20, rng)) {
+      EXPECT_EQ(e.value_wdl, target.Wdl(e.z, e.q));
+      EXPECT_NEAR(e.value_wdl[0] + e.value_wdl[1] + e.value_wdl[2], 1, 1e-6);
+    }
+  }
+}
+
+TEST(ReplayBufferTest, RejectsRecordsThatDoNotReplay) {
+  ReplayBuffer buffer(Connect4(), {});
+  GameRecord illegal = TaggedGame(0, 10);
+  illegal.moves[3] = 9;
+  EXPECT_EQ(buffer.AddGame(illegal).code(), absl::StatusCode::kInvalidArgument);
+  GameRecord full_column = TaggedGame(0, 7);
+  full_column.moves = {0, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(buffer.AddGame(full_column).code(),
+            absl::StatusCode::kInvalidArgument);
+  GameRecord wrong_outcome = RandomGameRecord(Connect4(), 6);
+  wrong_outcome.outcome = wrong_outcome.outcome == GameOutcome::kDraw
+                              ? GameOutcome::kFirstPlayerWins
+                              : GameOutcome::kDraw;
+  EXPECT_EQ(buffer.AddGame(wrong_outcome).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(buffer.counts().games_added, 0);
+}
+
+TEST(ReplayStoreTest, ReloadRestoresTheWindow) {
+  const std::string dir = TempDir("replay_reload");
+  ReplayBufferOptions options;
+  options.capacity_positions = 45;
+  ReplayBuffer buffer(Connect4(), options);
+  {
+    auto store = ReplayStore::Open(dir, "connect4", 3);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (int g = 0; g < 10; ++g) {
+      GameRecord record = TaggedGame(g, 10);
+      ASSERT_TRUE((*store)->Append(record).ok());
+      ASSERT_TRUE(buffer.AddGame(record).ok());
+    }
+    ASSERT_TRUE((*store)->Flush().ok());
+    EXPECT_EQ((*store)->games_written(), 10);
+    EXPECT_EQ((*store)->shards_started(), 4);
+  }
+  absl::StatusOr<std::vector<std::string>> shards = ListShards(dir);
+  ASSERT_TRUE(shards.ok());
+  ASSERT_EQ(shards->size(), 4u);
+  EXPECT_EQ(std::filesystem::path(shards->back()).filename(),
+            "shard-00000003.azr");
+
+  ReplayBuffer reloaded(Connect4(), options);
+  absl::StatusOr<LoadStats> stats = LoadRecentGames(dir, &reloaded);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  // Newest first: 1 + 3 games are 40 positions, so a third shard is read.
+  EXPECT_EQ(stats->shards_read, 3);
+  EXPECT_EQ(stats->games_loaded, 7);
+  EXPECT_EQ(stats->corrupt_records, 0);
+  EXPECT_EQ(reloaded.counts().positions_in_window, 45);
+  // The same window: the same draws give the same positions.
+  engine::Rng a(9), b(9);
+  std::vector<TrainingExample> before = buffer.Sample(200, a);
+  std::vector<TrainingExample> after = reloaded.Sample(200, b);
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(before[i].v, after[i].v);
+    EXPECT_EQ(before[i].observation, after[i].observation);
+  }
+
+  // A new run starts a new shard, never appending to an old one.
+  {
+    auto store = ReplayStore::Open(dir, "connect4", 3);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Append(TaggedGame(10, 10)).ok());
+  }
+  EXPECT_EQ(ListShards(dir)->size(), 5u);
+
+  // A crash mid-write in the newest shard loses only that record.
+  const std::string newest = ListShards(dir)->back();
+  std::filesystem::resize_file(newest, std::filesystem::file_size(newest) - 3);
+  ReplayBuffer damaged(Connect4(), options);
+  stats = LoadRecentGames(dir, &damaged);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_GT(stats->truncated_tail_bytes, 0);
+  EXPECT_EQ(damaged.counts().positions_in_window, 45);
+}
+
+TEST(ReplayStoreTest, OtherGamesShardsAreAnError) {
+  const std::string dir = TempDir("replay_other_game");
+  {
+    auto store = ReplayStore::Open(dir, "tictactoe", 3);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(
+        (*store)->Append(RandomGameRecord(**FindGame("tictactoe"), 1)).ok());
+  }
+  ReplayBuffer buffer(Connect4(), {});
+  absl::Status status = LoadRecentGames(dir, &buffer).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_NE(status.message().find("tictactoe"), std::string::npos) << status;
+}
+
+}  // namespace
+}  // namespace az::selfplay
