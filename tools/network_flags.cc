@@ -12,9 +12,9 @@ DEFINE_string(backend, "auto",
               "device), naive (LibTorch's plain module).");
 DEFINE_string(precision, "fp32",
               "Inference precision: fp32, or fp16/bf16 with --backend=torch.");
-DEFINE_int32(inference_threads, 1,
+DEFINE_int32(inference_threads, 2,
              "CPU threads of one forward pass (the batch is split between "
-             "them).");
+             "them; 2 was fastest on a 2-core machine, see az bench).");
 DEFINE_int32(max_batch, 256, "Largest batch of one forward pass.");
 DEFINE_int32(batch_timeout_us, 500,
              "How long a partial batch waits for more positions (us).");
