@@ -84,7 +84,7 @@ absl::Status ReplayBuffer::AddGame(GameRecord record) {
   }
   const int64_t size = static_cast<int64_t>(record.positions.size());
   auto stored = std::make_shared<const GameRecord>(std::move(record));
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   ++games_added_;
   if (size == 0) return absl::OkStatus();
   games_.push_back({std::move(stored), positions_added_});
@@ -111,7 +111,7 @@ std::vector<TrainingExample> ReplayBuffer::Sample(int n,
   std::vector<Pick> picks;
   const int symmetries = static_cast<int>(game_.Symmetries().size());
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     if (games_.empty()) return {};
     const int64_t window_start =
         std::max(games_.front().first_position,
@@ -183,7 +183,7 @@ TrainingExample ReplayBuffer::MakeExample(const GameRecord& record, int ply,
 }
 
 ReplayBufferCounts ReplayBuffer::counts() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   ReplayBufferCounts counts;
   counts.games_added = games_added_;
   counts.positions_added = positions_added_;
@@ -266,7 +266,7 @@ ReplayStore::ReplayStore(std::string dir, std::string game, int games_per_shard,
       next_index_(next_index) {}
 
 absl::Status ReplayStore::Append(const GameRecord& record) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (writer_ && writer_->records_appended() >= games_per_shard_) {
     absl::Status flushed = writer_->Flush();
     writer_.reset();
@@ -286,17 +286,17 @@ absl::Status ReplayStore::Append(const GameRecord& record) {
 }
 
 absl::Status ReplayStore::Flush() {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return writer_ ? writer_->Flush() : absl::OkStatus();
 }
 
 int64_t ReplayStore::games_written() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return games_written_;
 }
 
 int64_t ReplayStore::shards_started() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return shards_started_;
 }
 

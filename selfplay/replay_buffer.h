@@ -14,13 +14,13 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "engine/random.h"
 #include "games/game.h"
 #include "selfplay/game_record.h"
@@ -105,10 +105,12 @@ class ReplayBuffer {
 
   const Game& game_;
   const ReplayBufferOptions options_;
-  mutable absl::Mutex mutex_;
-  std::deque<StoredGame> games_ ABSL_GUARDED_BY(mutex_);
-  int64_t games_added_ ABSL_GUARDED_BY(mutex_) = 0;
-  int64_t positions_added_ ABSL_GUARDED_BY(mutex_) = 0;  // = next serial
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built with
+  // ThreadSanitizer, which then cannot see absl::Mutex's synchronisation.
+  mutable std::mutex mutex_;  // guards everything below
+  std::deque<StoredGame> games_;
+  int64_t games_added_ = 0;
+  int64_t positions_added_ = 0;  // = next serial
 };
 
 // Appends games to shard files shard-NNNNNNNN.azr in a directory, starting a
@@ -135,11 +137,13 @@ class ReplayStore {
   const std::string dir_;
   const std::string game_;
   const int games_per_shard_;
-  mutable absl::Mutex mutex_;
-  std::unique_ptr<ShardWriter> writer_ ABSL_GUARDED_BY(mutex_);
-  int64_t next_index_ ABSL_GUARDED_BY(mutex_);
-  int64_t games_written_ ABSL_GUARDED_BY(mutex_) = 0;
-  int64_t shards_started_ ABSL_GUARDED_BY(mutex_) = 0;
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built with
+  // ThreadSanitizer, which then cannot see absl::Mutex's synchronisation.
+  mutable std::mutex mutex_;  // guards everything below
+  std::unique_ptr<ShardWriter> writer_;
+  int64_t next_index_;
+  int64_t games_written_ = 0;
+  int64_t shards_started_ = 0;
 };
 
 // The file name of shard `index` ("shard-00000012.azr").
