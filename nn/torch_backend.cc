@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "nn/resnet.h"
+#include "nn/torch_trainer.h"
 
 // The LibTorch half of the network code, built as the shared library
 // libaz_torch.so: az loads it only when a command needs LibTorch (training,
@@ -189,7 +190,16 @@ absl::StatusOr<std::unique_ptr<ForwardBackend>> CreateTorchBackend(
       std::move(*net), *device, options.precision, optimized, options.threads));
 }
 
-constexpr TorchApi kApi = {kTorchApiVersion, &CreateTorchBackend, &CudaDevices};
+absl::StatusOr<std::unique_ptr<Trainer>> CreateTorchTrainer(
+    const Checkpoint& start, const TrainerOptions& options) {
+  absl::StatusOr<std::unique_ptr<TorchTrainer>> trainer =
+      TorchTrainer::Create(start, options);
+  if (!trainer.ok()) return trainer.status();
+  return std::unique_ptr<Trainer>(std::move(*trainer));
+}
+
+constexpr TorchApi kApi = {kTorchApiVersion, &CreateTorchBackend, &CudaDevices,
+                           &CreateTorchTrainer};
 
 }  // namespace
 }  // namespace az::nn

@@ -11,11 +11,12 @@
 #include "absl/status/statusor.h"
 #include "nn/checkpoint.h"
 #include "nn/forward_backend.h"
+#include "nn/trainer.h"
 
 namespace az::nn {
 
 // Bumped whenever TorchApi changes, so a stale plugin is refused.
-constexpr int kTorchApiVersion = 1;
+constexpr int kTorchApiVersion = 2;
 
 struct DeviceSpec {
   enum Kind { kAuto, kCpu, kCuda } kind = kAuto;
@@ -32,6 +33,9 @@ struct TorchApi {
       const Checkpoint& checkpoint, const InferenceOptions& options,
       const DeviceSpec& device, bool optimized);
   int (*cuda_device_count)();
+  // The LibTorch trainer (nn/trainer.h's CreateTrainer calls this).
+  absl::StatusOr<std::unique_ptr<Trainer>> (*create_trainer)(
+      const Checkpoint& start, const TrainerOptions& options);
 };
 
 // Whether the LibTorch az was built against has CUDA (known at build time).
