@@ -181,6 +181,6 @@ int RunAnalyze(const std::vector<std::string>& args) {
 
 AZ_REGISTER_COMMAND_WITH_FLAGS(analyze, "analyze", "search one position and explain it",
                     "az analyze --game=G --position=MOVES "
-                    "--evaluator=uniform|rollout|solver --sims=N "
+                    "--evaluator=uniform|rollout|solver|net:PATH --sims=N "
                     "[--threads=T] [--json]",
                     az::RunAnalyze, "search", "network");
