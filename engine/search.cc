@@ -182,13 +182,7 @@ void Search::StartSearch() {
     noise_pending_ = false;
   }
   if (workers_.empty()) {
-    auto worker = std::make_unique<Worker>();
-    worker->scratch = root_state_->Clone();
-    worker->probe = root_state_->Clone();
-    worker->path.reserve(game_.MaxGameLength() + 2);
-    worker->legal.resize(num_actions_);
-    worker->priors.resize(num_actions_);
-    workers_.push_back(std::move(worker));
+    workers_.push_back(NewWorker());
   }
 }
 
@@ -257,15 +251,19 @@ absl::StatusOr<SearchResult> Search::Run() {
   return Result();
 }
 
+std::unique_ptr<Search::Worker> Search::NewWorker() const {
+  auto worker = std::make_unique<Worker>();
+  worker->scratch = root_state_->Clone();
+  worker->probe = root_state_->Clone();
+  worker->path.reserve(game_.MaxGameLength() + 2);
+  worker->legal.resize(num_actions_);
+  worker->priors.resize(num_actions_);
+  return worker;
+}
+
 absl::Status Search::RunThreaded() {
   while (static_cast<int>(workers_.size()) < params_.num_threads) {
-    auto worker = std::make_unique<Worker>();
-    worker->scratch = root_state_->Clone();
-    worker->probe = root_state_->Clone();
-    worker->path.reserve(game_.MaxGameLength() + 2);
-    worker->legal.resize(num_actions_);
-    worker->priors.resize(num_actions_);
-    workers_.push_back(std::move(worker));
+    workers_.push_back(NewWorker());
   }
   std::vector<absl::Status> statuses(params_.num_threads);
   std::vector<std::thread> threads;

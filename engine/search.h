@@ -175,6 +175,8 @@ class Search {
   // solved when no further visit can improve the best move (see .cc).
   void UpdateRootProof();
 
+  // A worker with its scratch states and buffers sized for this game.
+  std::unique_ptr<Worker> NewWorker() const;
   absl::Status RunThreaded();
   void ThreadLoop(Worker& worker, absl::Status* status);
 

@@ -148,10 +148,16 @@ absl::Status InferenceServer::Evaluate(
   wdl_logits.resize(static_cast<size_t>(n) * 3);
   legal.resize(actions);
   for (int i = 0; i < n; ++i) {
-    if (states[i]->game().Name() != config_.game) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("a ", config_.game, " network cannot evaluate a ",
-                       states[i]->game().Name(), " position"));
+    // Games are registry singletons: compare names once per Game object,
+    // then only pointers on this hot path.
+    const Game* game = &states[i]->game();
+    if (game != verified_game_.load(std::memory_order_relaxed)) {
+      if (game->Name() != config_.game) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("a ", config_.game, " network cannot evaluate a ",
+                         game->Name(), " position"));
+      }
+      verified_game_.store(game, std::memory_order_relaxed);
     }
     states[i]->EncodeObservation(observations.data() +
                                  static_cast<size_t>(i) * input_size_);

@@ -95,6 +95,8 @@ class InferenceServer final : public engine::Evaluator {
   InferenceServerOptions options_;
   NetworkConfig config_;
   int input_size_ = 0;
+  // The last Game whose name was checked against config_.game.
+  std::atomic<const Game*> verified_game_{nullptr};
 
   mutable std::mutex mu_;
   std::condition_variable queue_cv_;
