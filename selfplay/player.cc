@@ -414,22 +414,4 @@ absl::StatusOr<std::unique_ptr<Player>> ParsePlayerSpec(
   return (*factory)->NewPlayer();
 }
 
-absl::StatusOr<std::string> LatestCheckpoint(const std::string& run_dir) {
-  const std::string dir = absl::StrCat(run_dir, "/checkpoints");
-  const std::string pointer = absl::StrCat(dir, "/latest");
-  std::ifstream in(pointer);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("no checkpoint pointer ", pointer, " (is ", run_dir,
-                     " a training run with a checkpoint yet?)"));
-  }
-  std::stringstream contents;
-  contents << in.rdbuf();
-  std::string name(absl::StripAsciiWhitespace(contents.str()));
-  if (name.empty()) {
-    return absl::NotFoundError(absl::StrCat(pointer, " is empty"));
-  }
-  return absl::StartsWith(name, "/") ? name : absl::StrCat(dir, "/", name);
-}
-
 }  // namespace az::selfplay

@@ -26,6 +26,7 @@
 #include "games/game.h"
 #include "games/solver.h"
 #include "nn/inference_server.h"
+#include "selfplay/run_dir.h"
 
 namespace az::selfplay {
 
@@ -143,9 +144,5 @@ class PlayerFactory {
 // One player from a spec (a factory used once).
 absl::StatusOr<std::unique_ptr<Player>> ParsePlayerSpec(
     const Game& game, absl::string_view spec, const PlayerOptions& options);
-
-// The checkpoint file `run:DIR` names: DIR/checkpoints/ joined with the file
-// name held in DIR/checkpoints/latest. NotFound when either is missing.
-absl::StatusOr<std::string> LatestCheckpoint(const std::string& run_dir);
 
 }  // namespace az::selfplay

@@ -1,0 +1,101 @@
+#include "selfplay/run_dir.h"
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "nn/checkpoint.h"
+
+namespace az::selfplay {
+
+RunPaths::RunPaths(std::string run_dir) : root(std::move(run_dir)) {}
+std::string RunPaths::config() const { return absl::StrCat(root, "/config"); }
+std::string RunPaths::checkpoints() const {
+  return absl::StrCat(root, "/checkpoints");
+}
+std::string RunPaths::latest_pointer() const {
+  return absl::StrCat(checkpoints(), "/latest");
+}
+std::string RunPaths::optimizer_state() const {
+  return absl::StrCat(checkpoints(), "/optimizer");
+}
+std::string RunPaths::replay() const { return absl::StrCat(root, "/replay"); }
+std::string RunPaths::heldout() const { return absl::StrCat(root, "/heldout"); }
+std::string RunPaths::metrics() const {
+  return absl::StrCat(root, "/metrics.csv");
+}
+std::string RunPaths::log() const { return absl::StrCat(root, "/log"); }
+std::string RunPaths::checkpoint(int64_t step) const {
+  return absl::StrCat(checkpoints(), "/", CheckpointFileName(step));
+}
+
+std::string CheckpointFileName(int64_t step) {
+  return absl::StrFormat("step-%08d.ckpt", step);
+}
+
+absl::StatusOr<std::vector<RunCheckpoint>> ListCheckpoints(
+    const std::string& run_dir) {
+  const std::string dir = RunPaths(run_dir).checkpoints();
+  DIR* handle = opendir(dir.c_str());
+  if (handle == nullptr) {
+    return absl::NotFoundError(absl::StrCat("cannot list ", dir, ": ",
+                                            std::strerror(errno),
+                                            " (is ", run_dir,
+                                            " a training run?)"));
+  }
+  std::vector<RunCheckpoint> found;
+  while (dirent* entry = readdir(handle)) {
+    absl::string_view name = entry->d_name;
+    if (!absl::ConsumePrefix(&name, "step-") ||
+        !absl::ConsumeSuffix(&name, ".ckpt")) {
+      continue;
+    }
+    int64_t step = 0;
+    if (!absl::SimpleAtoi(name, &step) || step < 0) continue;
+    found.push_back({step, absl::StrCat(dir, "/", entry->d_name)});
+  }
+  closedir(handle);
+  std::sort(found.begin(), found.end(),
+            [](const RunCheckpoint& a, const RunCheckpoint& b) {
+              return a.step < b.step;
+            });
+  return found;
+}
+
+absl::StatusOr<std::string> LatestCheckpoint(const std::string& run_dir) {
+  const RunPaths paths(run_dir);
+  const std::string pointer = paths.latest_pointer();
+  std::ifstream in(pointer);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("no checkpoint pointer ", pointer, " (is ", run_dir,
+                     " a training run with a checkpoint yet?)"));
+  }
+  std::stringstream contents;
+  contents << in.rdbuf();
+  std::string name(absl::StripAsciiWhitespace(contents.str()));
+  if (name.empty()) {
+    return absl::NotFoundError(absl::StrCat(pointer, " is empty"));
+  }
+  return absl::StartsWith(name, "/")
+             ? name
+             : absl::StrCat(paths.checkpoints(), "/", name);
+}
+
+absl::Status WriteLatestPointer(const std::string& run_dir,
+                                const std::string& file_name) {
+  return nn::WriteFileAtomically(RunPaths(run_dir).latest_pointer(),
+                                 absl::StrCat(file_name, "\n"));
+}
+
+}  // namespace az::selfplay

@@ -1,0 +1,60 @@
+// The layout of a training run directory, in one place, for the trainer that
+// writes it and for the tools that read it (`run:DIR` players, `az gap`):
+//
+//   RUN/config                 the run's flags, one --name=value per line
+//   RUN/checkpoints/step-NNNNNNNN.ckpt   weights after N training steps
+//   RUN/checkpoints/latest     the file name of the newest checkpoint
+//   RUN/checkpoints/optimizer  the trainer's optimizer state at `latest`
+//   RUN/replay/shard-*.azr     self-play games used for training
+//   RUN/heldout/shard-*.azr    self-play games never trained on
+//   RUN/metrics.csv            one row per report
+//   RUN/log/                   the console log of every session
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace az::selfplay {
+
+struct RunPaths {
+  explicit RunPaths(std::string run_dir);
+
+  std::string root;
+  std::string config() const;
+  std::string checkpoints() const;
+  std::string latest_pointer() const;
+  std::string optimizer_state() const;
+  std::string replay() const;
+  std::string heldout() const;
+  std::string metrics() const;
+  std::string log() const;
+  // RUN/checkpoints/step-NNNNNNNN.ckpt
+  std::string checkpoint(int64_t step) const;
+};
+
+// "step-00001200.ckpt".
+std::string CheckpointFileName(int64_t step);
+
+struct RunCheckpoint {
+  int64_t step = 0;
+  std::string path;
+};
+
+// The step-NNNNNNNN.ckpt files of a run, in training order (lowest step
+// first); other files are ignored. NotFound if RUN/checkpoints is missing.
+absl::StatusOr<std::vector<RunCheckpoint>> ListCheckpoints(
+    const std::string& run_dir);
+
+// The checkpoint file named by RUN/checkpoints/latest. NotFound when the
+// pointer or the directory is missing.
+absl::StatusOr<std::string> LatestCheckpoint(const std::string& run_dir);
+
+// Points RUN/checkpoints/latest at `file_name` (atomically).
+absl::Status WriteLatestPointer(const std::string& run_dir,
+                                const std::string& file_name);
+
+}  // namespace az::selfplay
