@@ -83,6 +83,8 @@ class InferenceServer final : public engine::Evaluator {
   absl::Status PublishWeights(const Checkpoint& checkpoint);
 
   InferenceServerStats Stats() const;
+  // The version of the weights that answer now (cheap: no lock).
+  int64_t weight_version() const { return version_.load(); }
 
  private:
   struct Request;

@@ -124,6 +124,9 @@ absl::Status ActorFarm::RunActor(Actor& actor) {
     // The slot's search seed: with the slot's earlier games, it fixes this
     // game's randomness.
     record.seed = search.params().seed;
+    if (options_.weights_version) {
+      record.weights_version = options_.weights_version();
+    }
     return search.SetPosition(*initial);
   };
   for (int slot = 0; slot < searches.num_games(); ++slot) {

@@ -41,6 +41,9 @@ struct ActorFarmOptions {
   // with seed + t * games_per_thread + s, so a run with one actor thread
   // and a deterministic evaluator repeats exactly.
   uint64_t seed = 1;
+  // Where a new game reads the weight version it starts with, for its
+  // record (e.g. the inference server's); null records version 0.
+  std::function<int64_t()> weights_version;
 };
 
 // Self-play statistics since Start(), for metrics.

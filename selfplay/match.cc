@@ -123,6 +123,7 @@ absl::StatusOr<MatchResult> RunMatch(const Game& game,
     // objects); networks are shared through their factories' servers.
     std::vector<std::unique_ptr<Player>> mine(n);
     while (!failed.load()) {
+      if (options.cancel != nullptr && options.cancel->load()) return;
       const size_t i = next.fetch_add(1);
       if (i >= schedule.size()) return;
       const Scheduled& s = schedule[i];
@@ -165,6 +166,9 @@ absl::StatusOr<MatchResult> RunMatch(const Game& game,
   worker();
   for (std::thread& t : pool) t.join();
   if (failed.load()) return first_error;
+  if (options.cancel != nullptr && options.cancel->load()) {
+    return absl::CancelledError("match cancelled");
+  }
   return result;
 }
 

@@ -8,6 +8,7 @@
 // threads, each thread with its own players.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -32,6 +33,9 @@ struct MatchOptions {
   // Games played at the same time. Human players force one.
   int threads = 1;
   uint64_t seed = 1;
+  // When set (and it becomes true), no further game starts, the games being
+  // played finish, and RunMatch returns Cancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct MatchGame {

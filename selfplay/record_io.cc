@@ -467,6 +467,8 @@ absl::Status ShardWriter::WriteBuffer() {
   return absl::OkStatus();
 }
 
+absl::Status ShardWriter::WriteOut() { return WriteBuffer(); }
+
 absl::Status ShardWriter::Flush() {
   if (absl::Status status = WriteBuffer(); !status.ok()) return status;
   if (::fsync(fd_) != 0) error_ = Errno("flush", path_);

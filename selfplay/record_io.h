@@ -72,6 +72,10 @@ class ShardWriter {
   // a write error every call returns that error (the shard keeps only whole
   // records: a partly written one is cut off again).
   absl::Status Append(const GameRecord& record);
+  // Hands buffered records to the operating system without waiting for the
+  // disk: they survive the death of this process (kill -9), not of the
+  // machine.
+  absl::Status WriteOut();
   // Writes out buffered records and fsyncs: they survive a crash after this.
   absl::Status Flush();
 

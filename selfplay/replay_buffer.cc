@@ -280,7 +280,10 @@ absl::Status ReplayStore::Append(const GameRecord& record) {
     ++next_index_;
     ++shards_started_;
   }
+  // Written out at once: a finished game then outlives the process even if
+  // it is killed before the next Flush().
   absl::Status status = writer_->Append(record);
+  if (status.ok()) status = writer_->WriteOut();
   if (status.ok()) ++games_written_;
   return status;
 }

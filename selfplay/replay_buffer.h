@@ -123,7 +123,8 @@ class ReplayStore {
       const std::string& dir, const std::string& game, int games_per_shard);
 
   // Appends one game to the current shard; a full shard is flushed and
-  // closed first. The record is durable after the next Flush().
+  // closed first. The record is written out before this returns (it
+  // survives the process being killed) and is on disk after Flush().
   absl::Status Append(const GameRecord& record);
   absl::Status Flush();
 

@@ -7,6 +7,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <numeric>
+#include <set>
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -131,6 +133,23 @@ TEST(ActorFarmTest, TreeReuseAndProofStopsKeepRecordsConsistent) {
   for (const GameRecord& r : PlayGames(game, &uniform, options, 10)) {
     ExpectConsistent(game, r, 30, /*exact_visits=*/false);
   }
+}
+
+TEST(ActorFarmTest, RecordsCarryTheWeightVersionTheirGameStartedWith) {
+  const Game& game = **FindGame("tictactoe");
+  engine::UniformEvaluator uniform(game);
+  ActorFarmOptions options = SmallFarm(game, 10);
+  std::atomic<int64_t> version{41};
+  options.weights_version = [&] { return version.fetch_add(1); };
+  std::vector<GameRecord> records = PlayGames(game, &uniform, options, 12);
+  ASSERT_GE(records.size(), 12u);
+  std::set<int64_t> seen;
+  for (const GameRecord& r : records) {
+    EXPECT_GE(r.weights_version, 41);
+    EXPECT_LT(r.weights_version, version.load());
+    seen.insert(r.weights_version);
+  }
+  EXPECT_EQ(seen.size(), records.size()) << "one read per new game";
 }
 
 TEST(ActorFarmTest, OneActorThreadRepeatsForASeed) {

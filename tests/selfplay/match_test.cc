@@ -112,3 +112,24 @@ TEST(MatchTest, RejectsBadOptions) {
 
 }  // namespace
 }  // namespace az::selfplay
+
+namespace az::selfplay {
+namespace {
+
+TEST(MatchTest, CancelStopsSchedulingGames) {
+  const Game& ttt = **FindGame("tictactoe");
+  Players p = Make(ttt, {"random", "random"});
+  MatchOptions options;
+  options.games_per_pair = 100;
+  std::atomic<bool> cancel{false};
+  options.cancel = &cancel;
+  int played = 0;
+  auto result = RunMatch(ttt, p.raw, options, [&](const MatchGame&) {
+    if (++played == 3) cancel = true;
+  });
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(played, 3);  // one thread: the game after the third never starts
+}
+
+}  // namespace
+}  // namespace az::selfplay
