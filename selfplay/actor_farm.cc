@@ -1,5 +1,7 @@
 #include "selfplay/actor_farm.h"
 
+#include "games/hash.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -15,6 +17,9 @@ struct ActorFarm::Actor {
   std::unique_ptr<engine::MultiGameSearch> searches;
   // The game being played in each slot.
   std::vector<GameRecord> records;
+  // How many of each slot's first moves are played at random.
+  std::vector<int> random_moves;
+  engine::Rng rng;  // draws the random openings
   std::thread thread;
 };
 
@@ -31,6 +36,10 @@ absl::StatusOr<std::unique_ptr<ActorFarm>> ActorFarm::Create(
   if (evaluator == nullptr || !sink) {
     return absl::InvalidArgumentError(
         "the actor farm needs an evaluator and a game sink");
+  }
+  if (options.random_opening_moves < 0) {
+    return absl::InvalidArgumentError(
+        "random_opening_moves must not be negative");
   }
   if (options.actor_threads < 1 || options.games_per_thread < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -55,6 +64,8 @@ absl::StatusOr<std::unique_ptr<ActorFarm>> ActorFarm::Create(
     if (!searches.ok()) return searches.status();
     actor->searches = std::move(*searches);
     actor->records.resize(options.games_per_thread);
+    actor->random_moves.resize(options.games_per_thread);
+    actor->rng.Seed(HashPair(options.seed, 0xa11ce + t));
     farm->actors_.push_back(std::move(actor));
   }
   return farm;
@@ -116,6 +127,7 @@ ActorFarmStats ActorFarm::Stats() const {
 absl::Status ActorFarm::RunActor(Actor& actor) {
   engine::MultiGameSearch& searches = *actor.searches;
   std::unique_ptr<State> initial = game_.NewInitialState();
+  std::vector<Action> legal(game_.NumActions());
   auto new_game = [&](int slot) -> absl::Status {
     engine::Search& search = searches.search(slot);
     GameRecord& record = actor.records[slot];
@@ -124,6 +136,10 @@ absl::Status ActorFarm::RunActor(Actor& actor) {
     // The slot's search seed: with the slot's earlier games, it fixes this
     // game's randomness.
     record.seed = search.params().seed;
+    actor.random_moves[slot] =
+        options_.random_opening_moves > 0
+            ? static_cast<int>(actor.rng.Below(options_.random_opening_moves + 1))
+            : 0;
     if (options_.weights_version) {
       record.weights_version = options_.weights_version();
     }
@@ -163,8 +179,15 @@ absl::Status ActorFarm::RunActor(Actor& actor) {
       // Means of values in [-1, 1]; the clamp only absorbs float rounding.
       position.v = std::clamp(result.v, -1.0f, 1.0f);
       position.q = std::clamp(result.q, -1.0f, 1.0f);
-      const Action action = search.ChooseMove(result);
       GameRecord& record = actor.records[slot];
+      Action action;
+      if (static_cast<int>(record.moves.size()) < actor.random_moves[slot]) {
+        const State& root = search.root_state();
+        const int count = root.FillLegalActions(legal.data());
+        action = legal[actor.rng.Below(count)];
+      } else {
+        action = search.ChooseMove(result);
+      }
       record.moves.push_back(action);
       record.positions.push_back(std::move(position));
       status = search.ApplyMove(action);

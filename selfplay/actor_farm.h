@@ -41,6 +41,12 @@ struct ActorFarmOptions {
   // with seed + t * games_per_thread + s, so a run with one actor thread
   // and a deterministic evaluator repeats exactly.
   uint64_t seed = 1;
+  // Each game draws k uniformly from [0, random_opening_moves] and plays
+  // its first k moves uniformly at random. Those positions are still
+  // searched and recorded (their visits remain a valid policy target); the
+  // random moves reach positions that strong self-play never shows the
+  // value head, such as those after a blunder.
+  int random_opening_moves = 0;
   // Where a new game reads the weight version it starts with, for its
   // record (e.g. the inference server's); null records version 0.
   std::function<int64_t()> weights_version;

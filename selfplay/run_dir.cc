@@ -26,8 +26,8 @@ std::string RunPaths::checkpoints() const {
 std::string RunPaths::latest_pointer() const {
   return absl::StrCat(checkpoints(), "/latest");
 }
-std::string RunPaths::optimizer_state() const {
-  return absl::StrCat(checkpoints(), "/optimizer");
+std::string RunPaths::optimizer_state(int64_t step) const {
+  return absl::StrCat(checkpoints(), absl::StrFormat("/step-%08d.opt", step));
 }
 std::string RunPaths::replay() const { return absl::StrCat(root, "/replay"); }
 std::string RunPaths::heldout() const { return absl::StrCat(root, "/heldout"); }

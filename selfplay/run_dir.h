@@ -4,7 +4,7 @@
 //   RUN/config                 the run's flags, one --name=value per line
 //   RUN/checkpoints/step-NNNNNNNN.ckpt   weights after N training steps
 //   RUN/checkpoints/latest     the file name of the newest checkpoint
-//   RUN/checkpoints/optimizer  the trainer's optimizer state at `latest`
+//   RUN/checkpoints/step-NNNNNNNN.opt    the optimizer state at that step
 //   RUN/replay/shard-*.azr     self-play games used for training
 //   RUN/heldout/shard-*.azr    self-play games never trained on
 //   RUN/metrics.csv            one row per report
@@ -27,7 +27,8 @@ struct RunPaths {
   std::string config() const;
   std::string checkpoints() const;
   std::string latest_pointer() const;
-  std::string optimizer_state() const;
+  // RUN/checkpoints/step-NNNNNNNN.opt: the optimizer beside the weights.
+  std::string optimizer_state(int64_t step) const;
   std::string replay() const;
   std::string heldout() const;
   std::string metrics() const;

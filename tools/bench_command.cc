@@ -29,6 +29,7 @@
 #include "tools/common_flags.h"
 #include "tools/network_flags.h"
 #include "tools/search_flags.h"
+#include "tools/selfplay_flags.h"
 
 DEFINE_string(what, "search",
               "What to measure: search (simulations per second per thread "
@@ -45,9 +46,6 @@ DEFINE_double(seconds, 1.0,
 DEFINE_double(warmup_seconds, 1.0,
               "selfplay: seconds of self-play before the measurement starts "
               "(trees and batches reach their steady state).");
-DEFINE_int32(actor_threads, 2, "selfplay: actor threads.");
-DEFINE_int32(games_per_thread, 128,
-             "selfplay: games each actor thread plays at once.");
 DEFINE_int32(clients, 8, "inference: client threads feeding the server.");
 DEFINE_string(net, "",
               "inference: checkpoint to measure (default: a fresh network of "
@@ -61,6 +59,10 @@ namespace az {
 namespace {
 
 using Json = nlohmann::json;
+
+int GamesPerThread() {
+  return FLAGS_games_per_thread > 0 ? FLAGS_games_per_thread : 128;
+}
 
 // Random openings of 0..max_plies plies from `seed`, none of them over.
 std::vector<std::unique_ptr<State>> RandomPositions(const Game& game, int n,
@@ -371,7 +373,7 @@ int BenchSelfplay(const Game& game) {
   // By default one actor's round is one forward pass, so the network runs
   // one actor's batch while the others walk their trees.
   if (gflags::GetCommandLineFlagInfoOrDie("max_batch").is_default) {
-    server_options->max_batch = FLAGS_games_per_thread;
+    server_options->max_batch = GamesPerThread();
   }
   absl::StatusOr<std::unique_ptr<nn::InferenceServer>> server =
       nn::InferenceServer::Create(*checkpoint, *server_options);
@@ -380,7 +382,7 @@ int BenchSelfplay(const Game& game) {
   selfplay::ActorFarmOptions farm_options;
   farm_options.search = *params;
   farm_options.actor_threads = FLAGS_actor_threads;
-  farm_options.games_per_thread = FLAGS_games_per_thread;
+  farm_options.games_per_thread = GamesPerThread();
   farm_options.seed = FLAGS_seed;
   absl::StatusOr<std::unique_ptr<selfplay::ActorFarm>> farm =
       selfplay::ActorFarm::Create(game, server->get(), farm_options,
@@ -428,7 +430,7 @@ int BenchSelfplay(const Game& game) {
   if (!bare.ok()) return fail(bare.status(), 1);
   const double ratio = *bare > 0 ? nn_evals_per_s / *bare : 0.0;
 
-  const int games_in_flight = FLAGS_actor_threads * FLAGS_games_per_thread;
+  const int games_in_flight = FLAGS_actor_threads * GamesPerThread();
   if (FLAGS_json) {
     Json out = {
         {"what", "selfplay"},
@@ -447,7 +449,7 @@ int BenchSelfplay(const Game& game) {
         {"evaluations", farm_after.evaluations},
         {"window_games", farm_after.games - farm_before.games},
         {"actor_threads", FLAGS_actor_threads},
-        {"games_per_thread", FLAGS_games_per_thread},
+        {"games_per_thread", GamesPerThread()},
         {"games_in_flight", games_in_flight},
         {"inference_threads", server_options->inference.threads},
         {"max_batch", server_options->max_batch},
@@ -463,7 +465,7 @@ int BenchSelfplay(const Game& game) {
         "games, %d simulations per move\n",
         game.Name().c_str(), checkpoint->metadata.config.Describe().c_str(),
         (*server)->Describe().c_str(), FLAGS_actor_threads,
-        FLAGS_actor_threads == 1 ? "" : "s", FLAGS_games_per_thread,
+        FLAGS_actor_threads == 1 ? "" : "s", GamesPerThread(),
         params->num_simulations);
     std::printf(
         "  self-play:  %10.0f simulations/s, %10.0f network evals/s, "
@@ -523,4 +525,4 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     "       az bench --game=G --what=selfplay [--sims=N] "
     "[--seconds=S] [--actor_threads=N] [--games_per_thread=N] "
     "[--json]",
-    az::RunBench, "search", "network");
+    az::RunBench, "search", "network", "selfplay");

@@ -152,6 +152,29 @@ TEST(ActorFarmTest, RecordsCarryTheWeightVersionTheirGameStartedWith) {
   EXPECT_EQ(seen.size(), records.size()) << "one read per new game";
 }
 
+TEST(ActorFarmTest, RandomOpeningMovesVaryOtherwiseIdenticalGames) {
+  const Game& game = **FindGame("tictactoe");
+  engine::UniformEvaluator uniform(game);
+  ActorFarmOptions options = SmallFarm(game, 20);
+  // Without noise or temperature every game is the same...
+  options.search.root_noise = false;
+  options.search.temperature_moves = 0;
+  std::set<std::vector<Action>> plain;
+  for (const GameRecord& r : PlayGames(game, &uniform, options, 16)) {
+    plain.insert(r.moves);
+  }
+  EXPECT_EQ(plain.size(), 1u);
+  // ... and random opening moves make them differ, with records that still
+  // replay and have a search (visits) behind every move.
+  options.random_opening_moves = 4;
+  std::set<std::vector<Action>> varied;
+  for (const GameRecord& r : PlayGames(game, &uniform, options, 16)) {
+    ExpectConsistent(game, r, 20, /*exact_visits=*/false);
+    varied.insert(r.moves);
+  }
+  EXPECT_GE(varied.size(), 5u);
+}
+
 TEST(ActorFarmTest, OneActorThreadRepeatsForASeed) {
   const Game& game = **FindGame("connect4");
   engine::UniformEvaluator uniform(game);

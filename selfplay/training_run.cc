@@ -1,0 +1,810 @@
+#include "selfplay/training_run.h"
+
+#include <glog/logging.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/random.h"
+#include "engine/search_params.h"
+#include "games/hash.h"
+#include "nn/checkpoint.h"
+#include "nn/network_builder.h"
+#include "selfplay/match.h"
+#include "selfplay/metrics_log.h"
+#include "selfplay/player.h"
+#include "selfplay/record_io.h"
+#include "selfplay/run_dir.h"
+
+namespace az::selfplay {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+absl::Status MakeDirectory(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) {
+    struct stat info;
+    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+      return absl::OkStatus();
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " exists and is not a directory"));
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "cannot create directory ", path, ": ", std::strerror(errno)));
+}
+
+struct ShardTotals {
+  int64_t games = 0;
+  int64_t positions = 0;
+  int64_t damaged_records = 0;
+  int64_t truncated_bytes = 0;
+};
+
+// Counts the whole, valid games of every shard in `dir`.
+absl::StatusOr<ShardTotals> CountShardGames(const Game& game,
+                                            const std::string& dir) {
+  absl::StatusOr<std::vector<std::string>> shards = ListShards(dir);
+  if (!shards.ok()) return shards.status();
+  ShardTotals totals;
+  for (const std::string& path : *shards) {
+    absl::StatusOr<ShardContents> contents = ReadShard(path);
+    if (!contents.ok()) return contents.status();
+    if (contents->game != game.Name()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, " holds games of ", contents->game, ", not ", game.Name()));
+    }
+    totals.damaged_records += contents->corrupt_records;
+    totals.truncated_bytes += contents->truncated_tail_bytes;
+    for (const GameRecord& record : contents->records) {
+      if (!ValidateGameRecord(game, record).ok()) {
+        ++totals.damaged_records;
+        continue;
+      }
+      ++totals.games;
+      totals.positions += static_cast<int64_t>(record.moves.size());
+    }
+  }
+  return totals;
+}
+
+std::string Number(double value, int digits = 4) {
+  if (!std::isfinite(value)) return "";
+  return absl::StrFormat("%.*g", digits, value);
+}
+
+}  // namespace
+
+const std::vector<std::string>& MetricsColumns() {
+  static const auto* columns = new std::vector<std::string>{
+      "elapsed_s",         "session_s",
+      "step",              "games",
+      "positions",         "heldout_games",
+      "buffer_positions",  "policy_loss",
+      "value_loss",        "v_z_mse",
+      "q_z_mse",           "fresh_positions",
+      "games_per_s",       "positions_per_s",
+      "steps_per_s",       "nn_evals_per_s",
+      "mean_batch",        "batch_fill",
+      "samples_per_position", "weight_version",
+      "precision",         "eval_step",
+      "eval_games",        "eval_win_vs_random",
+      "eval_score_vs_random", "eval_win_vs_mcts",
+      "eval_score_vs_mcts"};
+  return *columns;
+}
+
+class TrainingRun::Impl {
+ public:
+  Impl(const Game& game, const TrainingOptions& options)
+      : game_(game),
+        options_(options),
+        paths_(options.run_dir),
+        buffer_(game, options.replay),
+        heldout_rng_(HashPair(options.seed, 0x4e1d)),
+        sample_rng_(HashPair(options.seed, 0x5a3b)) {}
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      farm_cv_.notify_all();
+    }
+    if (farm_) farm_->Stop().IgnoreError();
+    FinishEvaluation();
+  }
+
+  absl::Status Open();
+  absl::StatusOr<TrainingSummary> Run(const std::atomic<bool>& stop,
+                                      const ReportCallback& on_report);
+
+  bool resumed_ = false;
+  int64_t step_ = 0;
+  std::string start_description_;
+
+ private:
+  void OnGame(GameRecord record);
+  // Whether the trainer may take its next step without outrunning the farm.
+  bool TrainerMayStep() const;  // needs mu_
+  double SelfplayLead() const;  // needs mu_
+  absl::Status TrainStep();
+  absl::Status SaveCheckpoint();
+  void StartEvaluation(int64_t step, const std::string& checkpoint);
+  // Plays the evaluation matches (on the evaluation thread).
+  void Evaluate(int64_t step, const std::string& checkpoint);
+  void FinishEvaluation();
+  absl::Status Report(const ReportCallback& on_report);
+  void Fail(const absl::Status& status);
+
+  const Game& game_;
+  const TrainingOptions options_;
+  const RunPaths paths_;
+  ReplayBuffer buffer_;
+  std::unique_ptr<nn::Trainer> trainer_;
+  std::unique_ptr<nn::InferenceServer> server_;
+  std::unique_ptr<ReplayStore> replay_store_;
+  std::unique_ptr<ReplayStore> heldout_store_;
+  std::unique_ptr<MetricsLog> metrics_;
+  std::unique_ptr<ActorFarm> farm_;
+  double elapsed_before_ = 0.0;  // run time of earlier sessions
+  int64_t last_checkpoint_step_ = -1;
+  std::string last_checkpoint_path_;
+
+  // Shared with the actor threads' sink.
+  mutable std::mutex mu_;
+  std::condition_variable trainer_cv_;  // a game arrived, or stop
+  std::condition_variable farm_cv_;     // the trainer stepped, or stop
+  bool stopping_ = false;
+  absl::Status first_error_;
+  int64_t games_ = 0;      // of the run, held-out games included
+  int64_t positions_ = 0;  // of the run's training games
+  int64_t heldout_games_ = 0;
+  int64_t session_games_ = 0;
+  // Steps of the run as the farm's pace sees them (mirrors step_).
+  int64_t paced_step_ = 0;
+  engine::Rng heldout_rng_;
+  // Fresh self-play data since the last report.
+  double fresh_v_sq_ = 0, fresh_q_sq_ = 0;
+  int64_t fresh_positions_ = 0;
+
+  // Trainer thread only.
+  engine::Rng sample_rng_;
+  std::vector<float> observations_, policies_, wdls_;
+  double loss_policy_sum_ = 0, loss_value_sum_ = 0;
+  int64_t loss_steps_ = 0;
+
+  // Report intervals.
+  Clock::time_point session_start_;
+  Clock::time_point last_report_time_;
+  int64_t last_report_games_ = 0, last_report_positions_ = 0;
+  int64_t last_report_step_ = 0;
+  nn::InferenceServerStats last_server_stats_;
+
+  // Evaluation matches, one at a time on their own thread.
+  std::thread eval_thread_;
+  std::atomic<bool> eval_cancel_{false};
+  std::atomic<bool> eval_running_{false};
+  std::mutex eval_mu_;
+  bool eval_done_ = false;  // a result is waiting to be reported
+  TrainingReport eval_result_;  // only the eval_ fields
+  int64_t last_eval_step_ = -1;
+};
+
+absl::Status TrainingRun::Impl::Open() {
+  if (options_.run_dir.empty()) {
+    return absl::InvalidArgumentError("a training run needs --run_dir");
+  }
+  if (options_.batch_size < 1 || options_.min_positions < options_.batch_size ||
+      !(options_.samples_per_position > 0) ||
+      options_.max_selfplay_lead <
+          options_.min_positions +
+              2 * options_.batch_size / options_.samples_per_position ||
+      options_.replay.capacity_positions < options_.min_positions ||
+      options_.publish_every_steps < 1 || options_.checkpoint_every_steps < 1 ||
+      !(options_.heldout_fraction >= 0 && options_.heldout_fraction < 1) ||
+      options_.eval_games < 0 || options_.eval_every_steps < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "inconsistent training options: need batch_size >= 1, min_positions "
+        ">= batch_size, replay capacity >= min_positions, "
+        "samples_per_position > 0, max_selfplay_lead > min_positions + 2 * "
+        "batch_size / samples_per_position, heldout_fraction in [0, 1), "
+        "publish and checkpoint intervals >= 1"));
+  }
+  for (const std::string& dir :
+       {paths_.root, paths_.checkpoints(), paths_.replay(), paths_.heldout(),
+        paths_.log()}) {
+    if (absl::Status status = MakeDirectory(dir); !status.ok()) return status;
+  }
+  // The metrics file first: it proves the directory is writable before
+  // anything expensive happens.
+  absl::StatusOr<std::unique_ptr<MetricsLog>> metrics =
+      MetricsLog::Open(paths_.metrics(), MetricsColumns());
+  if (!metrics.ok()) return metrics.status();
+  metrics_ = *std::move(metrics);
+  if (auto it = metrics_->last_row_on_open().find("elapsed_s");
+      it != metrics_->last_row_on_open().end()) {
+    elapsed_before_ = std::atof(it->second.c_str());
+  }
+
+  // The weights: the latest checkpoint, or a new network.
+  std::string checkpoint_path;
+  absl::StatusOr<std::string> latest = LatestCheckpoint(paths_.root);
+  if (latest.ok()) {
+    checkpoint_path = *latest;
+  } else if (absl::IsNotFound(latest.status())) {
+    // A crash between the first checkpoint and its pointer leaves files
+    // but no pointer: take the newest file.
+    absl::StatusOr<std::vector<RunCheckpoint>> listed =
+        ListCheckpoints(paths_.root);
+    if (listed.ok() && !listed->empty()) checkpoint_path = listed->back().path;
+  } else {
+    return latest.status();
+  }
+  nn::Checkpoint checkpoint;
+  if (!checkpoint_path.empty()) {
+    absl::StatusOr<nn::Checkpoint> loaded =
+        nn::LoadCheckpointForGame(checkpoint_path, game_);
+    if (!loaded.ok()) return loaded.status();
+    if (!loaded->metadata.config.SameShape(options_.network)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "run ", paths_.root, " trains a ",
+          loaded->metadata.config.Describe(), " network; this command asks "
+          "for ", options_.network.Describe(),
+          " (the shape cannot change within a run: use another --run_dir)"));
+    }
+    checkpoint = *std::move(loaded);
+    resumed_ = true;
+  } else {
+    absl::StatusOr<nn::Checkpoint> fresh =
+        nn::NewRandomCheckpoint(options_.network, options_.seed);
+    if (!fresh.ok()) return fresh.status();
+    checkpoint = *std::move(fresh);
+  }
+  step_ = checkpoint.metadata.training_step;
+  paced_step_ = step_;
+
+  absl::StatusOr<std::unique_ptr<nn::Trainer>> trainer =
+      nn::CreateTrainer(checkpoint, options_.trainer);
+  if (!trainer.ok()) return trainer.status();
+  trainer_ = *std::move(trainer);
+  std::string optimizer_note = "fresh optimizer";
+  if (resumed_) {
+    absl::Status loaded =
+        trainer_->LoadOptimizerState(paths_.optimizer_state(step_));
+    if (loaded.ok()) {
+      optimizer_note = "optimizer state restored";
+    } else if (absl::IsNotFound(loaded)) {
+      LOG(WARNING) << "no optimizer state for step " << step_
+                   << "; Adam's moments start afresh";
+    } else {
+      return loaded;
+    }
+    if (trainer_->step() != step_) {
+      return absl::DataLossError(absl::StrCat(
+          paths_.optimizer_state(step_), " holds step ", trainer_->step(),
+          ", the checkpoint step ", step_));
+    }
+  }
+
+  nn::InferenceServerOptions inference = options_.inference;
+  inference.clients = options_.farm.actor_threads;
+  absl::StatusOr<std::unique_ptr<nn::InferenceServer>> server =
+      nn::InferenceServer::Create(checkpoint, inference);
+  if (!server.ok()) return server.status();
+  server_ = *std::move(server);
+
+  // Games: the window from the newest shards, counts from all of them.
+  absl::StatusOr<LoadStats> loaded = LoadRecentGames(paths_.replay(), &buffer_);
+  if (!loaded.ok()) return loaded.status();
+  absl::StatusOr<ShardTotals> replay = CountShardGames(game_, paths_.replay());
+  if (!replay.ok()) return replay.status();
+  absl::StatusOr<ShardTotals> heldout =
+      CountShardGames(game_, paths_.heldout());
+  if (!heldout.ok()) return heldout.status();
+  const int64_t damaged = replay->damaged_records + heldout->damaged_records;
+  const int64_t truncated = replay->truncated_bytes + heldout->truncated_bytes;
+  if (damaged > 0 || truncated > 0) {
+    LOG(WARNING) << "skipped " << damaged << " damaged game records and "
+                 << truncated << " bytes of half-written shard tails";
+  }
+  games_ = replay->games + heldout->games;
+  positions_ = replay->positions;
+  heldout_games_ = heldout->games;
+
+  absl::StatusOr<std::unique_ptr<ReplayStore>> store = ReplayStore::Open(
+      paths_.replay(), game_.Name(), options_.games_per_shard);
+  if (!store.ok()) return store.status();
+  replay_store_ = *std::move(store);
+  store = ReplayStore::Open(paths_.heldout(), game_.Name(),
+                            options_.games_per_shard);
+  if (!store.ok()) return store.status();
+  heldout_store_ = *std::move(store);
+
+  if (!resumed_) {
+    absl::Status saved = SaveCheckpoint();
+    if (!saved.ok()) return saved;
+  } else {
+    last_checkpoint_step_ = step_;
+    last_checkpoint_path_ = checkpoint_path;
+  }
+  start_description_ = absl::StrCat(
+      resumed_ ? "resuming " : "starting ", paths_.root, ": ",
+      options_.network.Describe(), ", step ", step_, ", ", games_, " games (",
+      heldout_games_, " held out), ", buffer_.counts().positions_in_window,
+      " positions in the window, ", optimizer_note, "; self-play on ",
+      server_->Describe());
+  return absl::OkStatus();
+}
+
+void TrainingRun::Impl::Fail(const absl::Status& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (first_error_.ok()) first_error_ = status;
+  stopping_ = true;
+  trainer_cv_.notify_all();
+  farm_cv_.notify_all();
+}
+
+double TrainingRun::Impl::SelfplayLead() const {
+  return static_cast<double>(positions_) -
+         static_cast<double>(paced_step_) * options_.batch_size /
+             options_.samples_per_position;
+}
+
+bool TrainingRun::Impl::TrainerMayStep() const {
+  return buffer_.counts().positions_in_window >= options_.min_positions &&
+         static_cast<double>(paced_step_ + 1) * options_.batch_size <=
+             options_.samples_per_position * static_cast<double>(positions_);
+}
+
+void TrainingRun::Impl::OnGame(GameRecord record) {
+  bool heldout;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    heldout = heldout_rng_.Uniform() < options_.heldout_fraction;
+  }
+  absl::Status status = heldout ? heldout_store_->Append(record)
+                                : replay_store_->Append(record);
+  if (!status.ok()) {
+    Fail(status);
+    return;
+  }
+  double v_sq = 0, q_sq = 0;
+  for (const PositionRecord& p : record.positions) {
+    const double z = p.z.value();
+    v_sq += (p.v - z) * (p.v - z);
+    q_sq += (p.q - z) * (p.q - z);
+  }
+  const int64_t length = static_cast<int64_t>(record.moves.size());
+  if (!heldout) {
+    status = buffer_.AddGame(std::move(record));
+    if (!status.ok()) {
+      Fail(status);
+      return;
+    }
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  ++games_;
+  ++session_games_;
+  fresh_v_sq_ += v_sq;
+  fresh_q_sq_ += q_sq;
+  fresh_positions_ += length;
+  if (heldout) {
+    ++heldout_games_;
+  } else {
+    positions_ += length;
+  }
+  trainer_cv_.notify_all();
+  // The farm's side of the pace: wait while too far ahead of the trainer.
+  farm_cv_.wait(lock, [&] {
+    return stopping_ || SelfplayLead() <= options_.max_selfplay_lead;
+  });
+}
+
+absl::Status TrainingRun::Impl::TrainStep() {
+  const int n = options_.batch_size;
+  std::vector<TrainingExample> examples = buffer_.Sample(n, sample_rng_);
+  if (static_cast<int>(examples.size()) != n) {
+    return absl::InternalError("the replay window emptied during training");
+  }
+  const int obs = static_cast<int>(examples[0].observation.size());
+  const int actions = static_cast<int>(examples[0].policy.size());
+  observations_.resize(static_cast<size_t>(n) * obs);
+  policies_.resize(static_cast<size_t>(n) * actions);
+  wdls_.resize(static_cast<size_t>(n) * 3);
+  for (int i = 0; i < n; ++i) {
+    std::copy(examples[i].observation.begin(), examples[i].observation.end(),
+              observations_.begin() + static_cast<size_t>(i) * obs);
+    std::copy(examples[i].policy.begin(), examples[i].policy.end(),
+              policies_.begin() + static_cast<size_t>(i) * actions);
+    std::copy(examples[i].value_wdl.begin(), examples[i].value_wdl.end(),
+              wdls_.begin() + static_cast<size_t>(i) * 3);
+  }
+  nn::TrainingBatch batch;
+  batch.size = n;
+  batch.observation_size = obs;
+  batch.num_actions = actions;
+  batch.observations = observations_.data();
+  batch.policy_targets = policies_.data();
+  batch.wdl_targets = wdls_.data();
+  absl::StatusOr<nn::TrainStepStats> stats = trainer_->Step(batch);
+  if (!stats.ok()) return stats.status();
+  loss_policy_sum_ += stats->policy_loss;
+  loss_value_sum_ += stats->value_loss;
+  ++loss_steps_;
+  step_ = stats->step;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    paced_step_ = step_;
+  }
+  farm_cv_.notify_all();
+  if (step_ % options_.publish_every_steps == 0) {
+    absl::StatusOr<nn::Checkpoint> snapshot = trainer_->Snapshot();
+    if (!snapshot.ok()) return snapshot.status();
+    absl::Status published = server_->PublishWeights(*snapshot);
+    if (!published.ok()) return published;
+  }
+  if (step_ % options_.checkpoint_every_steps == 0) {
+    absl::Status saved = SaveCheckpoint();
+    if (!saved.ok()) return saved;
+  }
+  if (options_.eval_every_steps > 0 && options_.eval_games > 0 &&
+      step_ >= last_eval_step_ + options_.eval_every_steps &&
+      step_ % options_.eval_every_steps == 0) {
+    if (last_checkpoint_step_ != step_) {
+      absl::Status saved = SaveCheckpoint();
+      if (!saved.ok()) return saved;
+    }
+    StartEvaluation(step_, last_checkpoint_path_);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TrainingRun::Impl::SaveCheckpoint() {
+  absl::StatusOr<nn::Checkpoint> snapshot = trainer_->Snapshot();
+  if (!snapshot.ok()) return snapshot.status();
+  const int64_t step = snapshot->metadata.training_step;
+  const std::string path = paths_.checkpoint(step);
+  // Weights and optimizer first, the pointer last: a crash in between
+  // leaves `latest` on the previous, complete pair.
+  absl::Status status = nn::SaveCheckpoint(*snapshot, path);
+  if (status.ok()) {
+    status = trainer_->SaveOptimizerState(paths_.optimizer_state(step));
+  }
+  if (status.ok()) {
+    status = WriteLatestPointer(paths_.root, CheckpointFileName(step));
+  }
+  if (!status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat("cannot save checkpoint of step ", step,
+                                     ": ", status.message()));
+  }
+  // Weights are kept for every checkpoint (az gap --run reads them all);
+  // optimizer states only for the newest two.
+  if (last_checkpoint_step_ >= 0 && last_checkpoint_step_ != step) {
+    absl::StatusOr<std::vector<RunCheckpoint>> listed =
+        ListCheckpoints(paths_.root);
+    if (listed.ok()) {
+      for (const RunCheckpoint& c : *listed) {
+        if (c.step < last_checkpoint_step_) {
+          std::remove(paths_.optimizer_state(c.step).c_str());
+        }
+      }
+    }
+  }
+  last_checkpoint_step_ = step;
+  last_checkpoint_path_ = path;
+  return absl::OkStatus();
+}
+
+void TrainingRun::Impl::StartEvaluation(int64_t step,
+                                        const std::string& checkpoint) {
+  // One match at a time: an evaluation due while one runs is skipped.
+  if (eval_running_.load()) return;
+  if (eval_thread_.joinable()) eval_thread_.join();
+  eval_running_ = true;
+  last_eval_step_ = step;
+  eval_thread_ = std::thread([this, step, checkpoint] {
+    Evaluate(step, checkpoint);
+    eval_running_ = false;
+  });
+}
+
+void TrainingRun::Impl::Evaluate(int64_t step, const std::string& checkpoint) {
+  {
+    PlayerOptions players;
+    players.search = engine::DefaultSearchParams(game_);
+    players.search.root_noise = false;
+    players.search.temperature_moves = 0;
+    players.search.num_threads = 1;
+    players.search.seed = HashPair(options_.seed, step);
+    players.inference = options_.inference;
+    players.inference.clients = 1;
+    players.inference.inference.threads = 1;
+    players.rollouts = 1;
+    TrainingReport result;
+    result.eval_step = step;
+    result.eval_games = options_.eval_games;
+    absl::StatusOr<std::unique_ptr<PlayerFactory>> net = PlayerFactory::Create(
+        game_, absl::StrCat("net:", checkpoint, ":sims=", options_.eval_sims),
+        players);
+    if (!net.ok()) {
+      LOG(WARNING) << "evaluation skipped: " << net.status();
+      return;
+    }
+    const std::string opponents[2] = {
+        "random", absl::StrCat("mcts:sims=", options_.eval_mcts_sims)};
+    for (int o = 0; o < 2; ++o) {
+      absl::StatusOr<std::unique_ptr<PlayerFactory>> opponent =
+          PlayerFactory::Create(game_, opponents[o], players);
+      if (!opponent.ok()) {
+        LOG(WARNING) << "evaluation skipped: " << opponent.status();
+        return;
+      }
+      MatchOptions match;
+      match.games_per_pair = options_.eval_games;
+      match.threads = 1;
+      match.seed = HashPair(options_.seed, step * 2 + o);
+      match.cancel = &eval_cancel_;
+      absl::StatusOr<MatchResult> played =
+          RunMatch(game_, {net->get(), opponent->get()}, match);
+      if (!played.ok()) {
+        if (!absl::IsCancelled(played.status())) {
+          LOG(WARNING) << "evaluation failed: " << played.status();
+        }
+        return;
+      }
+      const PairResults& pair = played->pairs[0];
+      const double win =
+          pair.games() > 0 ? static_cast<double>(pair.wins) / pair.games() : 0;
+      (o == 0 ? result.eval_win_vs_random : result.eval_win_vs_mcts) = win;
+      (o == 0 ? result.eval_score_vs_random : result.eval_score_vs_mcts) =
+          pair.score();
+    }
+    std::lock_guard<std::mutex> lock(eval_mu_);
+    eval_result_ = result;
+    eval_done_ = true;
+  }
+}
+
+void TrainingRun::Impl::FinishEvaluation() {
+  eval_cancel_ = true;
+  if (eval_thread_.joinable()) eval_thread_.join();
+}
+
+absl::Status TrainingRun::Impl::Report(const ReportCallback& on_report) {
+  const Clock::time_point now = Clock::now();
+  const double interval =
+      std::chrono::duration<double>(now - last_report_time_).count();
+  TrainingReport r;
+  r.session_s = Seconds(session_start_);
+  r.elapsed_s = elapsed_before_ + r.session_s;
+  r.step = step_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    r.games = games_;
+    r.positions = positions_;
+    r.heldout_games = heldout_games_;
+    r.fresh_positions = fresh_positions_;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    r.v_z_mse = fresh_positions_ > 0 ? fresh_v_sq_ / fresh_positions_ : nan;
+    r.q_z_mse = fresh_positions_ > 0 ? fresh_q_sq_ / fresh_positions_ : nan;
+    fresh_v_sq_ = fresh_q_sq_ = 0;
+    fresh_positions_ = 0;
+  }
+  r.buffer_positions = buffer_.counts().positions_in_window;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  r.policy_loss = loss_steps_ > 0 ? loss_policy_sum_ / loss_steps_ : nan;
+  r.value_loss = loss_steps_ > 0 ? loss_value_sum_ / loss_steps_ : nan;
+  loss_policy_sum_ = loss_value_sum_ = 0;
+  loss_steps_ = 0;
+  const nn::InferenceServerStats server = server_->Stats();
+  if (interval > 0) {
+    r.games_per_s = (r.games - last_report_games_) / interval;
+    r.positions_per_s = (r.positions - last_report_positions_) / interval;
+    r.steps_per_s = (r.step - last_report_step_) / interval;
+    r.nn_evals_per_s =
+        (server.positions - last_server_stats_.positions) / interval;
+  }
+  const uint64_t batches = server.batches - last_server_stats_.batches;
+  r.mean_batch = batches > 0
+                     ? static_cast<double>(server.positions -
+                                           last_server_stats_.positions) /
+                           batches
+                     : 0.0;
+  r.batch_fill = r.mean_batch / options_.inference.max_batch;
+  r.samples_per_position =
+      r.positions > 0
+          ? static_cast<double>(r.step) * options_.batch_size / r.positions
+          : 0.0;
+  r.weight_version = server.weight_version;
+  r.precision = "fp32";
+  {
+    std::lock_guard<std::mutex> lock(eval_mu_);
+    if (eval_done_) {
+      r.eval_step = eval_result_.eval_step;
+      r.eval_games = eval_result_.eval_games;
+      r.eval_win_vs_random = eval_result_.eval_win_vs_random;
+      r.eval_score_vs_random = eval_result_.eval_score_vs_random;
+      r.eval_win_vs_mcts = eval_result_.eval_win_vs_mcts;
+      r.eval_score_vs_mcts = eval_result_.eval_score_vs_mcts;
+      eval_done_ = false;
+    }
+  }
+  last_report_time_ = now;
+  last_report_games_ = r.games;
+  last_report_positions_ = r.positions;
+  last_report_step_ = r.step;
+  last_server_stats_ = server;
+
+  std::map<std::string, std::string> row = {
+      {"elapsed_s", Number(r.elapsed_s, 8)},
+      {"session_s", Number(r.session_s, 8)},
+      {"step", absl::StrCat(r.step)},
+      {"games", absl::StrCat(r.games)},
+      {"positions", absl::StrCat(r.positions)},
+      {"heldout_games", absl::StrCat(r.heldout_games)},
+      {"buffer_positions", absl::StrCat(r.buffer_positions)},
+      {"policy_loss", Number(r.policy_loss)},
+      {"value_loss", Number(r.value_loss)},
+      {"v_z_mse", Number(r.v_z_mse)},
+      {"q_z_mse", Number(r.q_z_mse)},
+      {"fresh_positions", absl::StrCat(r.fresh_positions)},
+      {"games_per_s", Number(r.games_per_s)},
+      {"positions_per_s", Number(r.positions_per_s)},
+      {"steps_per_s", Number(r.steps_per_s)},
+      {"nn_evals_per_s", Number(r.nn_evals_per_s)},
+      {"mean_batch", Number(r.mean_batch)},
+      {"batch_fill", Number(r.batch_fill)},
+      {"samples_per_position", Number(r.samples_per_position)},
+      {"weight_version", absl::StrCat(r.weight_version)},
+      {"precision", r.precision}};
+  if (r.eval_step >= 0) {
+    row["eval_step"] = absl::StrCat(r.eval_step);
+    row["eval_games"] = absl::StrCat(r.eval_games);
+    row["eval_win_vs_random"] = Number(r.eval_win_vs_random);
+    row["eval_score_vs_random"] = Number(r.eval_score_vs_random);
+    row["eval_win_vs_mcts"] = Number(r.eval_win_vs_mcts);
+    row["eval_score_vs_mcts"] = Number(r.eval_score_vs_mcts);
+  }
+  absl::Status status = metrics_->Append(row);
+  // Each report also makes the shards durable (fsync), so a machine crash
+  // loses at most one report interval of games.
+  if (status.ok()) status = replay_store_->Flush();
+  if (status.ok()) status = heldout_store_->Flush();
+  if (on_report) on_report(r);
+  return status;
+}
+
+absl::StatusOr<TrainingSummary> TrainingRun::Impl::Run(
+    const std::atomic<bool>& stop, const ReportCallback& on_report) {
+  TrainingSummary summary;
+  summary.start_step = step_;
+  summary.resumed = resumed_;
+  session_start_ = last_report_time_ = Clock::now();
+  last_report_step_ = step_;
+  last_server_stats_ = server_->Stats();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_report_games_ = games_;
+    last_report_positions_ = positions_;
+  }
+
+  ActorFarmOptions farm = options_.farm;
+  // A resumed session plays new games, not the first session's again.
+  farm.seed = HashPair(options_.seed, static_cast<uint64_t>(games_) + 1);
+  farm.weights_version = [server = server_.get()] {
+    return server->weight_version();
+  };
+  absl::StatusOr<std::unique_ptr<ActorFarm>> created = ActorFarm::Create(
+      game_, server_.get(), farm, [this](GameRecord record) {
+        OnGame(std::move(record));
+      });
+  if (!created.ok()) return created.status();
+  farm_ = *std::move(created);
+  absl::Status status = farm_->Start();
+  if (!status.ok()) return status;
+
+  const auto deadline =
+      options_.max_minutes > 0
+          ? session_start_ + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(
+                                     options_.max_minutes * 60.0))
+          : Clock::time_point::max();
+  while (status.ok()) {
+    if (stop.load()) break;
+    if (options_.max_steps > 0 && step_ >= options_.max_steps) break;
+    if (Clock::now() >= deadline) break;
+    if (!farm_->Running()) {
+      status = farm_->Stop();
+      if (status.ok()) status = absl::InternalError("self-play stopped");
+      break;
+    }
+    bool may_step;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!first_error_.ok()) {
+        status = first_error_;
+        break;
+      }
+      may_step = TrainerMayStep();
+      if (!may_step) {
+        trainer_cv_.wait_for(lock, std::chrono::milliseconds(50));
+      }
+    }
+    if (may_step) status = TrainStep();
+    if (status.ok() && Seconds(last_report_time_) >= options_.report_seconds) {
+      status = Report(on_report);
+    }
+  }
+
+  // Shut down in the order that keeps data: the farm first (no more games),
+  // then the last checkpoint, the shards' flush and a last metrics row.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    farm_cv_.notify_all();
+  }
+  absl::Status farm_status = farm_->Stop();
+  if (status.ok()) status = farm_status;
+  FinishEvaluation();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (status.ok()) status = first_error_;
+  }
+  absl::Status saved = absl::OkStatus();
+  if (last_checkpoint_step_ != step_) saved = SaveCheckpoint();
+  absl::Status reported = Report(on_report);
+  if (status.ok()) status = saved;
+  if (status.ok()) status = reported;
+  if (!status.ok()) return status;
+  summary.final_step = step_;
+  summary.final_checkpoint = last_checkpoint_path_;
+  std::lock_guard<std::mutex> lock(mu_);
+  summary.games = games_;
+  summary.positions = positions_;
+  summary.session_games = session_games_;
+  return summary;
+}
+
+TrainingRun::TrainingRun(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TrainingRun::~TrainingRun() = default;
+
+absl::StatusOr<std::unique_ptr<TrainingRun>> TrainingRun::Open(
+    const Game& game, const TrainingOptions& options) {
+  auto impl = std::make_unique<Impl>(game, options);
+  absl::Status status = impl->Open();
+  if (!status.ok()) return status;
+  return std::unique_ptr<TrainingRun>(new TrainingRun(std::move(impl)));
+}
+
+absl::StatusOr<TrainingSummary> TrainingRun::Run(
+    const std::atomic<bool>& stop, const ReportCallback& on_report) {
+  return impl_->Run(stop, on_report);
+}
+
+bool TrainingRun::resumed() const { return impl_->resumed_; }
+int64_t TrainingRun::step() const { return impl_->step_; }
+std::string TrainingRun::DescribeStart() const {
+  return impl_->start_description_;
+}
+
+}  // namespace az::selfplay

@@ -1,0 +1,156 @@
+// A self-play training run on one machine: the actor farm plays games
+// against the inference server, finished games go to the replay window and
+// to shard files (a fixed share of them to the held-out set instead), the
+// trainer samples the window and takes optimizer steps, new weights reach
+// the inference server every few steps, and checkpoints, metrics rows and
+// evaluation matches follow on their own schedules. Everything lives in the
+// run directory (selfplay/run_dir.h), so a run that stops for any reason,
+// kill -9 included, continues where it stopped when started again.
+//
+// The pace between self-play and training is explicit: the trainer takes
+// `samples_per_position` samples per new position on average, waiting for
+// the farm when it is ahead, and the farm pauses when it runs more than
+// `max_selfplay_lead` positions ahead of the trainer. On a small machine
+// whichever side waits hands its CPU to the other.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "games/game.h"
+#include "nn/inference_server.h"
+#include "nn/network_config.h"
+#include "nn/trainer.h"
+#include "selfplay/actor_farm.h"
+#include "selfplay/replay_buffer.h"
+
+namespace az::selfplay {
+
+struct TrainingOptions {
+  std::string run_dir;
+  // The network of a new run; a resumed run must have the same shape.
+  nn::NetworkConfig network;
+  uint64_t seed = 1;  // new network's weights, sampling, held-out draws
+
+  // Self-play: the search of every move (noise, temperature, simulations)
+  // and the actor threads. farm.seed is derived from `seed` and the session.
+  ActorFarmOptions farm;
+  nn::InferenceServerOptions inference;
+  // Share of finished games written to RUN/heldout/ and never trained on.
+  double heldout_fraction = 0.02;
+  int games_per_shard = 1000;
+
+  // Training: the replay window (capacity, symmetries, value target), the
+  // batch and the optimizer.
+  ReplayBufferOptions replay;
+  int batch_size = 256;
+  nn::TrainerOptions trainer;
+  // Training starts once the window holds this many positions.
+  int64_t min_positions = 5000;
+  // Mean number of times each new position is sampled for training.
+  double samples_per_position = 4.0;
+  // The farm pauses when it is this many positions ahead of the trainer's
+  // pace (must exceed min_positions, so training can start).
+  int64_t max_selfplay_lead = 20000;
+  int publish_every_steps = 50;     // weights to the inference server
+  int checkpoint_every_steps = 500;  // step-N.ckpt + optimizer + latest
+
+  // Reports: a metrics row and a progress callback every report_seconds.
+  double report_seconds = 30.0;
+  // An evaluation match every eval_every_steps steps (0: never), of the
+  // current network with eval_sims simulations against `random` and against
+  // pure MCTS with eval_mcts_sims random-rollout simulations.
+  int64_t eval_every_steps = 1000;
+  int eval_games = 20;  // per opponent, colours alternating
+  int eval_sims = 200;
+  int eval_mcts_sims = 1000;
+
+  // Limits: stop once the run has taken max_steps steps in all (0: none),
+  // or after max_minutes of this session (0: none).
+  int64_t max_steps = 0;
+  double max_minutes = 0.0;
+};
+
+// One progress report (also a metrics.csv row).
+struct TrainingReport {
+  double elapsed_s = 0;  // of the whole run, across sessions
+  double session_s = 0;
+  int64_t step = 0;
+  int64_t games = 0;  // finished self-play games of the run, held out included
+  int64_t positions = 0;  // positions of the training games of the run
+  int64_t heldout_games = 0;
+  int64_t buffer_positions = 0;
+  // Means over the steps since the previous report (NaN if none).
+  double policy_loss = 0, value_loss = 0;
+  // Fresh self-play data since the previous report (positions of games
+  // finished then, before any training on them): mean squared distance of
+  // the raw network value v and of the search value q from the terminal
+  // reward z. NaN if no game finished.
+  double v_z_mse = 0, q_z_mse = 0;
+  int64_t fresh_positions = 0;
+  // Rates over the interval since the previous report.
+  double games_per_s = 0, positions_per_s = 0, steps_per_s = 0;
+  double nn_evals_per_s = 0, mean_batch = 0, batch_fill = 0;
+  // Training samples per training position over the whole run.
+  double samples_per_position = 0;
+  int64_t weight_version = 0;
+  std::string precision;  // of the training step ("fp32")
+  // The latest evaluation, reported once, in the first report after it
+  // finished; eval_step < 0 when this report carries none.
+  int64_t eval_step = -1;
+  int eval_games = 0;
+  double eval_win_vs_random = 0, eval_score_vs_random = 0;
+  double eval_win_vs_mcts = 0, eval_score_vs_mcts = 0;
+};
+
+// What a finished session did.
+struct TrainingSummary {
+  int64_t start_step = 0;  // where this session began
+  int64_t final_step = 0;
+  int64_t games = 0;  // of the run, after this session
+  int64_t positions = 0;
+  int64_t session_games = 0;
+  bool resumed = false;
+  std::string final_checkpoint;
+};
+
+class TrainingRun {
+ public:
+  using ReportCallback = std::function<void(const TrainingReport&)>;
+
+  // Opens (creating if new) the run directory: loads the latest checkpoint
+  // and optimizer state, refills the replay window from the shards and
+  // counts the run's games. Errors: an unwritable directory, a checkpoint of
+  // another game or shape, damaged files that cannot be skipped.
+  static absl::StatusOr<std::unique_ptr<TrainingRun>> Open(
+      const Game& game, const TrainingOptions& options);
+  ~TrainingRun();
+  TrainingRun(const TrainingRun&) = delete;
+  TrainingRun& operator=(const TrainingRun&) = delete;
+
+  // Trains until `stop` becomes true, a limit is reached, or an error. Ends
+  // cleanly in every case it can: final checkpoint, flushed shards, a last
+  // metrics row. Games in flight when it stops are dropped.
+  absl::StatusOr<TrainingSummary> Run(const std::atomic<bool>& stop,
+                                      const ReportCallback& on_report);
+
+  // Set by Open(): what was found in the run directory.
+  bool resumed() const;
+  int64_t step() const;
+  std::string DescribeStart() const;
+
+ private:
+  class Impl;
+  explicit TrainingRun(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The metrics.csv column names, in order.
+const std::vector<std::string>& MetricsColumns();
+
+}  // namespace az::selfplay

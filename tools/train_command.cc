@@ -1,0 +1,473 @@
+// `az train`: a self-play training run in a run directory (the loop itself
+// is selfplay/training_run.h). This file turns flags into TrainingOptions,
+// with defaults chosen per game, keeps RUN/config (the run's flags, so that
+// the same command resumes the run and a change that cannot happen mid-run
+// is refused), routes the log into RUN/log/, stops cleanly on Ctrl-C, and
+// prints one progress line per report.
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "engine/search_params.h"
+#include "games/registry.h"
+#include "nn/checkpoint.h"
+#include "selfplay/run_dir.h"
+#include "selfplay/training_run.h"
+#include "tools/command.h"
+#include "tools/common_flags.h"
+#include "tools/network_flags.h"
+#include "tools/selfplay_flags.h"
+
+DEFINE_string(run_dir, "", "The run directory (created if new, else resumed).");
+DEFINE_double(max_minutes, 0,
+              "Stop cleanly after this many minutes of this session (0: run "
+              "until interrupted).");
+DEFINE_int64(max_steps, 0,
+             "Stop cleanly once the run has taken this many training steps in "
+             "all, earlier sessions included (0: no limit).");
+DEFINE_int32(selfplay_sims, 0,
+             "Simulations per self-play move (0: per game; tictactoe 48, "
+             "connect4 100).");
+DEFINE_double(dirichlet_alpha, 0,
+              "Root noise concentration (0: the game's default, about 10 / "
+              "legal moves).");
+DEFINE_double(dirichlet_epsilon, 0.25, "Weight of the root noise (0: none).");
+DEFINE_int32(temperature_moves, -1,
+             "Moves of a self-play game sampled in proportion to visits "
+             "before play turns greedy (-1: per game).");
+DEFINE_int32(random_opening_moves, -1,
+             "Each self-play game plays its first k moves at random, k drawn "
+             "from 0 to this (-1: per game; tictactoe 6, connect4 0): "
+             "positions off the strong line, for the value head to learn.");
+DEFINE_string(value_target, "z",
+              "What the value head learns: z (the terminal reward), q (the "
+              "root search value) or mix:A (weight A of q, 1-A of z).");
+DEFINE_bool(augment, true,
+            "Apply a random symmetry of the game to every training sample.");
+DEFINE_int64(replay_positions, 0,
+             "Positions in the replay window (0: per game; tictactoe 20000, "
+             "connect4 150000).");
+DEFINE_int64(min_positions, 0,
+             "Positions in the window before training starts (0: per game; "
+             "tictactoe 1000, connect4 4000).");
+DEFINE_int32(batch_size, 0,
+             "Positions per training step (0: per game; tictactoe 128, "
+             "connect4 256).");
+DEFINE_double(learning_rate, 0,
+              "AdamW learning rate (0: per game; 2e-3 for both).");
+DEFINE_double(weight_decay, 1e-4, "AdamW decoupled weight decay.");
+DEFINE_int32(train_threads, 1, "LibTorch threads of a training step.");
+DEFINE_double(samples_per_position, 0,
+              "Mean number of times each new position is trained on; the "
+              "trainer waits for self-play when ahead (0: per game; tictactoe 8, "
+              "connect4 4).");
+DEFINE_int64(max_selfplay_lead, 0,
+             "Positions self-play may run ahead of the trainer's pace before "
+             "it pauses (0: 4 x --min_positions).");
+DEFINE_int32(publish_every, 0,
+             "Steps between weight updates of the self-play network (0: per "
+             "game; tictactoe 10, connect4 25).");
+DEFINE_int32(checkpoint_every, 0,
+             "Steps between checkpoints (0: per game; tictactoe 100, "
+             "connect4 250).");
+DEFINE_double(heldout_fraction, 0.02,
+              "Share of self-play games kept in RUN/heldout/, never trained "
+              "on (the in-distribution set of az gap).");
+DEFINE_double(report_seconds, 0,
+              "Seconds between progress lines and metrics rows (0: per game; "
+              "tictactoe 10, connect4 30).");
+DEFINE_int64(eval_every, 0,
+             "Steps between evaluation matches (0: per game; tictactoe 200, "
+             "connect4 1000; -1: never).");
+DEFINE_int32(eval_games, 20,
+             "Games of each evaluation match (against random and against "
+             "pure MCTS), colours alternating.");
+DEFINE_int32(eval_sims, 0,
+             "Simulations per move of the network in evaluation matches (0: "
+             "per game; tictactoe 48, connect4 200).");
+DEFINE_int32(eval_mcts_sims, 1000,
+             "Simulations per move of the pure MCTS (random rollouts) "
+             "baseline in evaluation matches.");
+
+namespace az {
+namespace {
+
+int Fail(int code, absl::string_view message) {
+  std::fprintf(stderr, "az train: %s\n", std::string(message).c_str());
+  return code;
+}
+
+// Defaults that depend on the game: small games want small batches, short
+// windows and frequent weight updates; these reach their targets on a
+// 2-core CPU (see the README).
+struct GameDefaults {
+  int sims = 64;
+  int games_per_thread = 64;
+  int temperature_moves = -1;  // -1: the search's default for the game
+  int random_opening_moves = 0;
+  int64_t replay_positions = 100000;
+  int64_t min_positions = 4000;
+  int batch_size = 256;
+  double learning_rate = 2e-3;
+  double samples_per_position = 4;
+  int publish_every = 25;
+  int checkpoint_every = 250;
+  double report_seconds = 30;
+  int64_t eval_every = 1000;
+  int eval_sims = 200;
+};
+
+GameDefaults DefaultsFor(const std::string& game) {
+  GameDefaults d;
+  if (game == "tictactoe") {
+    d.sims = 48;
+    d.games_per_thread = 32;
+    d.temperature_moves = 3;
+    d.random_opening_moves = 6;
+    // Tic-tac-toe has 4520 positions: reusing each sample more cannot
+    // overfit, and it fits the value of rare positions sooner.
+    d.samples_per_position = 8;
+    d.replay_positions = 20000;
+    d.min_positions = 1000;
+    d.batch_size = 128;
+    d.publish_every = 10;
+    d.checkpoint_every = 100;
+    d.report_seconds = 10;
+    d.eval_every = 200;
+    d.eval_sims = 48;
+  } else if (game == "connect4") {
+    d.sims = 100;
+    d.games_per_thread = 64;
+    d.replay_positions = 150000;
+    d.min_positions = 4000;
+  }
+  return d;
+}
+
+template <typename T>
+T Or(T flag, T fallback) {
+  return flag != 0 ? flag : fallback;
+}
+
+// Flags recorded in RUN/config. The first three cannot change within a run;
+// the others may (a resumed run takes the config's value unless the command
+// line names a new one, which is then recorded).
+const std::set<std::string>& ImmutableFlags() {
+  static const auto* flags =
+      new std::set<std::string>{"game", "blocks", "channels"};
+  return *flags;
+}
+const std::vector<std::string>& ConfigFlags() {
+  static const auto* flags = new std::vector<std::string>{
+      "game", "blocks", "channels", "seed", "selfplay_sims", "actor_threads",
+      "games_per_thread", "dirichlet_alpha", "dirichlet_epsilon",
+      "temperature_moves", "random_opening_moves", "value_target", "augment", "replay_positions",
+      "min_positions", "batch_size", "learning_rate", "weight_decay",
+      "train_threads", "samples_per_position", "max_selfplay_lead",
+      "publish_every", "checkpoint_every", "heldout_fraction",
+      "report_seconds", "eval_every", "eval_games", "eval_sims",
+      "eval_mcts_sims"};
+  return *flags;
+}
+
+std::string FlagValue(const std::string& name) {
+  std::string value;
+  gflags::GetCommandLineOption(name.c_str(), &value);
+  return value;
+}
+
+// Reads RUN/config and applies it: flags the command line did not set take
+// the run's values; a changed immutable flag is an error. Returns the notes
+// on changed flags. A missing config is fine (a new run).
+absl::StatusOr<std::vector<std::string>> ApplyRunConfig(
+    const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> notes;
+  if (!in) return notes;
+  std::string line;
+  int number = 0;
+  std::map<std::string, std::string> recorded;
+  while (std::getline(in, line)) {
+    ++number;
+    absl::string_view text = absl::StripAsciiWhitespace(line);
+    if (text.empty() || absl::StartsWith(text, "#")) continue;
+    std::vector<std::string> parts =
+        absl::StrSplit(text, absl::MaxSplits('=', 1));
+    if (parts.size() != 2 || !absl::StartsWith(parts[0], "--")) {
+      return absl::DataLossError(absl::StrCat(
+          path, ":", number, ": expected --name=value, got '", text, "'"));
+    }
+    recorded[parts[0].substr(2)] = parts[1];
+  }
+  for (const auto& [name, value] : recorded) {
+    gflags::CommandLineFlagInfo info;
+    if (!gflags::GetCommandLineFlagInfo(name.c_str(), &info)) {
+      LOG(WARNING) << path << " names --" << name
+                   << ", which this az does not know; ignored";
+      continue;
+    }
+    if (info.is_default) {
+      if (gflags::SetCommandLineOption(name.c_str(), value.c_str()).empty()) {
+        return absl::DataLossError(absl::StrCat(
+            path, ": bad value for --", name, ": '", value, "'"));
+      }
+      continue;
+    }
+    if (info.current_value == value) continue;
+    if (ImmutableFlags().count(name) > 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--", name, "=", info.current_value, " does not match the run's --",
+          name, "=", value, " (", path,
+          "); it cannot change within a run: use another --run_dir"));
+    }
+    notes.push_back(absl::StrCat("--", name, " changes from ", value, " to ",
+                                 info.current_value));
+  }
+  return notes;
+}
+
+std::string RunConfigText() {
+  std::string text =
+      "# The flags of this training run (az train). Running az train on this "
+      "directory again\n# resumes the run with these values unless the "
+      "command line changes them.\n";
+  for (const std::string& name : ConfigFlags()) {
+    absl::StrAppend(&text, "--", name, "=", FlagValue(name), "\n");
+  }
+  return text;
+}
+
+absl::StatusOr<selfplay::ValueTarget> ParseValueTarget(
+    const std::string& text) {
+  if (text == "z") return selfplay::ValueTarget::Reward();
+  if (text == "q") return selfplay::ValueTarget::Search();
+  float alpha = 0;
+  absl::string_view rest = text;
+  if (absl::ConsumePrefix(&rest, "mix:") && absl::SimpleAtof(rest, &alpha) &&
+      alpha >= 0 && alpha <= 1) {
+    return selfplay::ValueTarget::Mix(alpha);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--value_target must be z, q or mix:A with A in [0, 1] (got '", text,
+      "')"));
+}
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) {
+  g_stop = true;
+  static const char kMessage[] =
+      "\naz train: stopping (finishing the step, saving a checkpoint); "
+      "press Ctrl-C again to quit at once\n";
+  // write() is async-signal-safe; its result cannot be acted on here.
+  if (::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1) < 0) return;
+}
+
+std::string Thousands(double x) {
+  if (x >= 1e6) return absl::StrFormat("%.2fM", x / 1e6);
+  if (x >= 1e4) return absl::StrFormat("%.1fk", x / 1e3);
+  return absl::StrFormat("%.0f", x);
+}
+
+std::string Clock(double seconds) {
+  const int64_t s = static_cast<int64_t>(seconds);
+  return absl::StrFormat("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+}
+
+std::string Maybe(double x, const char* format) {
+  return std::isfinite(x) ? absl::StrFormat(format, x) : std::string("-");
+}
+
+std::string ProgressLine(const selfplay::TrainingReport& r) {
+  std::string line = absl::StrFormat(
+      "%s step %6d | games %s (%.1f/s) window %s | loss p %s v %s | "
+      "v-z %s q-z %s | %s evals/s batch %.0f",
+      Clock(r.elapsed_s), r.step, Thousands(r.games), r.games_per_s,
+      Thousands(r.buffer_positions), Maybe(r.policy_loss, "%.3f"),
+      Maybe(r.value_loss, "%.3f"), Maybe(r.v_z_mse, "%.3f"),
+      Maybe(r.q_z_mse, "%.3f"), Thousands(r.nn_evals_per_s), r.mean_batch);
+  if (r.eval_step >= 0) {
+    absl::StrAppendFormat(&line,
+                          " | eval@%d: vs random %.0f%%, vs mcts %.0f%% "
+                          "(wins; score %.2f)",
+                          r.eval_step, 100 * r.eval_win_vs_random,
+                          100 * r.eval_win_vs_mcts, r.eval_score_vs_mcts);
+  }
+  return line;
+}
+
+int RunTrain(const std::vector<std::string>& args) {
+  if (args.size() > 1) {
+    return Fail(2, absl::StrCat("unexpected argument '", args[1], "'"));
+  }
+  if (FLAGS_run_dir.empty()) {
+    return Fail(2, "--run_dir is required (a new or existing run directory)");
+  }
+  const selfplay::RunPaths paths(FLAGS_run_dir);
+  absl::StatusOr<std::vector<std::string>> notes =
+      ApplyRunConfig(paths.config());
+  if (!notes.ok()) return Fail(2, notes.status().message());
+
+  absl::StatusOr<const Game*> game_or = FindGame(FLAGS_game);
+  if (!game_or.ok()) return Fail(2, game_or.status().message());
+  const Game& game = **game_or;
+  if (FLAGS_blocks < 0 || FLAGS_channels < 0 || FLAGS_selfplay_sims < 0 ||
+      FLAGS_actor_threads < 1 || FLAGS_games_per_thread < 0 ||
+      FLAGS_eval_games < 0 || FLAGS_eval_mcts_sims < 1 ||
+      FLAGS_max_minutes < 0 || FLAGS_max_steps < 0 || FLAGS_train_threads < 1) {
+    return Fail(2,
+                "counts and limits must not be negative (and "
+                "--actor_threads, --train_threads, --eval_mcts_sims >= 1)");
+  }
+  const GameDefaults d = DefaultsFor(game.Name());
+  selfplay::TrainingOptions options;
+  options.run_dir = FLAGS_run_dir;
+  options.network =
+      nn::NetworkConfig::ForGame(game, FLAGS_blocks, FLAGS_channels);
+  options.seed = FLAGS_seed;
+
+  engine::SearchParams search = engine::DefaultSearchParams(game);
+  search.num_simulations = Or(FLAGS_selfplay_sims, d.sims);
+  search.num_threads = 1;
+  search.root_noise = FLAGS_dirichlet_epsilon > 0;
+  if (FLAGS_dirichlet_alpha > 0) search.dirichlet_alpha = FLAGS_dirichlet_alpha;
+  search.dirichlet_epsilon = static_cast<float>(FLAGS_dirichlet_epsilon);
+  if (FLAGS_temperature_moves >= 0) {
+    search.temperature_moves = FLAGS_temperature_moves;
+  } else if (d.temperature_moves >= 0) {
+    search.temperature_moves = d.temperature_moves;
+  }
+  if (absl::Status valid = search.Validate(); !valid.ok()) {
+    return Fail(2, valid.message());
+  }
+  options.farm.search = search;
+  options.farm.actor_threads = FLAGS_actor_threads;
+  options.farm.random_opening_moves = FLAGS_random_opening_moves >= 0
+                                          ? FLAGS_random_opening_moves
+                                          : d.random_opening_moves;
+  options.farm.games_per_thread = Or(FLAGS_games_per_thread,
+                                     d.games_per_thread);
+  absl::StatusOr<nn::InferenceServerOptions> inference =
+      InferenceServerOptionsFromFlags(FLAGS_actor_threads);
+  if (!inference.ok()) return Fail(2, inference.status().message());
+  options.inference = *inference;
+  // One actor's round is one forward pass, as in az bench --what=selfplay.
+  options.inference.max_batch = options.farm.games_per_thread;
+  options.heldout_fraction = FLAGS_heldout_fraction;
+
+  absl::StatusOr<selfplay::ValueTarget> target =
+      ParseValueTarget(FLAGS_value_target);
+  if (!target.ok()) return Fail(2, target.status().message());
+  options.replay.value_target = *target;
+  options.replay.augment_symmetries = FLAGS_augment;
+  options.replay.capacity_positions =
+      Or(FLAGS_replay_positions, d.replay_positions);
+  options.min_positions = Or(FLAGS_min_positions, d.min_positions);
+  options.batch_size = Or(FLAGS_batch_size, d.batch_size);
+  options.trainer.learning_rate = Or(FLAGS_learning_rate, d.learning_rate);
+  options.trainer.weight_decay = FLAGS_weight_decay;
+  options.trainer.threads = FLAGS_train_threads;
+  options.samples_per_position =
+      Or(FLAGS_samples_per_position, d.samples_per_position);
+  options.max_selfplay_lead =
+      Or(FLAGS_max_selfplay_lead, 4 * options.min_positions);
+  options.publish_every_steps = Or(FLAGS_publish_every, d.publish_every);
+  options.checkpoint_every_steps =
+      Or(FLAGS_checkpoint_every, d.checkpoint_every);
+  options.report_seconds = Or(FLAGS_report_seconds, d.report_seconds);
+  options.eval_every_steps =
+      FLAGS_eval_every < 0 ? 0 : Or(FLAGS_eval_every, d.eval_every);
+  options.eval_games = FLAGS_eval_games;
+  options.eval_sims = Or(FLAGS_eval_sims, d.eval_sims);
+  options.eval_mcts_sims = FLAGS_eval_mcts_sims;
+  options.max_steps = FLAGS_max_steps;
+  options.max_minutes = FLAGS_max_minutes;
+
+  absl::StatusOr<std::unique_ptr<selfplay::TrainingRun>> run =
+      selfplay::TrainingRun::Open(game, options);
+  if (!run.ok()) return Fail(1, run.status().message());
+  // The run's flags, for the next session (the resolved values: a later
+  // az with other defaults still resumes the same run).
+  if (absl::Status saved =
+          nn::WriteFileAtomically(paths.config(), RunConfigText());
+      !saved.ok()) {
+    return Fail(1, saved.message());
+  }
+  // From here on the log also goes to RUN/log/ (every session its own file);
+  // the console keeps warnings and the progress lines.
+  google::SetLogDestination(google::GLOG_INFO,
+                            absl::StrCat(paths.log(), "/train.").c_str());
+  FLAGS_logtostderr = false;
+  FLAGS_stderrthreshold = google::GLOG_WARNING;
+
+  const std::string start = (*run)->DescribeStart();
+  std::printf("az train: %s\n", start.c_str());
+  LOG(INFO) << start;
+  for (const std::string& note : *notes) {
+    std::printf("az train: %s\n", note.c_str());
+    LOG(INFO) << note;
+  }
+  std::printf(
+      "az train: %d sims per move, batch %d, %.1f samples per position, "
+      "value target %s; a line every %.0f s (metrics in %s); Ctrl-C stops "
+      "cleanly\n",
+      options.farm.search.num_simulations, options.batch_size,
+      options.samples_per_position, FLAGS_value_target.c_str(),
+      options.report_seconds, paths.metrics().c_str());
+  std::fflush(stdout);
+
+  struct sigaction action = {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  // A second Ctrl-C gets the default action: quit at once (files stay
+  // consistent; at most the games in flight are lost).
+  action.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  absl::StatusOr<selfplay::TrainingSummary> summary =
+      (*run)->Run(g_stop, [](const selfplay::TrainingReport& report) {
+        const std::string line = ProgressLine(report);
+        std::printf("%s\n", line.c_str());
+        std::fflush(stdout);
+        LOG(INFO) << line;
+      });
+  if (!summary.ok()) return Fail(1, summary.status().message());
+  const std::string end = absl::StrCat(
+      "stopped at step ", summary->final_step, " (this session: ",
+      summary->final_step - summary->start_step, " steps, ",
+      summary->session_games, " games); ", summary->games,
+      " games in the run; checkpoint ", summary->final_checkpoint,
+      ". The same command resumes the run.");
+  std::printf("az train: %s\n", end.c_str());
+  LOG(INFO) << end;
+  return 0;
+}
+
+}  // namespace
+
+AZ_REGISTER_COMMAND_WITH_FLAGS(
+    train, "train",
+    "Self-play training run: actors, replay buffer, trainer, checkpoints.",
+    "az train --game=G --run_dir=DIR [--max_minutes=M] [--max_steps=N] "
+    "[--blocks=B --channels=C] [flags of az help train]",
+    RunTrain, "selfplay", "network");
+
+}  // namespace az
