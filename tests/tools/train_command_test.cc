@@ -1,0 +1,280 @@
+// `az train` end to end on small tic-tac-toe runs: bad flags and places are
+// refused with one line, a run resumes from its directory and refuses a
+// change of game or shape, a run killed with SIGKILL at random moments loses
+// nothing but the games in flight, and a write failure (a full disk) stops
+// the run with a clear error and intact files.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine/random.h"
+#include "games/registry.h"
+#include "gtest/gtest.h"
+#include "nn/network_builder.h"
+#include "selfplay/record_io.h"
+#include "selfplay/replay_buffer.h"
+#include "selfplay/run_dir.h"
+#include "tests/test_util.h"
+
+namespace az {
+namespace {
+
+using testing::CommandResult;
+using testing::RunAz;
+
+// A tic-tac-toe run that trains within a second or two of starting.
+std::string SmallRun(const std::string& run_dir) {
+  return absl::StrCat(
+      "train --game=tictactoe --run_dir=", run_dir,
+      " --min_positions=256 --batch_size=64 --games_per_thread=16"
+      " --report_seconds=0.5 --checkpoint_every=10 --publish_every=5"
+      " --eval_every=-1 --inference_threads=1");
+}
+
+std::string FreshDir(const std::string& name) {
+  const std::string dir = ::testing::TempDir() + "/" + name;
+  EXPECT_EQ(std::system(("rm -rf '" + dir + "'").c_str()), 0);
+  return dir;
+}
+
+bool OneLine(const std::string& text) {
+  return !text.empty() && text.find('\n') == text.size() - 1;
+}
+
+struct ShardCount {
+  int64_t games = 0;
+  int64_t positions = 0;
+};
+
+// Every shard of `dir` must read; damaged tails are allowed (a kill).
+ShardCount CountShards(const std::string& dir) {
+  ShardCount count;
+  auto shards = selfplay::ListShards(dir);
+  EXPECT_TRUE(shards.ok()) << shards.status();
+  if (!shards.ok()) return count;
+  for (const std::string& path : *shards) {
+    auto contents = selfplay::ReadShard(path);
+    EXPECT_TRUE(contents.ok()) << path << ": " << contents.status();
+    if (!contents.ok()) continue;
+    EXPECT_EQ(contents->corrupt_records, 0) << path;
+    for (const selfplay::GameRecord& record : contents->records) {
+      ++count.games;
+      count.positions += static_cast<int64_t>(record.moves.size());
+    }
+  }
+  return count;
+}
+
+// The metrics rows as maps from column to value.
+std::vector<std::map<std::string, std::string>> ReadMetrics(
+    const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::vector<std::string> header;
+  std::vector<std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells = absl::StrSplit(line, ',');
+    if (header.empty()) {
+      header = cells;
+      continue;
+    }
+    EXPECT_EQ(cells.size(), header.size()) << line;
+    std::map<std::string, std::string> row;
+    for (size_t i = 0; i < header.size() && i < cells.size(); ++i) {
+      row[header[i]] = cells[i];
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+int64_t Int(const std::map<std::string, std::string>& row,
+            const std::string& column) {
+  int64_t value = -1;
+  EXPECT_TRUE(absl::SimpleAtoi(row.at(column), &value)) << column;
+  return value;
+}
+
+void ExpectLatestCheckpointLoads(const std::string& run) {
+  auto latest = selfplay::LatestCheckpoint(run);
+  if (absl::IsNotFound(latest.status())) return;  // killed before the first
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  auto loaded = nn::LoadCheckpointForGame(*latest, **FindGame("tictactoe"));
+  EXPECT_TRUE(loaded.ok()) << loaded.status();
+}
+
+TEST(TrainCommandTest, BadFlagsAndPlacesGetOneLine) {
+  CommandResult r = RunAz("train --game=tictactoe");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(OneLine(r.err)) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "--run_dir")) << r.err;
+
+  const std::string dir = FreshDir("train_bad_flags");
+  r = RunAz(SmallRun(dir) + " --value_target=v");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(OneLine(r.err)) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "--value_target")) << r.err;
+
+  r = RunAz(SmallRun(dir) + " --sims=5");  // a flag of other commands
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "not a flag of this subcommand"));
+
+  r = RunAz(SmallRun(dir) + " --min_positions=10");  // below the batch
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(OneLine(r.err)) << r.err;
+
+  // A place that cannot hold a run directory.
+  r = RunAz(SmallRun("/proc/az-run"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(OneLine(r.err)) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "/proc/az-run")) << r.err;
+}
+
+TEST(TrainCommandTest, ResumesFromTheRunDirectoryAndRefusesAnotherShape) {
+  const std::string run = FreshDir("train_resume");
+  CommandResult r = RunAz(SmallRun(run) + " --max_steps=20");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "stopped at step 20")) << r.out;
+  auto listed = selfplay::ListCheckpoints(run);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_GE(listed->size(), 2u);  // step 0 and step 20 at least
+  EXPECT_EQ(listed->back().step, 20);
+  EXPECT_EQ(listed->front().step, 0);
+
+  // Another shape or game: refused, nothing touched.
+  r = RunAz(SmallRun(run) + " --blocks=3 --max_steps=30");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(OneLine(r.err)) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "cannot change within a run")) << r.err;
+  r = RunAz("train --game=connect4 --run_dir=" + run);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "--game")) << r.err;
+  EXPECT_EQ(selfplay::ListCheckpoints(run)->back().step, 20);
+
+  // The bare command resumes with the run's own flags (tic-tac-toe, the
+  // small batch) and continues the step count.
+  r = RunAz("train --run_dir=" + run + " --max_steps=30");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "resuming")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "tictactoe")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "batch 64")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "stopped at step 30")) << r.out;
+  // A mutable flag may change; it is said and recorded.
+  r = RunAz("train --run_dir=" + run + " --max_steps=30 --learning_rate=1e-3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "--learning_rate changes")) << r.out;
+  std::ifstream config(run + "/config");
+  std::stringstream text;
+  text << config.rdbuf();
+  EXPECT_TRUE(absl::StrContains(text.str(), "--learning_rate=0.001"))
+      << text.str();
+}
+
+TEST(TrainCommandTest, KilledAtRandomMomentsLosesOnlyGamesInFlight) {
+  const std::string run = FreshDir("train_kill9");
+  const std::string log = ::testing::TempDir() + "/train_kill9.log";
+  engine::Rng rng(2026);
+  for (int round = 0; round < 4; ++round) {
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      const std::string command =
+          absl::StrCat("exec '", testing::AzBinary(), "' ", SmallRun(run),
+                       " >>'", log, "' 2>&1");
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    // Anywhere from start-up (loading LibTorch, reading the shards) to
+    // well into training.
+    const int delay_ms = 300 + static_cast<int>(rng.Below(3500));
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ASSERT_EQ(::kill(child, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "az train ended before the kill";
+    // After every kill: the checkpoint loads and every shard reads.
+    ExpectLatestCheckpointLoads(run);
+    CountShards(run + "/replay");
+    CountShards(run + "/heldout");
+  }
+  const int64_t step_before =
+      selfplay::ListCheckpoints(run).ok() &&
+              !selfplay::ListCheckpoints(run)->empty()
+          ? selfplay::ListCheckpoints(run)->back().step
+          : 0;
+  const ShardCount replay_before = CountShards(run + "/replay");
+  EXPECT_GT(replay_before.games, 0) << "the kills came too early to test";
+
+  // Resume to completion: training continues and the counts add up.
+  const int64_t target = step_before + 30;
+  CommandResult r =
+      RunAz(absl::StrCat(SmallRun(run), " --max_steps=", target));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, absl::StrCat("stopped at step ", target)))
+      << r.out;
+  const ShardCount replay = CountShards(run + "/replay");
+  const ShardCount heldout = CountShards(run + "/heldout");
+  EXPECT_GE(replay.games, replay_before.games);
+  EXPECT_TRUE(absl::StrContains(
+      r.out, absl::StrCat(replay.games + heldout.games, " games in the run")))
+      << r.out << " vs " << replay.games << " + " << heldout.games;
+  auto rows = ReadMetrics(run + "/metrics.csv");
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(Int(rows.back(), "games"), replay.games + heldout.games);
+  EXPECT_EQ(Int(rows.back(), "positions"), replay.positions);
+  EXPECT_EQ(Int(rows.back(), "step"), target);
+  // Games never go backwards across sessions: every counted game is on disk.
+  for (size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_GE(Int(rows[i], "games"), Int(rows[i - 1], "games")) << i;
+  }
+  // The pace held: no position was used more than asked for on average
+  // (8, the tic-tac-toe default), give or take one batch.
+  double samples_per_position = 0;
+  ASSERT_TRUE(absl::SimpleAtod(rows.back().at("samples_per_position"),
+                               &samples_per_position));
+  EXPECT_LE(samples_per_position, 8.0 + 64.0 / replay.positions);
+  ExpectLatestCheckpointLoads(run);
+}
+
+TEST(TrainCommandTest, AFullDiskStopsTheRunWithAClearErrorAndIntactFiles) {
+  const std::string run = FreshDir("train_full_disk");
+  // A file size limit stands in for a full disk: writes past it fail (with
+  // EFBIG rather than ENOSPC) on the same paths. The first session fits.
+  CommandResult r = RunAz(SmallRun(run) + " --max_steps=10");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string command = absl::StrCat(
+      "trap '' XFSZ; ulimit -f 40; exec '", testing::AzBinary(), "' ",
+      SmallRun(run), " --max_minutes=1 >'", ::testing::TempDir(),
+      "/full.out' 2>'", ::testing::TempDir(), "/full.err'");
+  const auto start = std::chrono::steady_clock::now();
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(50))
+      << "the run should stop at the first failed write";
+  std::ifstream err_file(::testing::TempDir() + "/full.err");
+  std::stringstream err;
+  err << err_file.rdbuf();
+  EXPECT_TRUE(absl::StrContains(err.str(), "az train: ")) << err.str();
+  EXPECT_TRUE(absl::StrContains(err.str(), "File too large")) << err.str();
+  // What was written before stays readable, and the run resumes.
+  ExpectLatestCheckpointLoads(run);
+  CountShards(run + "/replay");
+  r = RunAz(SmallRun(run) + " --max_steps=20");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+}  // namespace
+}  // namespace az
