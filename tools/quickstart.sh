@@ -1,18 +1,15 @@
 #!/usr/bin/env bash
-# Sets the machine up, builds, and runs the main job of az.
-# Until self-play training lands, the strongest thing az does is to solve the
-# public Connect Four benchmark positions exactly and check every score.
+# Sets the machine up, builds, and starts the main job of az: a Connect Four
+# self-play training run in runs/c4 with the default settings. It runs until
+# interrupted: Ctrl-C stops it cleanly (final checkpoint, flushed game
+# files), and running this script again resumes the run. Extra arguments go
+# to az train, e.g. ./tools/quickstart.sh --max_minutes=60
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/setup.sh
 ./tools/build.sh release
-data=../shared/data/connect4
-mkdir -p runs/quickstart
-for set in Test_L3_R1 Test_L2_R1 Test_L2_R2; do
-  file=$data/$set
-  [ -f "$file" ] || file=tests/data/connect4/${set}_head
-  echo "== az solve --check $file"
-  ./build/release/az solve --game=connect4 --positions="$file" --check \
-    >"runs/quickstart/$set.scores"
-  tail -n 1 "runs/quickstart/$set.scores"
-done
+mkdir -p runs
+echo "== az train --game=connect4 --run_dir=runs/c4 $*"
+echo "   (a progress line every 30 s; metrics in runs/c4/metrics.csv;"
+echo "    Ctrl-C stops cleanly, the same command resumes)"
+exec ./build/release/az train --game=connect4 --run_dir=runs/c4 "$@"
