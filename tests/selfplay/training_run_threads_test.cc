@@ -1,0 +1,168 @@
+// The training run in-process, with two actor threads, the trainer and the
+// evaluation thread at once (the tsan preset runs this): the pace between
+// self-play and training holds, reports add up, weights reach the inference
+// server, and a stop from another thread ends the run with a checkpoint.
+#include "selfplay/training_run.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "engine/search_params.h"
+#include "games/registry.h"
+#include "gtest/gtest.h"
+#include "nn/network_builder.h"
+#include "selfplay/record_io.h"
+#include "selfplay/run_dir.h"
+
+namespace az::selfplay {
+namespace {
+
+TrainingOptions SmallOptions(const Game& game, const std::string& dir) {
+  TrainingOptions options;
+  options.run_dir = dir;
+  options.network = nn::NetworkConfig::ForGame(game, 1, 8);
+  options.farm.search = engine::DefaultSearchParams(game);
+  options.farm.search.num_simulations = 16;
+  options.farm.search.root_noise = true;
+  options.farm.actor_threads = 2;
+  options.farm.games_per_thread = 8;
+  options.farm.random_opening_moves = 2;
+  options.inference.max_batch = 8;
+  options.heldout_fraction = 0.1;
+  options.games_per_shard = 50;
+  options.replay.capacity_positions = 2000;
+  options.replay.augment_symmetries = true;
+  options.batch_size = 32;
+  options.min_positions = 100;
+  options.samples_per_position = 2;
+  options.max_selfplay_lead = 300;
+  options.publish_every_steps = 3;
+  options.checkpoint_every_steps = 10;
+  options.report_seconds = 0.2;
+  options.eval_every_steps = 10;
+  options.eval_games = 2;
+  options.eval_sims = 8;
+  options.eval_mcts_sims = 8;
+  return options;
+}
+
+std::string FreshDir(const std::string& name) {
+  const std::string dir = ::testing::TempDir() + "/" + name;
+  EXPECT_EQ(std::system(("rm -rf '" + dir + "'").c_str()), 0);
+  return dir;
+}
+
+TEST(TrainingRunThreadsTest, PaceReportsAndWeightsHoldTogether) {
+  const Game& game = **FindGame("tictactoe");
+  TrainingOptions options = SmallOptions(game, FreshDir("training_run_pace"));
+  options.max_steps = 40;
+  auto run = TrainingRun::Open(game, options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_FALSE((*run)->resumed());
+  std::vector<TrainingReport> reports;
+  std::atomic<bool> stop{false};
+  auto summary = (*run)->Run(stop, [&](const TrainingReport& r) {
+    reports.push_back(r);
+  });
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->final_step, 40);
+  ASSERT_FALSE(reports.empty());
+  const TrainingReport& last = reports.back();
+  EXPECT_EQ(last.step, 40);
+  EXPECT_EQ(last.games, summary->games);
+  // The trainer never ran ahead of its pace: steps * batch <= S * positions
+  // at every report.
+  for (const TrainingReport& r : reports) {
+    EXPECT_LE(r.step * options.batch_size,
+              options.samples_per_position * r.positions + 1e-9)
+        << "at step " << r.step;
+    EXPECT_GE(r.games, r.heldout_games);
+  }
+  // Self-play games carry the weight versions the trainer published.
+  int64_t newest_version = 0;
+  auto shards = ListShards(RunPaths(options.run_dir).replay());
+  ASSERT_TRUE(shards.ok());
+  int64_t games_on_disk = 0;
+  for (const std::string& shard : *shards) {
+    auto contents = ReadShard(shard);
+    ASSERT_TRUE(contents.ok());
+    for (const GameRecord& record : contents->records) {
+      newest_version = std::max(newest_version, record.weights_version);
+      ++games_on_disk;
+    }
+  }
+  auto heldout = ListShards(RunPaths(options.run_dir).heldout());
+  ASSERT_TRUE(heldout.ok());
+  for (const std::string& shard : *heldout) {
+    games_on_disk += ReadShard(shard)->records.size();
+  }
+  EXPECT_EQ(games_on_disk, summary->games);
+  EXPECT_GT(newest_version, 0);
+  EXPECT_GT(last.weight_version, 0);
+  auto checkpoints = ListCheckpoints(options.run_dir);
+  ASSERT_TRUE(checkpoints.ok());
+  EXPECT_EQ(checkpoints->back().step, 40);
+}
+
+TEST(TrainingRunThreadsTest, StopFromAnotherThreadEndsWithACheckpoint) {
+  const Game& game = **FindGame("tictactoe");
+  TrainingOptions options =
+      SmallOptions(game, FreshDir("training_run_stop"));
+  auto run = TrainingRun::Open(game, options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> reported_step{0};
+  std::thread stopper([&] {
+    // Stop once training is under way.
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (reported_step.load() < 15 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    stop = true;
+  });
+  auto summary = (*run)->Run(stop, [&](const TrainingReport& r) {
+    reported_step = r.step;
+  });
+  stopper.join();
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_GE(summary->final_step, 15);
+  auto latest = LatestCheckpoint(options.run_dir);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(*latest, RunPaths(options.run_dir).checkpoint(summary->final_step));
+
+  // Reopened, the run resumes at that step with its games.
+  run->reset();
+  auto again = TrainingRun::Open(game, options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE((*again)->resumed());
+  EXPECT_EQ((*again)->step(), summary->final_step);
+}
+
+TEST(TrainingRunThreadsTest, RefusesAnotherShapeAndInconsistentOptions) {
+  const Game& game = **FindGame("tictactoe");
+  TrainingOptions options = SmallOptions(game, FreshDir("training_run_shape"));
+  options.max_steps = 1;
+  {
+    auto run = TrainingRun::Open(game, options);
+    ASSERT_TRUE(run.ok()) << run.status();
+  }
+  TrainingOptions other = options;
+  other.network = nn::NetworkConfig::ForGame(game, 2, 8);
+  auto refused = TrainingRun::Open(game, other);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("shape cannot change"),
+            std::string::npos)
+      << refused.status();
+  TrainingOptions bad = options;
+  bad.max_selfplay_lead = bad.min_positions;  // training could never start
+  EXPECT_EQ(TrainingRun::Open(game, bad).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace az::selfplay
