@@ -596,7 +596,8 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
           terminal, "\nset output 'steps-", names[k], ".png'\n",
           "set title '", names[k], " over training steps'\n",
           "set xlabel 'training step'\nset ylabel '", names[k],
-          " (95% interval)'\nset key outside right\nset grid\nplot ");
+          " (95% interval)'\nset key outside right\nset grid\n",
+          "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nplot ");
       for (size_t s = 0; s < series.size(); ++s) {
         absl::StrAppend(&plot, s > 0 ? ", " : "", "'steps.dat' index ", s,
                         " using 1:", 2 + 3 * k, ":", 3 + 3 * k, ":",

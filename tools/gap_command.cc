@@ -154,6 +154,22 @@ int RunGap(const std::vector<std::string>& args) {
                 "--run=DIR (see 'az help gap')");
   }
 
+  // A run's checkpoints, in training order; checked before anything slow.
+  std::vector<selfplay::RunCheckpoint> checkpoints;
+  if (!FLAGS_run.empty()) {
+    absl::StatusOr<std::vector<selfplay::RunCheckpoint>> listed =
+        selfplay::ListCheckpoints(FLAGS_run);
+    if (!listed.ok()) {
+      return Fail(
+          absl::StrCat("--run=", FLAGS_run, ": ", listed.status().message()));
+    }
+    if (listed->empty()) {
+      return Fail(absl::StrCat("--run=", FLAGS_run,
+                               ": the run has no checkpoints yet"));
+    }
+    checkpoints = *std::move(listed);
+  }
+
   // The sets.
   std::vector<std::string> set_names =
       absl::StrSplit(FLAGS_sets, ',', absl::SkipEmpty());
@@ -259,17 +275,7 @@ int RunGap(const std::vector<std::string>& args) {
     players.push_back(std::move(source));
   }
   if (!FLAGS_run.empty()) {
-    absl::StatusOr<std::vector<selfplay::RunCheckpoint>> checkpoints =
-        selfplay::ListCheckpoints(FLAGS_run);
-    if (!checkpoints.ok()) {
-      return Fail(absl::StrCat("--run=", FLAGS_run, ": ",
-                               checkpoints.status().message()));
-    }
-    if (checkpoints->empty()) {
-      return Fail(absl::StrCat("--run=", FLAGS_run,
-                               ": the run has no checkpoints yet"));
-    }
-    for (const selfplay::RunCheckpoint& c : *checkpoints) {
+    for (const selfplay::RunCheckpoint& c : checkpoints) {
       PlayerSource source;
       source.name = absl::StrCat("run:", FLAGS_run, "@step-", c.step);
       source.step = c.step;
