@@ -31,7 +31,8 @@ std::vector<double> BootstrapReplicates(const std::vector<double>& block_sums,
           block_sums.data() + static_cast<size_t>(rng.Below(num_blocks)) * dims;
       for (int d = 0; d < dims; ++d) sums[d] += row[d];
     }
-    statistic(sums.data(), replicates.data() + static_cast<size_t>(r) * num_outputs);
+    statistic(sums.data(),
+              replicates.data() + static_cast<size_t>(r) * num_outputs);
   }
   return replicates;
 }

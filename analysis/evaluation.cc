@@ -86,8 +86,8 @@ absl::StatusOr<std::vector<RawEvaluation>> EvaluateRaw(
 
 absl::StatusOr<std::vector<SearchEvaluation>> EvaluateSearch(
     const Game& game, engine::Evaluator* evaluator,
-    const engine::SearchParams& params,
-    const std::vector<const State*>& states, const EvaluationOptions& options) {
+    const engine::SearchParams& params, const std::vector<const State*>& states,
+    const EvaluationOptions& options) {
   std::vector<SearchEvaluation> out(states.size());
   const int threads = std::max(1, options.threads);
   const int per_thread = std::max(1, options.searches_per_thread);

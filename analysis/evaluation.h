@@ -51,7 +51,7 @@ absl::StatusOr<std::vector<RawEvaluation>> EvaluateRaw(
 // the search is deterministic for a deterministic evaluator).
 absl::StatusOr<std::vector<SearchEvaluation>> EvaluateSearch(
     const Game& game, engine::Evaluator* evaluator,
-    const engine::SearchParams& params,
-    const std::vector<const State*>& states, const EvaluationOptions& options);
+    const engine::SearchParams& params, const std::vector<const State*>& states,
+    const EvaluationOptions& options);
 
 }  // namespace az::analysis

@@ -53,8 +53,7 @@ void Statistic(int num_sources, const double* sums, double* out) {
 StratumResult MeasureStratum(const std::string& name, int stage,
                              const std::vector<const PositionResult*>& members,
                              const std::vector<int>& budgets,
-                             const BootstrapOptions& bootstrap,
-                             uint64_t seed) {
+                             const BootstrapOptions& bootstrap, uint64_t seed) {
   StratumResult r;
   r.name = name;
   r.stage = stage;
@@ -214,10 +213,10 @@ absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
     if (p.quiet) quiet.push_back(&p);
     stages[p.stage].push_back(&p);
   }
-  const uint64_t seed = HashPair(options.bootstrap.seed,
-                                 TextHash(set.name + "\n" + player.name));
-  result.strata.push_back(MeasureStratum("all", -1, all, player.budgets,
-                                         options.bootstrap, seed));
+  const uint64_t seed =
+      HashPair(options.bootstrap.seed, TextHash(set.name + "\n" + player.name));
+  result.strata.push_back(
+      MeasureStratum("all", -1, all, player.budgets, options.bootstrap, seed));
   result.games = result.strata[0].games;
   if (!quiet.empty()) {
     result.strata.push_back(MeasureStratum("quiet", -1, quiet, player.budgets,
@@ -225,10 +224,9 @@ absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
                                            HashPair(seed, 1)));
   }
   for (const auto& [stage, members] : stages) {
-    result.strata.push_back(MeasureStratum(StageName(game, stage), stage,
-                                           members, player.budgets,
-                                           options.bootstrap,
-                                           HashPair(seed, 2 + stage)));
+    result.strata.push_back(
+        MeasureStratum(StageName(game, stage), stage, members, player.budgets,
+                       options.bootstrap, HashPair(seed, 2 + stage)));
   }
 
   // The worst positions by |v - target|.
@@ -272,9 +270,9 @@ std::vector<DifferenceFigures> InMinusOut(const GapResult& in,
                         b->replicates[r * b->num_outputs + cb];
           }
           const Interval ci = PercentileInterval(std::move(values), level);
-          d.figures.push_back({a.sources[sa].figures[k].value -
-                                   b->sources[sb].figures[k].value,
-                               ci.lo, ci.hi});
+          d.figures.push_back(
+              {a.sources[sa].figures[k].value - b->sources[sb].figures[k].value,
+               ci.lo, ci.hi});
         }
         diffs.push_back(std::move(d));
       }

@@ -2,10 +2,10 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -53,8 +53,9 @@ std::string LabelKey(const Game& game, const LabelOptions& options,
 }
 
 // Runs work(i) for i in [0, n) on `threads` threads; the first error wins.
-absl::Status ParallelFor(int64_t n, int threads,
-                         const std::function<absl::Status(int64_t, int)>& work) {
+absl::Status ParallelFor(
+    int64_t n, int threads,
+    const std::function<absl::Status(int64_t, int)>& work) {
   std::atomic<int64_t> next{0};
   std::atomic<bool> failed{false};
   std::vector<absl::Status> errors(threads);
@@ -116,9 +117,12 @@ absl::StatusOr<Wdl> PlayOut(const State& start,
 
 std::string LabelSourceName(LabelSource source) {
   switch (source) {
-    case LabelSource::kFileScore: return "file score";
-    case LabelSource::kSolver: return "solver";
-    case LabelSource::kPlayout: return "playout estimate";
+    case LabelSource::kFileScore:
+      return "file score";
+    case LabelSource::kSolver:
+      return "solver";
+    case LabelSource::kPlayout:
+      return "playout estimate";
   }
   return "?";
 }
@@ -136,10 +140,9 @@ std::optional<bool> IsMoveMistake(const GroundTruth& truth, Action action) {
 
 std::string EncodeLabelCache(uint64_t set_hash, const std::string& key,
                              const std::vector<GroundTruth>& labels) {
-  std::string text = absl::StrCat(kCacheMagic, "\nset ",
-                                  absl::Hex(set_hash, absl::kZeroPad16),
-                                  "\nlabeller ", key, "\npositions ",
-                                  labels.size(), "\n");
+  std::string text =
+      absl::StrCat(kCacheMagic, "\nset ", absl::Hex(set_hash, absl::kZeroPad16),
+                   "\nlabeller ", key, "\npositions ", labels.size(), "\n");
   for (const GroundTruth& g : labels) {
     absl::StrAppendFormat(&text, "%.17g %.17g %.17g %d %d ", g.target.wdl.win,
                           g.target.wdl.draw, g.target.wdl.loss,
@@ -185,16 +188,16 @@ absl::StatusOr<std::vector<GroundTruth>> ReadLabelCache(
       stored != nn::Crc32c(text.data(), crc_at)) {
     return damaged("checksum mismatch");
   }
-  std::vector<std::string> lines =
-      absl::StrSplit(absl::string_view(text).substr(0, crc_at), '\n',
-                     absl::SkipEmpty());
+  std::vector<std::string> lines = absl::StrSplit(
+      absl::string_view(text).substr(0, crc_at), '\n', absl::SkipEmpty());
   if (lines.size() < 4 || lines[0] != kCacheMagic) return damaged("header");
   if (lines[1] != absl::StrCat("set ", absl::Hex(set_hash, absl::kZeroPad16)) ||
       lines[2] != absl::StrCat("labeller ", key) ||
       lines[3] != absl::StrCat("positions ", expected_positions)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        path, ": the label cache was made for other positions or another "
-              "way of labelling"));
+        path,
+        ": the label cache was made for other positions or another "
+        "way of labelling"));
   }
   if (lines.size() != 4 + expected_positions) return damaged("line count");
   std::vector<GroundTruth> labels(expected_positions);
@@ -265,16 +268,16 @@ absl::StatusOr<std::vector<GroundTruth>> LabelPositions(
       unscored > 0 && unscored < static_cast<int64_t>(set.positions.size())
           ? " + "
           : "",
-      unscored == 0      ? ""
-      : has_solver       ? "solver (exact)"
-                         : absl::StrCat("playout estimate (", options.playout_games,
-                                        " games of ",
-                                        options.playout_player->spec(), ")"),
+      unscored == 0 ? ""
+      : has_solver
+          ? "solver (exact)"
+          : absl::StrCat("playout estimate (", options.playout_games,
+                         " games of ", options.playout_player->spec(), ")"),
       label_moves ? "; moves labelled by the solver" : "; moves not labelled");
 
   if (!options.cache_path.empty()) {
-    absl::StatusOr<std::vector<GroundTruth>> cached = ReadLabelCache(
-        options.cache_path, hash, key, set.positions.size());
+    absl::StatusOr<std::vector<GroundTruth>> cached =
+        ReadLabelCache(options.cache_path, hash, key, set.positions.size());
     if (cached.ok()) {
       st.from_cache = static_cast<int64_t>(cached->size());
       st.seconds = std::chrono::duration<double>(

@@ -62,8 +62,8 @@ struct LabelOptions {
 };
 
 struct LabelStats {
-  int64_t computed = 0;     // positions labelled now
-  int64_t from_cache = 0;   // positions read from the cache
+  int64_t computed = 0;    // positions labelled now
+  int64_t from_cache = 0;  // positions read from the cache
   bool cache_written = false;
   double seconds = 0.0;
   // "solver (exact), moves labelled" and the like, for reports.

@@ -42,8 +42,7 @@ OutcomeClass TargetClass(const RewardTarget& target) {
 
 int CalibrationBin(double value) {
   const double x = (std::clamp(value, -1.0, 1.0) + 1.0) / 2.0;
-  return std::min(kCalibrationBins - 1,
-                  static_cast<int>(x * kCalibrationBins));
+  return std::min(kCalibrationBins - 1, static_cast<int>(x * kCalibrationBins));
 }
 
 void MeasureSums::Add(const ScoredPosition& position) {
@@ -95,8 +94,8 @@ Measures MeasuresFromSums(const double* s) {
           ? s[MeasureSums::kMoveMistakes] / s[MeasureSums::kMovesLabelled]
           : kNaN;
   if (n <= 0) {
-    m.mse = m.accuracy = m.confident_wrong_rate = m.log_loss = m.brier =
-        m.ece = m.mean_value = m.mean_target = kNaN;
+    m.mse = m.accuracy = m.confident_wrong_rate = m.log_loss = m.brier = m.ece =
+        m.mean_value = m.mean_target = kNaN;
     return m;
   }
   m.mse = s[MeasureSums::kSquaredError] / n;
@@ -144,13 +143,20 @@ const std::vector<std::string>& MeasureNames() {
 
 double MeasureByIndex(const Measures& m, int index) {
   switch (index) {
-    case 0: return m.mse;
-    case 1: return m.accuracy;
-    case 2: return m.confident_wrong_rate;
-    case 3: return m.log_loss;
-    case 4: return m.brier;
-    case 5: return m.ece;
-    case 6: return m.move_mistake_rate;
+    case 0:
+      return m.mse;
+    case 1:
+      return m.accuracy;
+    case 2:
+      return m.confident_wrong_rate;
+    case 3:
+      return m.log_loss;
+    case 4:
+      return m.brier;
+    case 5:
+      return m.ece;
+    case 6:
+      return m.move_mistake_rate;
   }
   return kNaN;
 }

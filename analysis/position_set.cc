@@ -90,8 +90,8 @@ absl::StatusOr<PositionSet> LoadPositionFileSet(const Game& game,
   set.description = absl::StrCat("position file ", path);
   for (size_t i = 0; i < records->size(); ++i) {
     const PositionRecord& r = (*records)[i];
-    set.positions.push_back({r.actions, static_cast<int64_t>(i), r.score,
-                             r.line});
+    set.positions.push_back(
+        {r.actions, static_cast<int64_t>(i), r.score, r.line});
   }
   if (set.positions.empty()) return EmptySetError(path);
   return set;
@@ -117,13 +117,13 @@ absl::StatusOr<PositionSet> LoadHeldoutSet(const Game& game,
     absl::StatusOr<selfplay::ShardContents> contents =
         selfplay::ReadShard(shard);
     if (!contents.ok()) {
-      return absl::Status(contents.status().code(),
-                          absl::StrCat(shard, ": ", contents.status().message()));
+      return absl::Status(
+          contents.status().code(),
+          absl::StrCat(shard, ": ", contents.status().message()));
     }
     if (contents->game != game.Name()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(shard, " holds games of ", contents->game, ", not ",
-                       game.Name()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          shard, " holds games of ", contents->game, ", not ", game.Name()));
     }
     skipped += contents->corrupt_records;
     if (contents->truncated_tail_bytes > 0) {
@@ -169,8 +169,9 @@ absl::StatusOr<GeneratorSpec> ParseGeneratorSpec(absl::string_view text,
   spec.seed = seed;
   spec.kind = parts[0];
   if (spec.kind != "random" && spec.kind != "lopsided") {
-    return error("unknown generator (known: random:N, lopsided:N, each "
-                 "with an optional :plies=A-B)");
+    return error(
+        "unknown generator (known: random:N, lopsided:N, each "
+        "with an optional :plies=A-B)");
   }
   if (parts.size() < 2 || !absl::SimpleAtoi(parts[1], &spec.count) ||
       spec.count <= 0) {
@@ -180,16 +181,15 @@ absl::StatusOr<GeneratorSpec> ParseGeneratorSpec(absl::string_view text,
   for (size_t i = 2; i < parts.size(); ++i) {
     absl::string_view option = parts[i];
     if (!absl::ConsumePrefix(&option, "plies=")) {
-      return error(absl::StrCat("unknown option \"", parts[i],
-                                "\" (known: plies=A-B)"));
+      return error(
+          absl::StrCat("unknown option \"", parts[i], "\" (known: plies=A-B)"));
     }
     std::vector<std::string> range = absl::StrSplit(option, '-');
     if (range.size() != 2 || !absl::SimpleAtoi(range[0], &spec.min_ply) ||
         !absl::SimpleAtoi(range[1], &spec.max_ply) || spec.min_ply < 0 ||
-        spec.max_ply < spec.min_ply ||
-        spec.max_ply >= game.MaxGameLength()) {
-      return error(absl::StrCat("plies=A-B needs 0 <= A <= B < ",
-                                game.MaxGameLength()));
+        spec.max_ply < spec.min_ply || spec.max_ply >= game.MaxGameLength()) {
+      return error(
+          absl::StrCat("plies=A-B needs 0 <= A <= B < ", game.MaxGameLength()));
     }
   }
   return spec;
@@ -201,13 +201,11 @@ absl::StatusOr<PositionSet> GeneratePositionSet(const Game& game,
   set.name = spec.text;
   set.kind = SetKind::kGenerated;
   set.game = &game;
-  set.description =
-      absl::StrCat(spec.kind == "random"
-                       ? "uniformly random play"
-                       : "random play against a side that takes immediate "
-                         "wins and blocks immediate threats",
-                   ", plies ", spec.min_ply, "-", spec.max_ply, ", seed ",
-                   spec.seed);
+  set.description = absl::StrCat(
+      spec.kind == "random" ? "uniformly random play"
+                            : "random play against a side that takes immediate "
+                              "wins and blocks immediate threats",
+      ", plies ", spec.min_ply, "-", spec.max_ply, ", seed ", spec.seed);
   engine::Rng rng(HashPair(spec.seed, 0x67656e));
   std::unique_ptr<State> state = game.NewInitialState();
   std::unique_ptr<State> initial = game.NewInitialState();

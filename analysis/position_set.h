@@ -20,10 +20,10 @@
 namespace az::analysis {
 
 struct SetPosition {
-  std::vector<Action> actions;  // from the initial position; not finished
-  int64_t game_id = 0;          // positions of one game share it
+  std::vector<Action> actions;    // from the initial position; not finished
+  int64_t game_id = 0;            // positions of one game share it
   std::optional<int> file_score;  // the exact score a position file gives
-  int line = 0;                 // line in the file, or ply in the game
+  int line = 0;                   // line in the file, or ply in the game
 };
 
 enum class SetKind { kFile, kHeldout, kGenerated };

@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -169,10 +170,9 @@ std::string FormatTable(const GapReport& report) {
         r.set_name, r.positions, r.games, r.set_description, PlayerLabel(r),
         r.labels, r.labels_estimated ? " (ESTIMATED, not exact)" : "",
         r.positions_per_s);
-    absl::StrAppendFormat(&text, "  %-13s %-10s %6s", "stratum", "source",
-                          "n");
-    const char* headers[] = {"mse", "accuracy", "conf.wrong", "log_loss",
-                             "brier", "ece", "move_mistakes"};
+    absl::StrAppendFormat(&text, "  %-13s %-10s %6s", "stratum", "source", "n");
+    const char* headers[] = {"mse",   "accuracy", "conf.wrong",   "log_loss",
+                             "brier", "ece",      "move_mistakes"};
     for (const char* h : headers) absl::StrAppendFormat(&text, " %-21s", h);
     absl::StrAppend(&text, " q/v mse\n");
     for (const StratumResult& s : r.strata) {
@@ -190,11 +190,13 @@ std::string FormatTable(const GapReport& report) {
       }
     }
     if (!r.worst.empty()) {
-      absl::StrAppend(&text, "  worst positions by |v - reward| (replay: az "
-                             "play --start=MOVES):\n");
+      absl::StrAppend(&text,
+                      "  worst positions by |v - reward| (replay: az "
+                      "play --start=MOVES):\n");
       for (int w : r.worst) {
         const PositionResult& p = r.position_results[w];
-        absl::StrAppendFormat(&text, "    %-24s v %+.3f", p.moves.empty() ? "(start)" : p.moves,
+        absl::StrAppendFormat(&text, "    %-24s v %+.3f",
+                              p.moves.empty() ? "(start)" : p.moves,
                               p.raw.v.value);
         for (size_t b = 0; b < p.search.size(); ++b) {
           absl::StrAppendFormat(&text, "  q@%d %+.3f", r.budgets[b],
@@ -214,7 +216,8 @@ std::string FormatTable(const GapReport& report) {
     absl::StrAppendFormat(&text, "\nin minus out: %s minus %s, player %s\n",
                           in.set_name, out.set_name, PlayerLabel(in));
     absl::StrAppendFormat(&text, "  %-13s %-10s", "stratum", "source");
-    for (const std::string& n : names) absl::StrAppendFormat(&text, " %-24s", n);
+    for (const std::string& n : names)
+      absl::StrAppendFormat(&text, " %-24s", n);
     absl::StrAppend(&text, "\n");
     for (const DifferenceFigures& f : d.figures) {
       absl::StrAppendFormat(&text, "  %-13s %-10s", f.stratum, f.source);
@@ -315,11 +318,11 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
     for (const StratumResult& s : r.strata) {
       for (const SourceFigures& f : s.sources) {
         auto row = [&](const std::string& measure, const Figure& x) {
-          absl::StrAppend(&figures, CsvText(r.set_name), ",",
-                          CsvText(r.player), ",", r.step, ",",
-                          CsvText(s.name), ",", s.positions, ",", s.games,
-                          ",", f.source, ",", measure, ",", CsvNum(x.value),
-                          ",", CsvNum(x.lo), ",", CsvNum(x.hi), "\n");
+          absl::StrAppend(&figures, CsvText(r.set_name), ",", CsvText(r.player),
+                          ",", r.step, ",", CsvText(s.name), ",", s.positions,
+                          ",", s.games, ",", f.source, ",", measure, ",",
+                          CsvNum(x.value), ",", CsvNum(x.lo), ",", CsvNum(x.hi),
+                          "\n");
         };
         for (size_t k = 0; k < names.size(); ++k) row(names[k], f.figures[k]);
         if (f.mse_ratio_to_value.has_value()) {
@@ -330,8 +333,8 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
           absl::StrAppend(&reliability, CsvText(r.set_name), ",",
                           CsvText(r.player), ",", r.step, ",", f.source, ",",
                           CsvNum(b.lo), ",", CsvNum(b.hi), ",", b.positions,
-                          ",", CsvNum(b.mean_value), ",",
-                          CsvNum(b.mean_target), "\n");
+                          ",", CsvNum(b.mean_value), ",", CsvNum(b.mean_target),
+                          "\n");
         }
       }
     }
@@ -343,12 +346,11 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
     const GapResult& out = report.results[d.out];
     for (const DifferenceFigures& f : d.figures) {
       for (size_t k = 0; k < names.size(); ++k) {
-        absl::StrAppend(&differences, CsvText(in.set_name), ",",
-                        CsvText(out.set_name), ",", CsvText(in.player), ",",
-                        in.step, ",", CsvText(f.stratum), ",", f.source, ",",
-                        names[k], ",", CsvNum(f.figures[k].value), ",",
-                        CsvNum(f.figures[k].lo), ",", CsvNum(f.figures[k].hi),
-                        "\n");
+        absl::StrAppend(
+            &differences, CsvText(in.set_name), ",", CsvText(out.set_name), ",",
+            CsvText(in.player), ",", in.step, ",", CsvText(f.stratum), ",",
+            f.source, ",", names[k], ",", CsvNum(f.figures[k].value), ",",
+            CsvNum(f.figures[k].lo), ",", CsvNum(f.figures[k].hi), "\n");
       }
     }
   }
@@ -370,13 +372,12 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
           ",", CsvNum(p.truth.target.wdl.loss));
       auto row = [&](const std::string& source, const ValuePrediction& v,
                      Action move, std::optional<bool> mistake, bool proven) {
-        absl::StrAppend(
-            &positions, head, ",", source, ",", CsvNum(v.value), ",",
-            CsvNum(v.wdl.win), ",", CsvNum(v.wdl.draw), ",",
-            CsvNum(v.wdl.loss), ",",
-            move == kNoAction ? "" : absl::StrCat(move), ",",
-            mistake.has_value() ? (*mistake ? "1" : "0") : "", ",",
-            proven ? 1 : 0, "\n");
+        absl::StrAppend(&positions, head, ",", source, ",", CsvNum(v.value),
+                        ",", CsvNum(v.wdl.win), ",", CsvNum(v.wdl.draw), ",",
+                        CsvNum(v.wdl.loss), ",",
+                        move == kNoAction ? "" : absl::StrCat(move), ",",
+                        mistake.has_value() ? (*mistake ? "1" : "0") : "", ",",
+                        proven ? 1 : 0, "\n");
       };
       row("value", p.raw.v, p.raw.policy_move, p.policy_mistake, p.raw.exact);
       for (size_t b = 0; b < p.search.size(); ++b) {
@@ -445,7 +446,8 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
                       report.game, " --start=MOVES`):\n\n| moves | v |");
       for (int b : r.budgets) absl::StrAppend(&md, " q@", b, " |");
       absl::StrAppend(&md, " reward | score |\n|---|---|");
-      for (size_t b = 0; b < r.budgets.size(); ++b) absl::StrAppend(&md, "---|");
+      for (size_t b = 0; b < r.budgets.size(); ++b)
+        absl::StrAppend(&md, "---|");
       absl::StrAppend(&md, "---|---|\n");
       for (int w : r.worst) {
         const PositionResult& p = r.position_results[w];
@@ -453,16 +455,16 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
         for (const SearchEvaluation& e : p.search) {
           absl::StrAppend(&md, " ", Num(e.q.value), " |");
         }
-        absl::StrAppend(&md, " ", Num(p.truth.target.Value()), " | ",
-                        p.truth.score.has_value() ? absl::StrCat(*p.truth.score)
-                                                  : "",
-                        " |\n");
+        absl::StrAppend(
+            &md, " ", Num(p.truth.target.Value()), " | ",
+            p.truth.score.has_value() ? absl::StrCat(*p.truth.score) : "",
+            " |\n");
       }
     }
     if (!DrawsPictures(report, r)) continue;
     ++picture;
-    const std::string stem = absl::StrFormat(
-        "r%02d-%s-%s", picture, Slug(r.set_name), Slug(r.player));
+    const std::string stem = absl::StrFormat("r%02d-%s-%s", picture,
+                                             Slug(r.set_name), Slug(r.player));
     // Reliability diagram: mean reward against mean value per bin.
     const StratumResult& all = r.strata[0];
     std::string data;
@@ -471,8 +473,8 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
                       "\n# mean_value mean_reward positions\n");
       for (const ReliabilityBin& b : all.sources[s].reliability) {
         if (b.positions == 0) continue;
-        absl::StrAppend(&data, CsvNum(b.mean_value), " ",
-                        CsvNum(b.mean_target), " ", b.positions, "\n");
+        absl::StrAppend(&data, CsvNum(b.mean_value), " ", CsvNum(b.mean_target),
+                        " ", b.positions, "\n");
       }
       absl::StrAppend(&data, "\n\n");
     }
@@ -504,8 +506,8 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
       for (const StratumResult& st : r.strata) {
         if (st.stage < 0) continue;
         const Figure& mse = st.sources[s].figures[0];
-        absl::StrAppend(&stage_data, st.name.substr(st.name.find(' ') + 1),
-                        " ", CsvNum(mse.value), " ", CsvNum(mse.lo), " ",
+        absl::StrAppend(&stage_data, st.name.substr(st.name.find(' ') + 1), " ",
+                        CsvNum(mse.value), " ", CsvNum(mse.lo), " ",
                         CsvNum(mse.hi), " ", st.positions, "\n");
       }
       absl::StrAppend(&stage_data, "\n\n");
@@ -531,8 +533,8 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
       return s;
     }
     scripts.push_back(stem + "-stages.gp");
-    absl::StrAppend(&md, "\n![reliability](", stem, "-reliability.png)\n![by stage](",
-                    stem, "-stages.png)\n");
+    absl::StrAppend(&md, "\n![reliability](", stem,
+                    "-reliability.png)\n![by stage](", stem, "-stages.png)\n");
   }
   if (!report.differences.empty()) {
     absl::StrAppend(&md,
@@ -581,7 +583,8 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
           if (s >= r->strata[0].sources.size()) continue;
           absl::StrAppend(&data, step);
           for (const Figure& x : r->strata[0].sources[s].figures) {
-            absl::StrAppend(&data, " ", std::isnan(x.value) ? "NaN" : CsvNum(x.value), " ",
+            absl::StrAppend(&data, " ",
+                            std::isnan(x.value) ? "NaN" : CsvNum(x.value), " ",
                             std::isnan(x.lo) ? "NaN" : CsvNum(x.lo), " ",
                             std::isnan(x.hi) ? "NaN" : CsvNum(x.hi));
           }
@@ -593,16 +596,15 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
     if (absl::Status s = write("steps.dat", data); !s.ok()) return s;
     for (size_t k = 0; k < names.size(); ++k) {
       std::string plot = absl::StrCat(
-          terminal, "\nset output 'steps-", names[k], ".png'\n",
-          "set title '", names[k], " over training steps'\n",
+          terminal, "\nset output 'steps-", names[k], ".png'\n", "set title '",
+          names[k], " over training steps'\n",
           "set xlabel 'training step'\nset ylabel '", names[k],
           " (95% interval)'\nset key outside right\nset grid\n",
           "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nplot ");
       for (size_t s = 0; s < series.size(); ++s) {
         absl::StrAppend(&plot, s > 0 ? ", " : "", "'steps.dat' index ", s,
-                        " using 1:", 2 + 3 * k, ":", 3 + 3 * k, ":",
-                        4 + 3 * k, " title '", series[s],
-                        "' with yerrorlines");
+                        " using 1:", 2 + 3 * k, ":", 3 + 3 * k, ":", 4 + 3 * k,
+                        " title '", series[s], "' with yerrorlines");
       }
       absl::StrAppend(&plot, "\n");
       const std::string name = absl::StrCat("steps-", names[k], ".gp");

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -84,11 +85,12 @@ absl::StatusOr<std::vector<int>> ParseBudgets(const std::string& text) {
   for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
     int n = 0;
     if (!absl::SimpleAtoi(part, &n) || n < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--budgets=", text,
-          ": expected simulation counts >= 0, comma-separated"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--budgets=", text,
+                       ": expected simulation counts >= 0, comma-separated"));
     }
-    if (n > 0 && std::find(budgets.begin(), budgets.end(), n) == budgets.end()) {
+    if (n > 0 &&
+        std::find(budgets.begin(), budgets.end(), n) == budgets.end()) {
       budgets.push_back(n);
     }
   }
@@ -129,8 +131,9 @@ int RunGap(const std::vector<std::string>& args) {
                              "\" (sets are given with --sets=FILE,...)"));
   }
   if (!FLAGS_start.empty()) {
-    return Fail("--start is not used by az gap (positions come from --sets "
-                "and --generate)");
+    return Fail(
+        "--start is not used by az gap (positions come from --sets "
+        "and --generate)");
   }
   absl::StatusOr<const Game*> game_or = FindGame(FLAGS_game);
   if (!game_or.ok()) return Fail(game_or.status().message());
@@ -139,9 +142,10 @@ int RunGap(const std::vector<std::string>& args) {
   if (!budgets.ok()) return Fail(budgets.status().message());
   if (FLAGS_worst < 0) return Fail("--worst must be >= 0");
   if (FLAGS_resamples < 100) {
-    return Fail(absl::StrCat("--resamples must be >= 100 for a 95% interval "
-                             "(got ",
-                             FLAGS_resamples, ")"));
+    return Fail(
+        absl::StrCat("--resamples must be >= 100 for a 95% interval "
+                     "(got ",
+                     FLAGS_resamples, ")"));
   }
   if (FLAGS_playout < 0) return Fail("--playout must be >= 0");
   if (FLAGS_threads < 0) return Fail("--threads must be >= 0");
@@ -150,8 +154,9 @@ int RunGap(const std::vector<std::string>& args) {
   std::vector<std::string> specs =
       absl::StrSplit(FLAGS_players, ',', absl::SkipEmpty());
   if (specs.empty() && FLAGS_run.empty()) {
-    return Fail("nothing to measure: give --players=SPEC[,SPEC...] and/or "
-                "--run=DIR (see 'az help gap')");
+    return Fail(
+        "nothing to measure: give --players=SPEC[,SPEC...] and/or "
+        "--run=DIR (see 'az help gap')");
   }
 
   // A run's checkpoints, in training order; checked before anything slow.
@@ -203,8 +208,9 @@ int RunGap(const std::vector<std::string>& args) {
     sets.push_back(*std::move(set));
   }
   if (sets.empty()) {
-    return Fail("no position set: give --sets=FILE|heldout:RUN[,...] and/or "
-                "--generate=random:N (see 'az help gap')");
+    return Fail(
+        "no position set: give --sets=FILE|heldout:RUN[,...] and/or "
+        "--generate=random:N (see 'az help gap')");
   }
 
   // Players: their options, the playout player, then the specs.
@@ -239,19 +245,19 @@ int RunGap(const std::vector<std::string>& args) {
                                "\" has no value to measure (measure solver, "
                                "uniform, mcts, net:PATH or run:DIR)"));
     }
-    source.make = [&game, spec, &player_options, budgets = *budgets](
-                      analysis::PlayerUnderTest* p,
-                      std::unique_ptr<selfplay::PlayerFactory>* factory,
-                      std::unique_ptr<engine::Evaluator>* owned)
-        -> absl::Status {
+    source.make =
+        [&game, spec, &player_options, budgets = *budgets](
+            analysis::PlayerUnderTest* p,
+            std::unique_ptr<selfplay::PlayerFactory>* factory,
+            std::unique_ptr<engine::Evaluator>* owned) -> absl::Status {
       p->name = spec;
       p->budgets = budgets;
       if (spec == "solver") {
         absl::StatusOr<std::unique_ptr<engine::SolverEvaluator>> solver =
             engine::SolverEvaluator::Create(game);
         if (!solver.ok()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "player \"solver\": ", solver.status().message()));
+          return absl::FailedPreconditionError(
+              absl::StrCat("player \"solver\": ", solver.status().message()));
         }
         *owned = *std::move(solver);
         p->evaluator = owned->get();
@@ -267,8 +273,8 @@ int RunGap(const std::vector<std::string>& args) {
       if (!made.ok()) return made.status();
       *factory = *std::move(made);
       p->evaluator = (*factory)->evaluator();
-      p->learned = absl::StartsWith(spec, "net:") ||
-                   absl::StartsWith(spec, "run:");
+      p->learned =
+          absl::StartsWith(spec, "net:") || absl::StartsWith(spec, "run:");
       p->budgets = BudgetsOfSpec(spec, **factory, budgets);
       return absl::OkStatus();
     };
@@ -317,18 +323,18 @@ int RunGap(const std::vector<std::string>& args) {
       options.cache_path = sets[i].default_label_cache;
     } else if (FLAGS_label_cache != "off") {
       std::string stem;
-      for (char c : sets[i].name) stem += std::isalnum(c) ? c : '_';
-      options.cache_path = absl::StrCat(FLAGS_label_cache, "/",
-                                        stem.substr(std::max<int>(0, stem.size() - 60)),
-                                        ".gap-labels");
+      for (char c : sets[i].name)
+        stem += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      options.cache_path = absl::StrCat(
+          FLAGS_label_cache, "/",
+          stem.substr(std::max<int>(0, stem.size() - 60)), ".gap-labels");
     }
     absl::StatusOr<std::vector<analysis::GroundTruth>> set_labels =
         analysis::LabelPositions(sets[i], options, &label_stats[i]);
     if (!set_labels.ok()) return Fail(set_labels.status().message());
     LOG(INFO) << sets[i].name << ": " << sets[i].positions.size()
               << " positions labelled (" << label_stats[i].description << ") "
-              << (label_stats[i].from_cache > 0 ? "from the cache"
-                                                : "now")
+              << (label_stats[i].from_cache > 0 ? "from the cache" : "now")
               << " in " << label_stats[i].seconds << " s";
     labels.push_back(*std::move(set_labels));
   }
@@ -353,8 +359,8 @@ int RunGap(const std::vector<std::string>& args) {
       return Fail(s.message());
     }
     if (player.evaluator == nullptr) {
-      return Fail(absl::StrCat("player \"", source.name,
-                               "\" has no value to measure"));
+      return Fail(
+          absl::StrCat("player \"", source.name, "\" has no value to measure"));
     }
     for (size_t i = 0; i < sets.size(); ++i) {
       absl::StatusOr<analysis::GapResult> result = analysis::MeasureGap(

@@ -85,7 +85,8 @@ TEST(BootstrapTest, WholeGameResamplingIsWiderOnCorrelatedData) {
       by_game.push_back(per_game);
       by_game.push_back(sum);
     }
-    const Interval b = MeanInterval(by_game, t), i = MeanInterval(by_position, t);
+    const Interval b = MeanInterval(by_game, t),
+                   i = MeanInterval(by_position, t);
     width_blocks += b.hi - b.lo;
     width_iid += i.hi - i.lo;
     covered_blocks += b.lo <= mean && mean <= b.hi;

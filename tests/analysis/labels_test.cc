@@ -16,8 +16,8 @@ namespace {
 const Game& TicTacToe() { return **FindGame("tictactoe"); }
 
 PositionSet TicTacToeSet(int n, uint64_t seed = 1) {
-  auto spec = ParseGeneratorSpec("random:" + std::to_string(n), TicTacToe(),
-                                 seed);
+  auto spec =
+      ParseGeneratorSpec("random:" + std::to_string(n), TicTacToe(), seed);
   return *GeneratePositionSet(TicTacToe(), *spec);
 }
 
@@ -137,8 +137,8 @@ TEST(LabelsTest, NoSolverNeedsPlayouts) {
   EXPECT_TRUE(absl::StrContains(none.status().message(), "--playout"));
 
   selfplay::PlayerOptions player_options;
-  auto random = selfplay::PlayerFactory::Create(othello, "random",
-                                                player_options);
+  auto random =
+      selfplay::PlayerFactory::Create(othello, "random", player_options);
   ASSERT_TRUE(random.ok());
   LabelOptions options;
   options.playout_games = 20;

@@ -75,10 +75,10 @@ TEST(MeasuresTest, ScalarClassesUseThirds) {
 
 TEST(MeasuresTest, ConfidentWrongCountsOnlyConfidentMisses) {
   std::vector<ScoredPosition> positions = {
-      {Scalar(0.95), Exact(0), {}},    // confident win, a draw: wrong
-      {Scalar(0.95), Exact(1), {}},    // right
-      {Scalar(-0.95), Exact(1), {}},   // wrong
-      {Scalar(0.85), Exact(-1), {}},   // not confident
+      {Scalar(0.95), Exact(0), {}},   // confident win, a draw: wrong
+      {Scalar(0.95), Exact(1), {}},   // right
+      {Scalar(-0.95), Exact(1), {}},  // wrong
+      {Scalar(0.85), Exact(-1), {}},  // not confident
   };
   EXPECT_DOUBLE_EQ(ComputeMeasures(positions).confident_wrong_rate, 0.5);
 }

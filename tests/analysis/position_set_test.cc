@@ -56,9 +56,9 @@ TEST(PositionSetTest, GeneratorSpecs) {
   auto defaults = ParseGeneratorSpec("lopsided:7", TicTacToe(), 1);
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults->max_ply, TicTacToe().MaxGameLength() - 1);
-  for (const char* bad : {"uniform:10", "random", "random:0", "random:x",
-                          "random:5:plies=4-2", "random:5:plies=0-9",
-                          "random:5:depth=3"}) {
+  for (const char* bad :
+       {"uniform:10", "random", "random:0", "random:x", "random:5:plies=4-2",
+        "random:5:plies=0-9", "random:5:depth=3"}) {
     EXPECT_TRUE(absl::IsInvalidArgument(
         ParseGeneratorSpec(bad, TicTacToe(), 1).status()))
         << bad;
@@ -78,8 +78,8 @@ TEST(PositionSetTest, GeneratedSetsAreSeededAndInRange) {
     for (const SetPosition& p : a->positions) {
       EXPECT_GE(p.actions.size(), 3u);
       EXPECT_LE(p.actions.size(), 7u);
-      auto state = TicTacToe().NewStateFromMoves(
-          TicTacToe().FormatMoves(p.actions));
+      auto state =
+          TicTacToe().NewStateFromMoves(TicTacToe().FormatMoves(p.actions));
       ASSERT_TRUE(state.ok());
       EXPECT_FALSE((*state)->IsTerminal());
       ids.insert(p.game_id);

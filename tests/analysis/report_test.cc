@@ -21,14 +21,13 @@ GapReport MakeReport() {
   PositionSet set = *GeneratePositionSet(game, *spec);
   LabelStats stats;
   auto labels = *LabelPositions(set, LabelOptions(), &stats);
-  static engine::UniformEvaluator* uniform =
-      new engine::UniformEvaluator(game);
+  static engine::UniformEvaluator* uniform = new engine::UniformEvaluator(game);
   GapOptions options;
   options.search = engine::DefaultSearchParams(game);
   options.bootstrap = report.bootstrap;
   for (int step : {0, 100}) {
-    PlayerUnderTest player{"run:R@step-" + std::to_string(step), uniform,
-                           false, step, {10}};
+    PlayerUnderTest player{
+        "run:R@step-" + std::to_string(step), uniform, false, step, {10}};
     PositionSet heldout = set;
     heldout.kind = SetKind::kHeldout;
     heldout.name = "heldout:R";
@@ -83,7 +82,8 @@ TEST(ReportTest, TableShowsSetsAndWorstPositions) {
   const std::string table = FormatTable(MakeReport());
   EXPECT_TRUE(absl::StrContains(table, "random:60: 60 positions"));
   EXPECT_TRUE(absl::StrContains(table, "worst positions"));
-  EXPECT_TRUE(absl::StrContains(table, "in minus out: heldout:R minus random:60"));
+  EXPECT_TRUE(
+      absl::StrContains(table, "in minus out: heldout:R minus random:60"));
 }
 
 TEST(ReportTest, DirectoryWithoutAPlottingProgram) {
@@ -102,8 +102,9 @@ TEST(ReportTest, DirectoryWithoutAPlottingProgram) {
   EXPECT_TRUE(absl::StartsWith(
       figures,
       "set,player,step,stratum,positions,games,source,measure,value,lo,hi\n"));
-  EXPECT_TRUE(absl::StrContains(figures, "random:60,run:R@step-0,0,all,60,60,"
-                                         "value,mse,"));
+  EXPECT_TRUE(absl::StrContains(figures,
+                                "random:60,run:R@step-0,0,all,60,60,"
+                                "value,mse,"));
   // 2 results with pictures x (reliability + stages), one steps plot per
   // measure.
   EXPECT_TRUE(absl::StrContains(Read(dir + "/report.md"), "pictures skipped"));

@@ -46,12 +46,14 @@ std::string MakeRun(const std::string& name) {
              paths.checkpoints() + "/" + selfplay::CheckpointFileName(step),
              7 + step, step);
   }
-  EXPECT_TRUE(selfplay::WriteLatestPointer(run, selfplay::CheckpointFileName(50)).ok());
+  EXPECT_TRUE(
+      selfplay::WriteLatestPointer(run, selfplay::CheckpointFileName(50)).ok());
   auto store = selfplay::ReplayStore::Open(paths.heldout(), "tictactoe", 4);
   EXPECT_TRUE(store.ok());
   for (int g = 0; g < 8; ++g) {
     EXPECT_TRUE(
-        (*store)->Append(selfplay::testing::RandomGameRecord(TicTacToe(), g))
+        (*store)
+            ->Append(selfplay::testing::RandomGameRecord(TicTacToe(), g))
             .ok());
   }
   EXPECT_TRUE((*store)->Flush().ok());
@@ -88,7 +90,7 @@ TEST(GapCommandTest, SolverHasZeroGap) {
 }
 
 TEST(GapCommandTest, NetworkOnAFileSetWithTable) {
-  const std::string net = ::testing::TempDir() + "/gap_ttt.net";
+  const std::string net = ::testing::TempDir() + "/gap_command_test_ttt.net";
   WriteNet("tictactoe", net, 3);
   const std::string file = az::testing::WriteTempFile(
       "gap_ttt_positions", "# a few positions\n5\n51\n1425\n159 \n");
@@ -112,7 +114,8 @@ TEST(GapCommandTest, RunInTrainingOrderWithReportDirectory) {
   std::filesystem::remove_all(out);
   auto r = RunAz("gap --game=tictactoe --run=" + run +
                  " --generate=random:40 --budgets=8 --resamples=200 --json "
-                 "--out=" + out);
+                 "--out=" +
+                 out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Json j = ParseJson(r.out);
   // Two checkpoints x (heldout:RUN, random:40), in training order.
@@ -145,9 +148,9 @@ TEST(GapCommandTest, RunInTrainingOrderWithReportDirectory) {
 TEST(GapCommandTest, HelpListsTheFlags) {
   auto r = RunAz("help gap");
   ASSERT_EQ(r.exit_code, 0);
-  for (const char* flag : {"--sets", "--generate", "--budgets", "--run",
-                           "--playout", "--worst", "--label_cache",
-                           "--players", "--max_batch"}) {
+  for (const char* flag :
+       {"--sets", "--generate", "--budgets", "--run", "--playout", "--worst",
+        "--label_cache", "--players", "--max_batch"}) {
     EXPECT_TRUE(absl::StrContains(r.out, flag)) << flag;
   }
 }
@@ -164,7 +167,7 @@ void ExpectError(const std::string& args, const std::string& fragment) {
 }
 
 TEST(GapCommandTest, BadInputsAreClearErrors) {
-  const std::string c4net = ::testing::TempDir() + "/gap_c4.net";
+  const std::string c4net = ::testing::TempDir() + "/gap_command_test_c4.net";
   WriteNet("connect4", c4net, 1);
   const std::string empty =
       az::testing::WriteTempFile("gap_empty", "# nothing\n");
@@ -174,26 +177,28 @@ TEST(GapCommandTest, BadInputsAreClearErrors) {
               "/nonexistent/set");
   ExpectError("gap --game=tictactoe --players=solver --sets=" + empty,
               "no positions");
-  ExpectError("gap --game=tictactoe --players=solver --sets=" + corrupt,
-              ":2:");
+  ExpectError("gap --game=tictactoe --players=solver --sets=" + corrupt, ":2:");
   ExpectError("gap --game=othello --players=uniform --generate=random:3",
               "no exact solver");
-  ExpectError("gap --game=tictactoe --players=net:" + c4net +
-                  " --generate=random:3",
-              "connect4");
+  ExpectError(
+      "gap --game=tictactoe --players=net:" + c4net + " --generate=random:3",
+      "connect4");
   ExpectError("gap --game=tictactoe --players=solver --generate=uniform:3",
               "unknown generator");
   ExpectError("gap --game=tictactoe --generate=random:3", "nothing to measure");
   ExpectError("gap --game=tictactoe --players=random --generate=random:3",
               "no value to measure");
   ExpectError("gap --game=tictactoe --players=solver", "no position set");
-  ExpectError("gap --game=tictactoe --players=solver --generate=random:3 "
-              "--budgets=ten",
-              "--budgets");
-  ExpectError("gap --game=tictactoe --run=/nonexistent/run", "/nonexistent/run");
-  ExpectError("gap --game=othello --players=solver --generate=random:3 "
-              "--playout=2",
-              "no exact solver");
+  ExpectError(
+      "gap --game=tictactoe --players=solver --generate=random:3 "
+      "--budgets=ten",
+      "--budgets");
+  ExpectError("gap --game=tictactoe --run=/nonexistent/run",
+              "/nonexistent/run");
+  ExpectError(
+      "gap --game=othello --players=solver --generate=random:3 "
+      "--playout=2",
+      "no exact solver");
 }
 
 TEST(GapCommandTest, PlayoutLabelsAreMarkedAsEstimates) {
