@@ -127,6 +127,12 @@ class PlayerFactory {
   const std::string& spec() const { return spec_; }
   bool is_human() const { return kind_ == Kind::kHuman; }
   std::unique_ptr<Player> NewPlayer() const;
+  // The evaluator behind the searching players (mcts: rollouts; net, run:
+  // the inference server), shared by them; null for human, random and
+  // solver. For tools that measure values themselves (az gap).
+  engine::Evaluator* evaluator() const { return evaluator_.get(); }
+  // Simulations per move of mcts, net and run players (0: policy alone).
+  int simulations() const { return sims_; }
 
  private:
   enum class Kind { kHuman, kRandom, kMcts, kSolver, kNet };

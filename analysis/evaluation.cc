@@ -1,0 +1,150 @@
+#include "analysis/evaluation.h"
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "engine/multi_game_search.h"
+#include "engine/search.h"
+
+namespace az::analysis {
+namespace {
+
+// Runs work(begin, end, thread) over chunks of [0, n) on `threads` threads;
+// the first error wins and stops the others at their next chunk.
+absl::Status ForChunks(
+    size_t n, size_t chunk, int threads,
+    const std::function<absl::Status(size_t, size_t, int)>& work) {
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<absl::Status> errors(threads);
+  auto loop = [&](int t) {
+    while (!failed) {
+      const size_t begin = next.fetch_add(chunk);
+      if (begin >= n) return;
+      absl::Status s = work(begin, std::min(n, begin + chunk), t);
+      if (!s.ok()) {
+        errors[t] = s;
+        failed = true;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(loop, t);
+  loop(0);
+  for (std::thread& t : pool) t.join();
+  for (const absl::Status& s : errors) {
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<RawEvaluation>> EvaluateRaw(
+    const Game& game, engine::Evaluator* evaluator,
+    const std::vector<const State*>& states, const EvaluationOptions& options) {
+  const int num_actions = game.NumActions();
+  std::vector<RawEvaluation> out(states.size());
+  const size_t batch = std::max(1, options.batch);
+  absl::Status status = ForChunks(
+      states.size(), batch, std::max(1, options.threads),
+      [&](size_t begin, size_t end, int) -> absl::Status {
+        const size_t n = end - begin;
+        std::vector<float> priors(n * num_actions);
+        std::vector<engine::LeafEvaluation> results(n);
+        if (absl::Status s = evaluator->Evaluate(
+                absl::MakeConstSpan(states.data() + begin, n),
+                absl::MakeSpan(priors), absl::MakeSpan(results));
+            !s.ok()) {
+          return s;
+        }
+        std::vector<Action> legal(num_actions);
+        for (size_t i = 0; i < n; ++i) {
+          RawEvaluation& r = out[begin + i];
+          const engine::ValueEstimate& e = results[i].value;
+          r.v.value = e.Scalar();
+          r.v.wdl = {e.win, e.draw, e.loss};
+          r.v.has_wdl = true;
+          r.exact = results[i].exact.has_value();
+          // The policy's favourite legal move (the lowest action on ties).
+          const float* p = priors.data() + i * num_actions;
+          const int count = states[begin + i]->FillLegalActions(legal.data());
+          for (int k = 0; k < count; ++k) {
+            if (r.policy_move == kNoAction || p[legal[k]] > p[r.policy_move]) {
+              r.policy_move = legal[k];
+            }
+          }
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<std::vector<SearchEvaluation>> EvaluateSearch(
+    const Game& game, engine::Evaluator* evaluator,
+    const engine::SearchParams& params, const std::vector<const State*>& states,
+    const EvaluationOptions& options) {
+  std::vector<SearchEvaluation> out(states.size());
+  const int threads = std::max(1, options.threads);
+  const int per_thread = std::max(1, options.searches_per_thread);
+  engine::SearchParams p = params;
+  p.num_threads = 1;
+  p.root_noise = false;
+  std::vector<std::unique_ptr<engine::MultiGameSearch>> drivers(threads);
+  for (int t = 0; t < threads; ++t) {
+    absl::StatusOr<std::unique_ptr<engine::MultiGameSearch>> driver =
+        engine::MultiGameSearch::Create(game, evaluator, p, per_thread);
+    if (!driver.ok()) return driver.status();
+    drivers[t] = std::move(*driver);
+  }
+  absl::Status status = ForChunks(
+      states.size(), per_thread, threads,
+      [&](size_t begin, size_t end, int t) -> absl::Status {
+        const int n = static_cast<int>(end - begin);
+        // The last, partial chunk gets a driver of its own size: a search
+        // left over from an earlier chunk would search its root again.
+        std::unique_ptr<engine::MultiGameSearch> partial;
+        if (n < drivers[t]->num_games()) {
+          absl::StatusOr<std::unique_ptr<engine::MultiGameSearch>> made =
+              engine::MultiGameSearch::Create(game, evaluator, p, n);
+          if (!made.ok()) return made.status();
+          partial = std::move(*made);
+        }
+        engine::MultiGameSearch& driver =
+            partial != nullptr ? *partial : *drivers[t];
+        for (int i = 0; i < n; ++i) {
+          if (absl::Status s = driver.search(i).SetPosition(*states[begin + i]);
+              !s.ok()) {
+            return s;
+          }
+        }
+        if (absl::Status s = driver.RunSearches(); !s.ok()) return s;
+        for (int i = 0; i < n; ++i) {
+          const engine::SearchResult r = driver.search(i).Result();
+          SearchEvaluation& e = out[begin + i];
+          e.search_move = r.best_action;
+          e.proven = r.proven();
+          if (r.proven()) {
+            const TerminalReward reward = r.exact->reward();
+            e.q.value = reward.value();
+            e.q.wdl = {reward.is_win() ? 1.0 : 0.0,
+                       reward.is_draw() ? 1.0 : 0.0,
+                       reward.is_loss() ? 1.0 : 0.0};
+            e.q.has_wdl = true;
+          } else {
+            e.q.value = r.q;
+            e.q.wdl = DrawFreeWdl(r.q);
+            e.q.has_wdl = false;
+          }
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return out;
+}
+
+}  // namespace az::analysis

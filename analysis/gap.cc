@@ -1,0 +1,284 @@
+#include "analysis/gap.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "analysis/strata.h"
+#include "games/hash.h"
+
+namespace az::analysis {
+namespace {
+
+constexpr int kMeasures = 7;  // MeasureNames().size()
+
+std::string SourceName(int budget) {
+  return budget == 0 ? "value" : absl::StrCat("search_", budget);
+}
+
+// The scored form of position `p` for source `s` (0: the raw value, s > 0:
+// the search at budgets[s - 1]).
+ScoredPosition Scored(const PositionResult& p, int s) {
+  ScoredPosition sp;
+  sp.target = p.truth.target;
+  if (s == 0) {
+    sp.prediction = p.raw.v;
+    sp.move_mistake = p.policy_mistake;
+  } else {
+    sp.prediction = p.search[s - 1].q;
+    sp.move_mistake = p.search_mistake[s - 1];
+  }
+  return sp;
+}
+
+// Every figure of every source from summed MeasureSums (one block of
+// MeasureSums::kSize per source).
+void Statistic(int num_sources, const double* sums, double* out) {
+  double value_mse = 0.0;
+  for (int s = 0; s < num_sources; ++s) {
+    const Measures m = MeasuresFromSums(sums + s * MeasureSums::kSize);
+    double* o = out + s * OutputsPerSource();
+    for (int k = 0; k < kMeasures; ++k) o[k] = MeasureByIndex(m, k);
+    if (s == 0) value_mse = m.mse;
+    o[kMeasures] = s == 0 || value_mse <= 0.0
+                       ? std::numeric_limits<double>::quiet_NaN()
+                       : m.mse / value_mse;
+  }
+}
+
+StratumResult MeasureStratum(const std::string& name, int stage,
+                             const std::vector<const PositionResult*>& members,
+                             const std::vector<int>& budgets,
+                             const BootstrapOptions& bootstrap, uint64_t seed) {
+  StratumResult r;
+  r.name = name;
+  r.stage = stage;
+  r.positions = static_cast<int64_t>(members.size());
+  const int num_sources = 1 + static_cast<int>(budgets.size());
+  const int dims = num_sources * MeasureSums::kSize;
+  std::map<int64_t, size_t> block_of_game;
+  for (const PositionResult* p : members) {
+    block_of_game.emplace(p->game_id, block_of_game.size());
+  }
+  r.games = static_cast<int64_t>(block_of_game.size());
+  std::vector<double> blocks(block_of_game.size() * dims, 0.0);
+  std::vector<double> total(dims, 0.0);
+  for (const PositionResult* p : members) {
+    double* row = blocks.data() + block_of_game[p->game_id] * dims;
+    for (int s = 0; s < num_sources; ++s) {
+      MeasureSums one;
+      one.Add(Scored(*p, s));
+      for (int d = 0; d < MeasureSums::kSize; ++d) {
+        row[s * MeasureSums::kSize + d] += one.sums[d];
+        total[s * MeasureSums::kSize + d] += one.sums[d];
+      }
+    }
+  }
+  r.num_outputs = num_sources * OutputsPerSource();
+  std::vector<double> point(r.num_outputs);
+  Statistic(num_sources, total.data(), point.data());
+  BootstrapOptions b = bootstrap;
+  b.seed = seed;
+  r.replicates = BootstrapReplicates(
+      blocks, dims,
+      [num_sources](const double* sums, double* out) {
+        Statistic(num_sources, sums, out);
+      },
+      r.num_outputs, b);
+  for (int s = 0; s < num_sources; ++s) {
+    SourceFigures f;
+    f.budget = s == 0 ? 0 : budgets[s - 1];
+    f.source = SourceName(f.budget);
+    f.point = MeasuresFromSums(total.data() + s * MeasureSums::kSize);
+    f.reliability = ReliabilityFromSums(total.data() + s * MeasureSums::kSize);
+    const int base = s * OutputsPerSource();
+    for (int k = 0; k <= kMeasures; ++k) {
+      const Interval ci =
+          ReplicateInterval(r.replicates, r.num_outputs, base + k, b.level);
+      const Figure figure{point[base + k], ci.lo, ci.hi};
+      if (k < kMeasures) {
+        f.figures.push_back(figure);
+      } else if (s > 0) {
+        f.mse_ratio_to_value = figure;
+      }
+    }
+    r.sources.push_back(std::move(f));
+  }
+  return r;
+}
+
+uint64_t TextHash(const std::string& text) {
+  uint64_t h = 0;
+  for (char c : text) h = HashPair(h, static_cast<uint8_t>(c));
+  return h;
+}
+
+}  // namespace
+
+int OutputsPerSource() { return kMeasures + 1; }
+
+absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
+                                     const std::vector<GroundTruth>& labels,
+                                     const LabelStats& label_stats,
+                                     const PlayerUnderTest& player,
+                                     const GapOptions& options) {
+  const Game& game = *set.game;
+  if (set.positions.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the set ", set.name, " has no positions"));
+  }
+  if (labels.size() != set.positions.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the set ", set.name, " has ", set.positions.size(),
+                     " positions but ", labels.size(), " labels"));
+  }
+  if (player.evaluator == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("player ", player.name, " has no value to measure"));
+  }
+  for (int budget : player.budgets) {
+    if (budget <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search budgets must be positive simulation counts, not ", budget));
+    }
+  }
+  GapResult result;
+  result.set_name = set.name;
+  result.set_description = set.description;
+  result.set_kind = set.kind;
+  result.player = player.name;
+  result.step = player.step;
+  result.labels = label_stats.description;
+  result.labels_estimated = label_stats.any_estimate;
+  result.positions = static_cast<int64_t>(set.positions.size());
+  result.budgets = player.budgets;
+
+  std::vector<std::unique_ptr<State>> owned;
+  std::vector<const State*> states;
+  owned.reserve(set.positions.size());
+  result.position_results.resize(set.positions.size());
+  for (size_t i = 0; i < set.positions.size(); ++i) {
+    const SetPosition& sp = set.positions[i];
+    owned.push_back(game.NewInitialState());
+    for (Action a : sp.actions) owned.back()->Apply(a);
+    states.push_back(owned.back().get());
+    PositionResult& p = result.position_results[i];
+    p.index = static_cast<int>(i);
+    p.moves = game.FormatMoves(sp.actions);
+    p.ply = static_cast<int>(sp.actions.size());
+    p.game_id = sp.game_id;
+    p.stage = StageIndex(game, p.ply);
+    p.quiet = IsQuiet(*owned.back());
+    p.truth = labels[i];
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<std::vector<RawEvaluation>> raw =
+      EvaluateRaw(game, player.evaluator, states, options.evaluation);
+  if (!raw.ok()) return raw.status();
+  std::vector<std::vector<SearchEvaluation>> searches;
+  for (int budget : player.budgets) {
+    engine::SearchParams params = options.search;
+    params.num_simulations = budget;
+    absl::StatusOr<std::vector<SearchEvaluation>> s = EvaluateSearch(
+        game, player.evaluator, params, states, options.evaluation);
+    if (!s.ok()) return s.status();
+    searches.push_back(*std::move(s));
+  }
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  result.positions_per_s =
+      result.seconds > 0 ? result.positions / result.seconds : 0.0;
+
+  for (size_t i = 0; i < result.position_results.size(); ++i) {
+    PositionResult& p = result.position_results[i];
+    p.raw = (*raw)[i];
+    p.policy_mistake = IsMoveMistake(p.truth, p.raw.policy_move);
+    for (const auto& s : searches) {
+      p.search.push_back(s[i]);
+      p.search_mistake.push_back(IsMoveMistake(p.truth, s[i].search_move));
+    }
+  }
+
+  // Strata: every position, the quiet ones, then each game stage present.
+  std::vector<const PositionResult*> all, quiet;
+  std::map<int, std::vector<const PositionResult*>> stages;
+  for (const PositionResult& p : result.position_results) {
+    all.push_back(&p);
+    if (p.quiet) quiet.push_back(&p);
+    stages[p.stage].push_back(&p);
+  }
+  const uint64_t seed =
+      HashPair(options.bootstrap.seed, TextHash(set.name + "\n" + player.name));
+  result.strata.push_back(
+      MeasureStratum("all", -1, all, player.budgets, options.bootstrap, seed));
+  result.games = result.strata[0].games;
+  if (!quiet.empty()) {
+    result.strata.push_back(MeasureStratum("quiet", -1, quiet, player.budgets,
+                                           options.bootstrap,
+                                           HashPair(seed, 1)));
+  }
+  for (const auto& [stage, members] : stages) {
+    result.strata.push_back(
+        MeasureStratum(StageName(game, stage), stage, members, player.budgets,
+                       options.bootstrap, HashPair(seed, 2 + stage)));
+  }
+
+  // The worst positions by |v - target|.
+  std::vector<int> order(result.position_results.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  auto error = [&](int i) {
+    const PositionResult& p = result.position_results[i];
+    return std::fabs(p.raw.v.value - p.truth.target.Value());
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return error(a) > error(b); });
+  order.resize(std::min<size_t>(order.size(), std::max(0, options.worst)));
+  result.worst = std::move(order);
+  return result;
+}
+
+std::vector<DifferenceFigures> InMinusOut(const GapResult& in,
+                                          const GapResult& out, double level) {
+  std::vector<DifferenceFigures> diffs;
+  for (const StratumResult& a : in.strata) {
+    const StratumResult* b = nullptr;
+    for (const StratumResult& s : out.strata) {
+      if (s.name == a.name) b = &s;
+    }
+    if (b == nullptr) continue;
+    for (size_t sa = 0; sa < a.sources.size(); ++sa) {
+      for (size_t sb = 0; sb < b->sources.size(); ++sb) {
+        if (a.sources[sa].source != b->sources[sb].source) continue;
+        DifferenceFigures d;
+        d.stratum = a.name;
+        d.source = a.sources[sa].source;
+        const size_t resamples =
+            std::min(a.replicates.size() / a.num_outputs,
+                     b->replicates.size() / b->num_outputs);
+        for (int k = 0; k < kMeasures; ++k) {
+          const int ca = static_cast<int>(sa) * OutputsPerSource() + k;
+          const int cb = static_cast<int>(sb) * OutputsPerSource() + k;
+          std::vector<double> values(resamples);
+          for (size_t r = 0; r < resamples; ++r) {
+            values[r] = a.replicates[r * a.num_outputs + ca] -
+                        b->replicates[r * b->num_outputs + cb];
+          }
+          const Interval ci = PercentileInterval(std::move(values), level);
+          d.figures.push_back(
+              {a.sources[sa].figures[k].value - b->sources[sb].figures[k].value,
+               ci.lo, ci.hi});
+        }
+        diffs.push_back(std::move(d));
+      }
+    }
+  }
+  return diffs;
+}
+
+}  // namespace az::analysis

@@ -1,0 +1,365 @@
+#include "analysis/labels.h"
+
+#include <glog/logging.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "games/hash.h"
+#include "games/solver.h"
+#include "nn/checkpoint.h"
+
+namespace az::analysis {
+namespace {
+
+constexpr char kCacheMagic[] = "az-gap-labels 1";
+
+RewardTarget ExactTarget(TerminalReward reward) {
+  RewardTarget t;
+  t.exact = true;
+  t.wdl = {reward.is_win() ? 1.0 : 0.0, reward.is_draw() ? 1.0 : 0.0,
+           reward.is_loss() ? 1.0 : 0.0};
+  return t;
+}
+
+TerminalReward RewardOfScore(int score) {
+  return score > 0   ? TerminalReward::Win()
+         : score < 0 ? TerminalReward::Loss()
+                     : TerminalReward::Draw();
+}
+
+// How the labels were made, as far as it changes them: the cache key.
+std::string LabelKey(const Game& game, const LabelOptions& options,
+                     bool has_solver) {
+  std::string key = has_solver ? "solver" : "nosolver";
+  if (has_solver && options.label_moves) absl::StrAppend(&key, "+moves");
+  if (options.playout_games > 0 && options.playout_player != nullptr) {
+    absl::StrAppend(&key, " playout=", options.playout_games,
+                    " player=", options.playout_player->spec(),
+                    " seed=", options.seed);
+  }
+  return key;
+}
+
+// Runs work(i) for i in [0, n) on `threads` threads; the first error wins.
+absl::Status ParallelFor(
+    int64_t n, int threads,
+    const std::function<absl::Status(int64_t, int)>& work) {
+  std::atomic<int64_t> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<absl::Status> errors(threads);
+  auto loop = [&](int t) {
+    for (int64_t i = next++; i < n && !failed; i = next++) {
+      absl::Status s = work(i, t);
+      if (!s.ok()) {
+        errors[t] = s;
+        failed = true;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(loop, t);
+  loop(0);
+  for (std::thread& t : pool) t.join();
+  for (const absl::Status& s : errors) {
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<State> StateOf(const Game& game, const SetPosition& p) {
+  std::unique_ptr<State> state = game.NewInitialState();
+  for (Action a : p.actions) state->Apply(a);
+  return state;
+}
+
+// Plays `games` games on from `start` with two players of `factory` and
+// returns the outcome frequencies for the side to move at `start`.
+absl::StatusOr<Wdl> PlayOut(const State& start,
+                            const selfplay::PlayerFactory& factory, int games,
+                            uint64_t seed) {
+  const Player mover = start.ToMove();
+  std::unique_ptr<selfplay::Player> players[2] = {factory.NewPlayer(),
+                                                  factory.NewPlayer()};
+  Wdl freq{0, 0, 0};
+  std::unique_ptr<State> state = start.Clone();
+  for (int g = 0; g < games; ++g) {
+    state->CopyFrom(start);
+    for (int i = 0; i < 2; ++i) players[i]->Reset(HashPair(seed, g * 2 + i));
+    while (!state->IsTerminal()) {
+      selfplay::Player& player = *players[PlayerIndex(state->ToMove())];
+      absl::StatusOr<Action> action = player.ChooseMove(*state, nullptr);
+      if (!action.ok()) return action.status();
+      for (auto& p : players) p->Observe(*action);
+      state->Apply(*action);
+    }
+    const TerminalReward r = state->Reward(mover);
+    (r.is_win() ? freq.win : r.is_loss() ? freq.loss : freq.draw) += 1;
+  }
+  freq.win /= games;
+  freq.draw /= games;
+  freq.loss /= games;
+  return freq;
+}
+
+}  // namespace
+
+std::string LabelSourceName(LabelSource source) {
+  switch (source) {
+    case LabelSource::kFileScore:
+      return "file score";
+    case LabelSource::kSolver:
+      return "solver";
+    case LabelSource::kPlayout:
+      return "playout estimate";
+  }
+  return "?";
+}
+
+std::optional<bool> IsMoveMistake(const GroundTruth& truth, Action action) {
+  if (truth.move_rewards.empty()) return std::nullopt;
+  int best = -2, chosen = -2;
+  for (const auto& [a, r] : truth.move_rewards) {
+    best = std::max(best, r);
+    if (a == action) chosen = r;
+  }
+  if (chosen == -2) return true;  // not a legal move at all
+  return chosen < best;
+}
+
+std::string EncodeLabelCache(uint64_t set_hash, const std::string& key,
+                             const std::vector<GroundTruth>& labels) {
+  std::string text =
+      absl::StrCat(kCacheMagic, "\nset ", absl::Hex(set_hash, absl::kZeroPad16),
+                   "\nlabeller ", key, "\npositions ", labels.size(), "\n");
+  for (const GroundTruth& g : labels) {
+    absl::StrAppendFormat(&text, "%.17g %.17g %.17g %d %d ", g.target.wdl.win,
+                          g.target.wdl.draw, g.target.wdl.loss,
+                          g.target.exact ? 1 : 0, static_cast<int>(g.source));
+    absl::StrAppend(&text, g.score.has_value() ? absl::StrCat(*g.score) : "-",
+                    " ");
+    if (g.move_rewards.empty()) {
+      absl::StrAppend(&text, "-");
+    } else {
+      for (size_t i = 0; i < g.move_rewards.size(); ++i) {
+        absl::StrAppend(&text, i > 0 ? "," : "", g.move_rewards[i].first, ":",
+                        g.move_rewards[i].second);
+      }
+    }
+    absl::StrAppend(&text, "\n");
+  }
+  const uint32_t crc = nn::Crc32c(text.data(), text.size());
+  absl::StrAppend(&text, "crc32c ", absl::Hex(crc, absl::kZeroPad8), "\n");
+  return text;
+}
+
+absl::StatusOr<std::vector<GroundTruth>> ReadLabelCache(
+    const std::string& path, uint64_t set_hash, const std::string& key,
+    size_t expected_positions) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": no label cache"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  auto damaged = [&](absl::string_view why) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": damaged label cache (", why, ")"));
+  };
+  // The checksum line closes the file; everything before it is covered.
+  const size_t crc_at = text.rfind("crc32c ");
+  if (crc_at == std::string::npos || (crc_at > 0 && text[crc_at - 1] != '\n')) {
+    return damaged("no checksum line");
+  }
+  uint32_t stored = 0;
+  std::string crc_text = text.substr(crc_at + 7);
+  while (!crc_text.empty() && (crc_text.back() == '\n')) crc_text.pop_back();
+  if (!absl::SimpleHexAtoi(crc_text, &stored) ||
+      stored != nn::Crc32c(text.data(), crc_at)) {
+    return damaged("checksum mismatch");
+  }
+  std::vector<std::string> lines = absl::StrSplit(
+      absl::string_view(text).substr(0, crc_at), '\n', absl::SkipEmpty());
+  if (lines.size() < 4 || lines[0] != kCacheMagic) return damaged("header");
+  if (lines[1] != absl::StrCat("set ", absl::Hex(set_hash, absl::kZeroPad16)) ||
+      lines[2] != absl::StrCat("labeller ", key) ||
+      lines[3] != absl::StrCat("positions ", expected_positions)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path,
+        ": the label cache was made for other positions or another "
+        "way of labelling"));
+  }
+  if (lines.size() != 4 + expected_positions) return damaged("line count");
+  std::vector<GroundTruth> labels(expected_positions);
+  for (size_t i = 0; i < expected_positions; ++i) {
+    std::vector<std::string> f = absl::StrSplit(lines[4 + i], ' ');
+    GroundTruth& g = labels[i];
+    int exact = 0, source = 0;
+    if (f.size() != 7 || !absl::SimpleAtod(f[0], &g.target.wdl.win) ||
+        !absl::SimpleAtod(f[1], &g.target.wdl.draw) ||
+        !absl::SimpleAtod(f[2], &g.target.wdl.loss) ||
+        !absl::SimpleAtoi(f[3], &exact) || !absl::SimpleAtoi(f[4], &source) ||
+        source < 0 || source > 2) {
+      return damaged(absl::StrCat("entry ", i + 1));
+    }
+    g.target.exact = exact != 0;
+    g.source = static_cast<LabelSource>(source);
+    if (f[5] != "-") {
+      int score = 0;
+      if (!absl::SimpleAtoi(f[5], &score)) {
+        return damaged(absl::StrCat("entry ", i + 1));
+      }
+      g.score = score;
+    }
+    if (f[6] != "-") {
+      for (absl::string_view move : absl::StrSplit(f[6], ',')) {
+        std::pair<std::string, std::string> ar = absl::StrSplit(move, ':');
+        int a = 0, r = 0;
+        if (!absl::SimpleAtoi(ar.first, &a) ||
+            !absl::SimpleAtoi(ar.second, &r) || r < -1 || r > 1) {
+          return damaged(absl::StrCat("entry ", i + 1));
+        }
+        g.move_rewards.emplace_back(a, r);
+      }
+    }
+  }
+  return labels;
+}
+
+absl::StatusOr<std::vector<GroundTruth>> LabelPositions(
+    const PositionSet& set, const LabelOptions& options, LabelStats* stats) {
+  const auto start = std::chrono::steady_clock::now();
+  const Game& game = *set.game;
+  const bool has_solver = game.NewExactSolver() != nullptr;
+  const bool playouts =
+      options.playout_games > 0 && options.playout_player != nullptr;
+  int64_t unscored = 0;
+  for (const SetPosition& p : set.positions) {
+    if (!p.file_score.has_value()) ++unscored;
+  }
+  if (unscored > 0 && !has_solver && !playouts) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        game.Name(), " has no exact solver and ", unscored, " positions of ",
+        set.name,
+        " have no score; give --playout=N to estimate their value from N "
+        "games played on"));
+  }
+  const bool label_moves = has_solver && options.label_moves;
+  LabelStats local;
+  LabelStats& st = stats != nullptr ? *stats : local;
+  st = LabelStats();
+  const std::string key = LabelKey(game, options, has_solver);
+  const uint64_t hash = set.ContentHash();
+  const bool any_estimate = !has_solver && unscored > 0;
+  st.any_estimate = any_estimate;
+  st.description = absl::StrCat(
+      unscored < static_cast<int64_t>(set.positions.size()) ? "file scores"
+                                                            : "",
+      unscored > 0 && unscored < static_cast<int64_t>(set.positions.size())
+          ? " + "
+          : "",
+      unscored == 0 ? ""
+      : has_solver
+          ? "solver (exact)"
+          : absl::StrCat("playout estimate (", options.playout_games,
+                         " games of ", options.playout_player->spec(), ")"),
+      label_moves ? "; moves labelled by the solver" : "; moves not labelled");
+
+  if (!options.cache_path.empty()) {
+    absl::StatusOr<std::vector<GroundTruth>> cached =
+        ReadLabelCache(options.cache_path, hash, key, set.positions.size());
+    if (cached.ok()) {
+      st.from_cache = static_cast<int64_t>(cached->size());
+      st.seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+      return cached;
+    }
+    if (absl::IsDataLoss(cached.status())) {
+      LOG(WARNING) << cached.status().message() << "; labelling again";
+    } else if (!absl::IsNotFound(cached.status())) {
+      LOG(INFO) << cached.status().message() << "; labelling again";
+    }
+  }
+
+  const int threads = std::max(1, options.threads);
+  std::vector<std::unique_ptr<ExactSolver>> solvers(threads);
+  std::vector<GroundTruth> labels(set.positions.size());
+  absl::Status status = ParallelFor(
+      set.positions.size(), threads, [&](int64_t i, int t) -> absl::Status {
+        const SetPosition& p = set.positions[i];
+        GroundTruth& g = labels[i];
+        std::unique_ptr<State> state = StateOf(game, p);
+        if (has_solver && solvers[t] == nullptr) {
+          solvers[t] = game.NewExactSolver();
+        }
+        std::optional<ExactValue> exact;
+        if (label_moves) {
+          absl::StatusOr<std::vector<MoveValue>> moves =
+              solvers[t]->SolveMoves(*state);
+          if (!moves.ok()) return moves.status();
+          for (const MoveValue& m : *moves) {
+            g.move_rewards.emplace_back(m.action, m.value.reward.value());
+            if (!exact.has_value() || IsBetterExactValue(m.value, *exact)) {
+              exact = m.value;
+            }
+          }
+        }
+        if (p.file_score.has_value()) {
+          g.source = LabelSource::kFileScore;
+          g.score = p.file_score;
+          g.target = ExactTarget(RewardOfScore(*p.file_score));
+          return absl::OkStatus();
+        }
+        if (has_solver) {
+          if (!exact.has_value()) {
+            absl::StatusOr<ExactValue> value = solvers[t]->Solve(*state);
+            if (!value.ok()) return value.status();
+            exact = *value;
+          }
+          g.source = LabelSource::kSolver;
+          g.score = exact->score;
+          g.target = ExactTarget(exact->reward);
+          return absl::OkStatus();
+        }
+        absl::StatusOr<Wdl> freq =
+            PlayOut(*state, *options.playout_player, options.playout_games,
+                    HashPair(options.seed, static_cast<uint64_t>(i)));
+        if (!freq.ok()) return freq.status();
+        g.source = LabelSource::kPlayout;
+        g.target.exact = false;
+        g.target.wdl = *freq;
+        return absl::OkStatus();
+      });
+  if (!status.ok()) {
+    return absl::Status(status.code(), absl::StrCat("labelling ", set.name,
+                                                    ": ", status.message()));
+  }
+  st.computed = static_cast<int64_t>(labels.size());
+  if (!options.cache_path.empty()) {
+    absl::Status written = nn::WriteFileAtomically(
+        options.cache_path, EncodeLabelCache(hash, key, labels));
+    if (written.ok()) {
+      st.cache_written = true;
+    } else {
+      LOG(WARNING) << "could not cache the labels of " << set.name << ": "
+                   << written.message();
+    }
+  }
+  st.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return labels;
+}
+
+}  // namespace az::analysis

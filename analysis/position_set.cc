@@ -1,0 +1,249 @@
+#include "analysis/position_set.h"
+
+#include <glog/logging.h>
+
+#include <memory>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine/random.h"
+#include "games/hash.h"
+#include "games/position_file.h"
+#include "selfplay/record_io.h"
+#include "selfplay/replay_buffer.h"
+#include "selfplay/run_dir.h"
+
+namespace az::analysis {
+namespace {
+
+absl::Status EmptySetError(const std::string& name) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("the set ", name, " has no positions"));
+}
+
+// A move for the strong side of a lopsided game: an immediate win if there
+// is one, else a random move after which the opponent cannot win at once,
+// else any random move.
+Action StrongMove(const State& state, engine::Rng& rng) {
+  const std::vector<Action> legal = state.LegalActions();
+  const Player mover = state.ToMove();
+  std::unique_ptr<State> after = state.Clone();
+  std::unique_ptr<State> reply = state.Clone();
+  std::vector<Action> safe;
+  for (Action a : legal) {
+    after->CopyFrom(state);
+    after->Apply(a);
+    if (after->IsTerminal()) {
+      if (after->Reward(mover).is_win()) return a;
+      safe.push_back(a);
+      continue;
+    }
+    bool loses = false;
+    for (Action b : after->LegalActions()) {
+      reply->CopyFrom(*after);
+      reply->Apply(b);
+      if (reply->IsTerminal() && reply->Reward(mover).is_loss()) {
+        loses = true;
+        break;
+      }
+    }
+    if (!loses) safe.push_back(a);
+  }
+  const std::vector<Action>& pool = safe.empty() ? legal : safe;
+  return pool[rng.Below(pool.size())];
+}
+
+}  // namespace
+
+uint64_t PositionSet::ContentHash() const {
+  uint64_t h = 0x6761702d73657431ULL;  // "gap-set1"
+  for (char c : game->Name()) h = HashPair(h, static_cast<uint8_t>(c));
+  for (const SetPosition& p : positions) {
+    h = HashPair(h, p.actions.size());
+    for (Action a : p.actions) h = HashPair(h, static_cast<uint64_t>(a));
+    h = HashPair(h, static_cast<uint64_t>(p.game_id));
+    h = HashPair(h, p.file_score.has_value()
+                        ? static_cast<uint64_t>(*p.file_score) + (1ULL << 40)
+                        : 0);
+  }
+  return h;
+}
+
+int64_t PositionSet::NumGames() const {
+  std::set<int64_t> ids;
+  for (const SetPosition& p : positions) ids.insert(p.game_id);
+  return static_cast<int64_t>(ids.size());
+}
+
+absl::StatusOr<PositionSet> LoadPositionFileSet(const Game& game,
+                                                const std::string& path) {
+  absl::StatusOr<std::vector<PositionRecord>> records =
+      ReadPositionFile(game, path);
+  if (!records.ok()) return records.status();
+  PositionSet set;
+  set.name = path;
+  set.kind = SetKind::kFile;
+  set.game = &game;
+  set.default_label_cache = path + ".gap-labels";
+  set.description = absl::StrCat("position file ", path);
+  for (size_t i = 0; i < records->size(); ++i) {
+    const PositionRecord& r = (*records)[i];
+    set.positions.push_back(
+        {r.actions, static_cast<int64_t>(i), r.score, r.line});
+  }
+  if (set.positions.empty()) return EmptySetError(path);
+  return set;
+}
+
+absl::StatusOr<PositionSet> LoadHeldoutSet(const Game& game,
+                                           const std::string& run_dir) {
+  const selfplay::RunPaths paths(run_dir);
+  const std::string name = absl::StrCat("heldout:", run_dir);
+  absl::StatusOr<std::vector<std::string>> shards =
+      selfplay::ListShards(paths.heldout());
+  if (!shards.ok()) {
+    return absl::Status(shards.status().code(),
+                        absl::StrCat(name, ": ", shards.status().message()));
+  }
+  PositionSet set;
+  set.name = name;
+  set.kind = SetKind::kHeldout;
+  set.game = &game;
+  set.default_label_cache = paths.heldout() + "/gap-labels";
+  int64_t game_id = 0, skipped = 0;
+  for (const std::string& shard : *shards) {
+    absl::StatusOr<selfplay::ShardContents> contents =
+        selfplay::ReadShard(shard);
+    if (!contents.ok()) {
+      return absl::Status(
+          contents.status().code(),
+          absl::StrCat(shard, ": ", contents.status().message()));
+    }
+    if (contents->game != game.Name()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          shard, " holds games of ", contents->game, ", not ", game.Name()));
+    }
+    skipped += contents->corrupt_records;
+    if (contents->truncated_tail_bytes > 0) {
+      LOG(WARNING) << shard << ": skipped an incomplete last record ("
+                   << contents->truncated_tail_bytes << " bytes)";
+    }
+    for (const selfplay::GameRecord& record : contents->records) {
+      if (absl::Status s = selfplay::ValidateGameRecord(game, record);
+          !s.ok()) {
+        ++skipped;
+        continue;
+      }
+      for (size_t ply = 0; ply < record.moves.size(); ++ply) {
+        SetPosition p;
+        p.actions.assign(record.moves.begin(), record.moves.begin() + ply);
+        p.game_id = game_id;
+        p.line = static_cast<int>(ply);
+        set.positions.push_back(std::move(p));
+      }
+      ++game_id;
+    }
+  }
+  if (skipped > 0) {
+    LOG(WARNING) << name << ": skipped " << skipped
+                 << " damaged or invalid game records";
+  }
+  set.description = absl::StrCat("held-out self-play games of ", run_dir, " (",
+                                 game_id, " games)");
+  if (set.positions.empty()) return EmptySetError(name);
+  return set;
+}
+
+absl::StatusOr<GeneratorSpec> ParseGeneratorSpec(absl::string_view text,
+                                                 const Game& game,
+                                                 uint64_t seed) {
+  auto error = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("generator \"", text, "\": ", why));
+  };
+  std::vector<std::string> parts = absl::StrSplit(text, ':');
+  GeneratorSpec spec;
+  spec.text = std::string(text);
+  spec.seed = seed;
+  spec.kind = parts[0];
+  if (spec.kind != "random" && spec.kind != "lopsided") {
+    return error(
+        "unknown generator (known: random:N, lopsided:N, each "
+        "with an optional :plies=A-B)");
+  }
+  if (parts.size() < 2 || !absl::SimpleAtoi(parts[1], &spec.count) ||
+      spec.count <= 0) {
+    return error("expected KIND:N with N a positive number of positions");
+  }
+  spec.max_ply = game.MaxGameLength() - 1;
+  for (size_t i = 2; i < parts.size(); ++i) {
+    absl::string_view option = parts[i];
+    if (!absl::ConsumePrefix(&option, "plies=")) {
+      return error(
+          absl::StrCat("unknown option \"", parts[i], "\" (known: plies=A-B)"));
+    }
+    std::vector<std::string> range = absl::StrSplit(option, '-');
+    if (range.size() != 2 || !absl::SimpleAtoi(range[0], &spec.min_ply) ||
+        !absl::SimpleAtoi(range[1], &spec.max_ply) || spec.min_ply < 0 ||
+        spec.max_ply < spec.min_ply || spec.max_ply >= game.MaxGameLength()) {
+      return error(
+          absl::StrCat("plies=A-B needs 0 <= A <= B < ", game.MaxGameLength()));
+    }
+  }
+  return spec;
+}
+
+absl::StatusOr<PositionSet> GeneratePositionSet(const Game& game,
+                                                const GeneratorSpec& spec) {
+  PositionSet set;
+  set.name = spec.text;
+  set.kind = SetKind::kGenerated;
+  set.game = &game;
+  set.description = absl::StrCat(
+      spec.kind == "random" ? "uniformly random play"
+                            : "random play against a side that takes immediate "
+                              "wins and blocks immediate threats",
+      ", plies ", spec.min_ply, "-", spec.max_ply, ", seed ", spec.seed);
+  engine::Rng rng(HashPair(spec.seed, 0x67656e));
+  std::unique_ptr<State> state = game.NewInitialState();
+  std::unique_ptr<State> initial = game.NewInitialState();
+  // A random game can end before the ply drawn; each try draws afresh, and
+  // a range no game reaches ends in an error rather than a loop.
+  const int64_t max_tries = 1000LL * spec.count + 10000;
+  int64_t tries = 0;
+  while (static_cast<int>(set.positions.size()) < spec.count) {
+    if (++tries > max_tries) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "generator \"", spec.text, "\": random games rarely last ",
+          spec.min_ply, " plies; choose a lower plies=A-B"));
+    }
+    const int target =
+        spec.min_ply + rng.Below(spec.max_ply - spec.min_ply + 1);
+    const int strong_side = rng.Below(2);
+    state->CopyFrom(*initial);
+    std::vector<Action> actions;
+    while (static_cast<int>(actions.size()) < target && !state->IsTerminal()) {
+      Action a;
+      if (spec.kind == "lopsided" &&
+          PlayerIndex(state->ToMove()) == strong_side) {
+        a = StrongMove(*state, rng);
+      } else {
+        std::vector<Action> legal = state->LegalActions();
+        a = legal[rng.Below(legal.size())];
+      }
+      state->Apply(a);
+      actions.push_back(a);
+    }
+    if (state->IsTerminal()) continue;
+    SetPosition p;
+    p.actions = std::move(actions);
+    p.game_id = static_cast<int64_t>(set.positions.size());
+    p.line = static_cast<int>(set.positions.size()) + 1;
+    set.positions.push_back(std::move(p));
+  }
+  return set;
+}
+
+}  // namespace az::analysis

@@ -1,0 +1,665 @@
+#include "analysis/report.h"
+
+#include <glog/logging.h>
+#include <sys/stat.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "nn/checkpoint.h"
+
+namespace az::analysis {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string Num(double x, int digits = 3) {
+  if (std::isnan(x)) return "-";
+  return absl::StrFormat("%.*f", digits, x);
+}
+
+// A CSV number: empty where undefined.
+std::string CsvNum(double x) {
+  if (std::isnan(x)) return "";
+  return absl::StrFormat("%.6g", x);
+}
+
+std::string CsvText(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
+}
+
+std::string PlayerLabel(const GapResult& r) {
+  return r.step >= 0 ? absl::StrCat(r.player, " (step ", r.step, ")")
+                     : r.player;
+}
+
+Json FiguresJson(const SourceFigures& f) {
+  Json j = Json::object();
+  j["positions"] = f.point.positions;
+  const auto& names = MeasureNames();
+  for (size_t k = 0; k < names.size(); ++k) {
+    j[names[k]] = f.figures[k].value;
+    j[names[k] + "_lo"] = f.figures[k].lo;
+    j[names[k] + "_hi"] = f.figures[k].hi;
+  }
+  j["moves_labelled"] = f.point.moves_labelled;
+  j["mean_value"] = f.point.mean_value;
+  j["mean_reward"] = f.point.mean_target;
+  if (f.mse_ratio_to_value.has_value()) {
+    j["mse_ratio_to_value"] = f.mse_ratio_to_value->value;
+    j["mse_ratio_to_value_lo"] = f.mse_ratio_to_value->lo;
+    j["mse_ratio_to_value_hi"] = f.mse_ratio_to_value->hi;
+  }
+  return j;
+}
+
+Json ReliabilityJson(const std::vector<ReliabilityBin>& bins) {
+  Json j = Json::array();
+  for (const ReliabilityBin& b : bins) {
+    j.push_back({{"lo", b.lo},
+                 {"hi", b.hi},
+                 {"positions", b.positions},
+                 {"mean_value", b.mean_value},
+                 {"mean_reward", b.mean_target}});
+  }
+  return j;
+}
+
+Json DifferenceJson(const std::vector<DifferenceFigures>& diffs) {
+  Json j = Json::object();
+  const auto& names = MeasureNames();
+  for (const DifferenceFigures& d : diffs) {
+    Json f = Json::object();
+    for (size_t k = 0; k < names.size(); ++k) {
+      f[names[k]] = d.figures[k].value;
+      f[names[k] + "_lo"] = d.figures[k].lo;
+      f[names[k] + "_hi"] = d.figures[k].hi;
+    }
+    j[d.stratum][d.source] = f;
+  }
+  return j;
+}
+
+std::string Slug(const std::string& text) {
+  std::string s;
+  for (char c : text) {
+    s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  }
+  while (s.find("__") != std::string::npos) {
+    s = absl::StrReplaceAll(s, {{"__", "_"}});
+  }
+  if (s.size() > 40) s = s.substr(s.size() - 40);
+  return s;
+}
+
+std::string FigureText(const Figure& f) {
+  if (std::isnan(f.value)) return "-";
+  return absl::StrCat(Num(f.value), " [", Num(f.lo), ",", Num(f.hi), "]");
+}
+
+absl::Status MakeDirectory(const std::string& dir) {
+  std::string path;
+  for (size_t i = 0; i <= dir.size(); ++i) {
+    if (i == dir.size() || (dir[i] == '/' && i > 0)) {
+      path = dir.substr(0, i);
+      if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+        return absl::InternalError(absl::StrCat(
+            "cannot create the directory ", path, ": ", std::strerror(errno)));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The results a picture is drawn for: of a run, only the newest checkpoint
+// (its history has the pictures over training steps).
+bool DrawsPictures(const GapReport& report, const GapResult& r) {
+  if (r.step < 0) return true;
+  for (const GapResult& o : report.results) {
+    if (o.player.substr(0, o.player.rfind('@')) ==
+            r.player.substr(0, r.player.rfind('@')) &&
+        o.step > r.step) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string ShellQuote(const std::string& s) {
+  return absl::StrCat("'", absl::StrReplaceAll(s, {{"'", "'\\''"}}), "'");
+}
+
+}  // namespace
+
+void ComputeDifferences(GapReport* report) {
+  report->differences.clear();
+  for (size_t in = 0; in < report->results.size(); ++in) {
+    const GapResult& a = report->results[in];
+    if (a.set_kind != SetKind::kHeldout) continue;
+    for (size_t out = 0; out < report->results.size(); ++out) {
+      const GapResult& b = report->results[out];
+      if (b.set_kind == SetKind::kHeldout || b.player != a.player ||
+          b.step != a.step) {
+        continue;
+      }
+      report->differences.push_back(
+          {in, out, InMinusOut(a, b, report->bootstrap.level)});
+    }
+  }
+}
+
+std::string FormatTable(const GapReport& report) {
+  std::string text;
+  const auto& names = MeasureNames();
+  for (size_t i = 0; i < report.results.size(); ++i) {
+    const GapResult& r = report.results[i];
+    absl::StrAppendFormat(
+        &text,
+        "\n%s: %d positions from %d games (%s)\n  player %s; ground truth: "
+        "%s%s; %.1f positions/s\n",
+        r.set_name, r.positions, r.games, r.set_description, PlayerLabel(r),
+        r.labels, r.labels_estimated ? " (ESTIMATED, not exact)" : "",
+        r.positions_per_s);
+    absl::StrAppendFormat(&text, "  %-13s %-10s %6s", "stratum", "source", "n");
+    const char* headers[] = {"mse",   "accuracy", "conf.wrong",   "log_loss",
+                             "brier", "ece",      "move_mistakes"};
+    for (const char* h : headers) absl::StrAppendFormat(&text, " %-21s", h);
+    absl::StrAppend(&text, " q/v mse\n");
+    for (const StratumResult& s : r.strata) {
+      for (const SourceFigures& f : s.sources) {
+        absl::StrAppendFormat(&text, "  %-13s %-10s %6d", s.name, f.source,
+                              s.positions);
+        for (size_t k = 0; k < names.size(); ++k) {
+          absl::StrAppendFormat(&text, " %-21s", FigureText(f.figures[k]));
+        }
+        absl::StrAppend(&text, " ",
+                        f.mse_ratio_to_value.has_value()
+                            ? FigureText(*f.mse_ratio_to_value)
+                            : "",
+                        "\n");
+      }
+    }
+    if (!r.worst.empty()) {
+      absl::StrAppend(&text,
+                      "  worst positions by |v - reward| (replay: az "
+                      "play --start=MOVES):\n");
+      for (int w : r.worst) {
+        const PositionResult& p = r.position_results[w];
+        absl::StrAppendFormat(&text, "    %-24s v %+.3f",
+                              p.moves.empty() ? "(start)" : p.moves,
+                              p.raw.v.value);
+        for (size_t b = 0; b < p.search.size(); ++b) {
+          absl::StrAppendFormat(&text, "  q@%d %+.3f", r.budgets[b],
+                                p.search[b].q.value);
+        }
+        absl::StrAppendFormat(&text, "  reward %+.3f", p.truth.target.Value());
+        if (p.truth.score.has_value()) {
+          absl::StrAppend(&text, " (score ", *p.truth.score, ")");
+        }
+        absl::StrAppend(&text, "\n");
+      }
+    }
+  }
+  for (const GapReport::Difference& d : report.differences) {
+    const GapResult& in = report.results[d.in];
+    const GapResult& out = report.results[d.out];
+    absl::StrAppendFormat(&text, "\nin minus out: %s minus %s, player %s\n",
+                          in.set_name, out.set_name, PlayerLabel(in));
+    absl::StrAppendFormat(&text, "  %-13s %-10s", "stratum", "source");
+    for (const std::string& n : names)
+      absl::StrAppendFormat(&text, " %-24s", n);
+    absl::StrAppend(&text, "\n");
+    for (const DifferenceFigures& f : d.figures) {
+      absl::StrAppendFormat(&text, "  %-13s %-10s", f.stratum, f.source);
+      for (const Figure& x : f.figures) {
+        absl::StrAppendFormat(
+            &text, " %-24s",
+            std::isnan(x.value)
+                ? "-"
+                : absl::StrCat(absl::StrFormat("%+.3f", x.value), " [",
+                               Num(x.lo), ",", Num(x.hi), "]"));
+      }
+      absl::StrAppend(&text, "\n");
+    }
+  }
+  return text;
+}
+
+Json ReportJson(const GapReport& report) {
+  Json sets = Json::array();
+  for (size_t i = 0; i < report.results.size(); ++i) {
+    const GapResult& r = report.results[i];
+    Json j = Json::object();
+    j["name"] = r.set_name;
+    j["description"] = r.set_description;
+    j["in_distribution"] = r.set_kind == SetKind::kHeldout;
+    j["positions"] = r.positions;
+    j["games"] = r.games;
+    j["player"] = r.player;
+    if (r.step >= 0) j["step"] = r.step;
+    j["labels"] = r.labels;
+    j["labels_estimated"] = r.labels_estimated;
+    j["budgets"] = r.budgets;
+    j["seconds"] = r.seconds;
+    j["positions_per_s"] = r.positions_per_s;
+    Json strata = Json::object();
+    for (const StratumResult& s : r.strata) {
+      Json sj = {{"positions", s.positions}, {"games", s.games}};
+      for (const SourceFigures& f : s.sources) {
+        sj[f.source] = FiguresJson(f);
+        if (s.name == "all") {
+          j[f.source] = FiguresJson(f);
+          j["reliability"][f.source] = ReliabilityJson(f.reliability);
+        }
+      }
+      if (s.name != "all") strata[s.name] = sj;
+    }
+    j["strata"] = strata;
+    for (const GapReport::Difference& d : report.differences) {
+      if (d.out != i) continue;
+      j["in_minus_out"] = DifferenceJson(d.figures);
+      j["in_minus_out"]["reference"] = report.results[d.in].set_name;
+    }
+    Json worst = Json::array();
+    for (int w : r.worst) {
+      const PositionResult& p = r.position_results[w];
+      Json pj = {{"moves", p.moves},
+                 {"ply", p.ply},
+                 {"v", p.raw.v.value},
+                 {"reward", p.truth.target.Value()},
+                 {"reward_exact", p.truth.target.exact},
+                 {"label_source", LabelSourceName(p.truth.source)}};
+      if (p.truth.score.has_value()) pj["score"] = *p.truth.score;
+      for (size_t b = 0; b < p.search.size(); ++b) {
+        pj[absl::StrCat("q_", r.budgets[b])] = p.search[b].q.value;
+      }
+      worst.push_back(pj);
+    }
+    j["worst"] = worst;
+    sets.push_back(j);
+  }
+  return {{"game", report.game},
+          {"sets", sets},
+          {"bootstrap_resamples", report.bootstrap.resamples},
+          {"interval_level", report.bootstrap.level},
+          {"seconds", report.seconds}};
+}
+
+absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
+                                                 const std::string& dir,
+                                                 const std::string& gnuplot) {
+  if (absl::Status s = MakeDirectory(dir); !s.ok()) return s;
+  ReportFiles files;
+  auto write = [&](const std::string& name,
+                   const std::string& contents) -> absl::Status {
+    absl::Status s = nn::WriteFileAtomically(dir + "/" + name, contents);
+    if (s.ok()) files.files.push_back(name);
+    return s;
+  };
+  const auto& names = MeasureNames();
+
+  // Every figure, one per row.
+  std::string figures =
+      "set,player,step,stratum,positions,games,source,measure,value,lo,hi\n";
+  std::string reliability =
+      "set,player,step,source,bin_lo,bin_hi,positions,mean_value,"
+      "mean_reward\n";
+  for (const GapResult& r : report.results) {
+    for (const StratumResult& s : r.strata) {
+      for (const SourceFigures& f : s.sources) {
+        auto row = [&](const std::string& measure, const Figure& x) {
+          absl::StrAppend(&figures, CsvText(r.set_name), ",", CsvText(r.player),
+                          ",", r.step, ",", CsvText(s.name), ",", s.positions,
+                          ",", s.games, ",", f.source, ",", measure, ",",
+                          CsvNum(x.value), ",", CsvNum(x.lo), ",", CsvNum(x.hi),
+                          "\n");
+        };
+        for (size_t k = 0; k < names.size(); ++k) row(names[k], f.figures[k]);
+        if (f.mse_ratio_to_value.has_value()) {
+          row("mse_ratio_to_value", *f.mse_ratio_to_value);
+        }
+        if (s.name != "all") continue;
+        for (const ReliabilityBin& b : f.reliability) {
+          absl::StrAppend(&reliability, CsvText(r.set_name), ",",
+                          CsvText(r.player), ",", r.step, ",", f.source, ",",
+                          CsvNum(b.lo), ",", CsvNum(b.hi), ",", b.positions,
+                          ",", CsvNum(b.mean_value), ",", CsvNum(b.mean_target),
+                          "\n");
+        }
+      }
+    }
+  }
+  std::string differences =
+      "in_set,out_set,player,step,stratum,source,measure,in_minus_out,lo,hi\n";
+  for (const GapReport::Difference& d : report.differences) {
+    const GapResult& in = report.results[d.in];
+    const GapResult& out = report.results[d.out];
+    for (const DifferenceFigures& f : d.figures) {
+      for (size_t k = 0; k < names.size(); ++k) {
+        absl::StrAppend(
+            &differences, CsvText(in.set_name), ",", CsvText(out.set_name), ",",
+            CsvText(in.player), ",", in.step, ",", CsvText(f.stratum), ",",
+            f.source, ",", names[k], ",", CsvNum(f.figures[k].value), ",",
+            CsvNum(f.figures[k].lo), ",", CsvNum(f.figures[k].hi), "\n");
+      }
+    }
+  }
+  // Every position, one row per value source.
+  std::string positions =
+      "set,player,step,index,game_id,ply,stage,quiet,moves,label_source,"
+      "reward_exact,reward,score,reward_win,reward_draw,reward_loss,source,"
+      "value,value_win,value_draw,value_loss,move,move_mistake,proven\n";
+  for (const GapResult& r : report.results) {
+    for (const PositionResult& p : r.position_results) {
+      const std::string head = absl::StrCat(
+          CsvText(r.set_name), ",", CsvText(r.player), ",", r.step, ",",
+          p.index, ",", p.game_id, ",", p.ply, ",", p.stage, ",",
+          p.quiet ? 1 : 0, ",", CsvText(p.moves), ",",
+          LabelSourceName(p.truth.source), ",", p.truth.target.exact ? 1 : 0,
+          ",", CsvNum(p.truth.target.Value()), ",",
+          p.truth.score.has_value() ? absl::StrCat(*p.truth.score) : "", ",",
+          CsvNum(p.truth.target.wdl.win), ",", CsvNum(p.truth.target.wdl.draw),
+          ",", CsvNum(p.truth.target.wdl.loss));
+      auto row = [&](const std::string& source, const ValuePrediction& v,
+                     Action move, std::optional<bool> mistake, bool proven) {
+        absl::StrAppend(&positions, head, ",", source, ",", CsvNum(v.value),
+                        ",", CsvNum(v.wdl.win), ",", CsvNum(v.wdl.draw), ",",
+                        CsvNum(v.wdl.loss), ",",
+                        move == kNoAction ? "" : absl::StrCat(move), ",",
+                        mistake.has_value() ? (*mistake ? "1" : "0") : "", ",",
+                        proven ? 1 : 0, "\n");
+      };
+      row("value", p.raw.v, p.raw.policy_move, p.policy_mistake, p.raw.exact);
+      for (size_t b = 0; b < p.search.size(); ++b) {
+        row(absl::StrCat("search_", r.budgets[b]), p.search[b].q,
+            p.search[b].search_move, p.search_mistake[b], p.search[b].proven);
+      }
+    }
+  }
+  for (auto [name, contents] :
+       {std::pair<std::string, std::string*>{"figures.csv", &figures},
+        {"reliability.csv", &reliability},
+        {"differences.csv", &differences},
+        {"positions.csv", &positions}}) {
+    if (absl::Status s = write(name, *contents); !s.ok()) return s;
+  }
+  const std::string json = ReportJson(report).dump(2) + "\n";
+  if (absl::Status s = write("report.json", json); !s.ok()) return s;
+
+  // Pictures: a data file and a gnuplot script for each.
+  std::vector<std::string> scripts;
+  std::string md = absl::StrCat("# az gap: learned value vs terminal reward (",
+                                report.game, ")\n\n");
+  if (!report.command_line.empty()) {
+    absl::StrAppend(&md, "```\n", report.command_line, "\n```\n\n");
+  }
+  absl::StrAppend(
+      &md,
+      "`v` is the raw value of the evaluator, `q` (`search_N`) the root value "
+      "of a search of N simulations, `reward` the ground truth: the exact "
+      "terminal reward under perfect play (solver or file score) unless "
+      "marked as an estimate. Intervals are 95% percentile bootstrap "
+      "intervals over whole games (",
+      report.bootstrap.resamples, " resamples).\n");
+  const std::string terminal = "set terminal pngcairo size 800,560 noenhanced";
+  int picture = 0;
+  for (const GapResult& r : report.results) {
+    absl::StrAppendFormat(
+        &md,
+        "\n## %s, player %s\n\n%d positions from %d games (%s); ground "
+        "truth: %s%s.\n\n",
+        r.set_name, PlayerLabel(r), r.positions, r.games, r.set_description,
+        r.labels, r.labels_estimated ? " (**estimated**, not exact)" : "");
+    absl::StrAppend(&md, "| stratum | source | n |");
+    for (const std::string& n : names) absl::StrAppend(&md, " ", n, " |");
+    absl::StrAppend(&md, " q/v mse |\n|---|---|---|");
+    for (size_t k = 0; k <= names.size(); ++k) absl::StrAppend(&md, "---|");
+    absl::StrAppend(&md, "\n");
+    for (const StratumResult& s : r.strata) {
+      for (const SourceFigures& f : s.sources) {
+        absl::StrAppend(&md, "| ", s.name, " | ", f.source, " | ", s.positions,
+                        " |");
+        for (const Figure& x : f.figures) {
+          absl::StrAppend(&md, " ", FigureText(x), " |");
+        }
+        absl::StrAppend(&md, " ",
+                        f.mse_ratio_to_value.has_value()
+                            ? FigureText(*f.mse_ratio_to_value)
+                            : "",
+                        " |\n");
+      }
+    }
+    if (!r.worst.empty()) {
+      absl::StrAppend(&md,
+                      "\nWorst positions by |v - reward| (replay with `az "
+                      "play --game=",
+                      report.game, " --start=MOVES`):\n\n| moves | v |");
+      for (int b : r.budgets) absl::StrAppend(&md, " q@", b, " |");
+      absl::StrAppend(&md, " reward | score |\n|---|---|");
+      for (size_t b = 0; b < r.budgets.size(); ++b)
+        absl::StrAppend(&md, "---|");
+      absl::StrAppend(&md, "---|---|\n");
+      for (int w : r.worst) {
+        const PositionResult& p = r.position_results[w];
+        absl::StrAppend(&md, "| `", p.moves, "` | ", Num(p.raw.v.value), " |");
+        for (const SearchEvaluation& e : p.search) {
+          absl::StrAppend(&md, " ", Num(e.q.value), " |");
+        }
+        absl::StrAppend(
+            &md, " ", Num(p.truth.target.Value()), " | ",
+            p.truth.score.has_value() ? absl::StrCat(*p.truth.score) : "",
+            " |\n");
+      }
+    }
+    if (!DrawsPictures(report, r)) continue;
+    ++picture;
+    const std::string stem = absl::StrFormat("r%02d-%s-%s", picture,
+                                             Slug(r.set_name), Slug(r.player));
+    // Reliability diagram: mean reward against mean value per bin.
+    const StratumResult& all = r.strata[0];
+    std::string data;
+    for (size_t s = 0; s < all.sources.size(); ++s) {
+      absl::StrAppend(&data, "# ", all.sources[s].source,
+                      "\n# mean_value mean_reward positions\n");
+      for (const ReliabilityBin& b : all.sources[s].reliability) {
+        if (b.positions == 0) continue;
+        absl::StrAppend(&data, CsvNum(b.mean_value), " ", CsvNum(b.mean_target),
+                        " ", b.positions, "\n");
+      }
+      absl::StrAppend(&data, "\n\n");
+    }
+    std::string plot = absl::StrCat(
+        terminal, "\nset output '", stem, "-reliability.png'\n",
+        "set title 'reliability: ", r.set_name, ", ", PlayerLabel(r), "'\n",
+        "set xlabel 'predicted value (bin mean)'\nset ylabel 'mean reward'\n",
+        "set xrange [-1:1]\nset yrange [-1:1]\nset key top left\nset grid\n",
+        "plot x title 'perfect calibration' with lines dashtype 2 lc rgb "
+        "'gray'");
+    for (size_t s = 0; s < all.sources.size(); ++s) {
+      absl::StrAppend(&plot, ", '", stem, "-reliability.dat' index ", s,
+                      " using 1:2 title '", all.sources[s].source,
+                      "' with linespoints");
+    }
+    absl::StrAppend(&plot, "\n");
+    if (absl::Status s = write(stem + "-reliability.dat", data); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = write(stem + "-reliability.gp", plot); !s.ok()) {
+      return s;
+    }
+    scripts.push_back(stem + "-reliability.gp");
+    // Error by game stage.
+    std::string stage_data;
+    for (size_t s = 0; s < all.sources.size(); ++s) {
+      absl::StrAppend(&stage_data, "# ", all.sources[s].source,
+                      "\n# stage_first_ply mse lo hi positions\n");
+      for (const StratumResult& st : r.strata) {
+        if (st.stage < 0) continue;
+        const Figure& mse = st.sources[s].figures[0];
+        absl::StrAppend(&stage_data, st.name.substr(st.name.find(' ') + 1), " ",
+                        CsvNum(mse.value), " ", CsvNum(mse.lo), " ",
+                        CsvNum(mse.hi), " ", st.positions, "\n");
+      }
+      absl::StrAppend(&stage_data, "\n\n");
+    }
+    std::string stage_plot = absl::StrCat(
+        terminal, "\nset output '", stem, "-stages.png'\n",
+        "set title 'MSE to the reward by game stage: ", r.set_name, ", ",
+        PlayerLabel(r), "'\n",
+        "set xlabel 'game stage (plies)'\nset ylabel 'MSE (95% interval)'\n",
+        "set style data histogram\nset style histogram errorbars gap 1 lw 1\n",
+        "set style fill solid 0.5\nset yrange [0:*]\nset grid ytics\n",
+        "plot ");
+    for (size_t s = 0; s < all.sources.size(); ++s) {
+      absl::StrAppend(&stage_plot, s > 0 ? ", " : "", "'", stem,
+                      "-stages.dat' index ", s, " using 2:3:4:xtic(1) title '",
+                      all.sources[s].source, "'");
+    }
+    absl::StrAppend(&stage_plot, "\n");
+    if (absl::Status s = write(stem + "-stages.dat", stage_data); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = write(stem + "-stages.gp", stage_plot); !s.ok()) {
+      return s;
+    }
+    scripts.push_back(stem + "-stages.gp");
+    absl::StrAppend(&md, "\n![reliability](", stem,
+                    "-reliability.png)\n![by stage](", stem, "-stages.png)\n");
+  }
+  if (!report.differences.empty()) {
+    absl::StrAppend(&md,
+                    "\n## In distribution minus out of distribution\n\n"
+                    "| held out | other set | player | stratum | source |");
+    for (const std::string& n : names) absl::StrAppend(&md, " ", n, " |");
+    absl::StrAppend(&md, "\n|---|---|---|---|---|");
+    for (size_t k = 0; k < names.size(); ++k) absl::StrAppend(&md, "---|");
+    absl::StrAppend(&md, "\n");
+    for (const GapReport::Difference& d : report.differences) {
+      for (const DifferenceFigures& f : d.figures) {
+        absl::StrAppend(&md, "| ", report.results[d.in].set_name, " | ",
+                        report.results[d.out].set_name, " | ",
+                        PlayerLabel(report.results[d.in]), " | ", f.stratum,
+                        " | ", f.source, " |");
+        for (const Figure& x : f.figures) {
+          absl::StrAppend(&md, " ", FigureText(x), " |");
+        }
+        absl::StrAppend(&md, "\n");
+      }
+    }
+  }
+  // Over training steps: every measure of the "all" stratum, one line per
+  // set and source.
+  std::map<std::string, std::map<int64_t, const GapResult*>> by_series;
+  for (const GapResult& r : report.results) {
+    if (r.step >= 0) by_series[r.set_name][r.step] = &r;
+  }
+  bool any_steps = false;
+  for (const auto& [set, steps] : by_series) any_steps |= steps.size() > 1;
+  if (any_steps) {
+    absl::StrAppend(&md, "\n## Over training steps\n\n");
+    std::string data;
+    std::vector<std::string> series;
+    for (const auto& [set, steps] : by_series) {
+      const GapResult& first = *steps.begin()->second;
+      for (size_t s = 0; s < first.strata[0].sources.size(); ++s) {
+        series.push_back(
+            absl::StrCat(set, " ", first.strata[0].sources[s].source));
+        absl::StrAppend(&data, "# ", series.back(), "\n# step");
+        for (const std::string& n : names) {
+          absl::StrAppend(&data, " ", n, " ", n, "_lo ", n, "_hi");
+        }
+        absl::StrAppend(&data, "\n");
+        for (const auto& [step, r] : steps) {
+          if (s >= r->strata[0].sources.size()) continue;
+          absl::StrAppend(&data, step);
+          for (const Figure& x : r->strata[0].sources[s].figures) {
+            absl::StrAppend(&data, " ",
+                            std::isnan(x.value) ? "NaN" : CsvNum(x.value), " ",
+                            std::isnan(x.lo) ? "NaN" : CsvNum(x.lo), " ",
+                            std::isnan(x.hi) ? "NaN" : CsvNum(x.hi));
+          }
+          absl::StrAppend(&data, "\n");
+        }
+        absl::StrAppend(&data, "\n\n");
+      }
+    }
+    if (absl::Status s = write("steps.dat", data); !s.ok()) return s;
+    for (size_t k = 0; k < names.size(); ++k) {
+      std::string plot = absl::StrCat(
+          terminal, "\nset output 'steps-", names[k], ".png'\n", "set title '",
+          names[k], " over training steps'\n",
+          "set xlabel 'training step'\nset ylabel '", names[k],
+          " (95% interval)'\nset key outside right\nset grid\n",
+          "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nplot ");
+      for (size_t s = 0; s < series.size(); ++s) {
+        absl::StrAppend(&plot, s > 0 ? ", " : "", "'steps.dat' index ", s,
+                        " using 1:", 2 + 3 * k, ":", 3 + 3 * k, ":", 4 + 3 * k,
+                        " title '", series[s], "' with yerrorlines");
+      }
+      absl::StrAppend(&plot, "\n");
+      const std::string name = absl::StrCat("steps-", names[k], ".gp");
+      if (absl::Status s = write(name, plot); !s.ok()) return s;
+      scripts.push_back(name);
+      absl::StrAppend(&md, "![", names[k], " over steps](steps-", names[k],
+                      ".png)\n");
+    }
+  }
+
+  // Draw: gnuplot is run once per script, in the directory.
+  bool drawn = !gnuplot.empty();
+  if (drawn) {
+    const std::string probe =
+        absl::StrCat("command -v ", ShellQuote(gnuplot), " >/dev/null 2>&1");
+    drawn = std::system(probe.c_str()) == 0;
+    if (!drawn) {
+      files.note = absl::StrCat("pictures skipped: ", gnuplot,
+                                " was not found (the .gp scripts and data "
+                                "are in ",
+                                dir, ")");
+    }
+  } else {
+    files.note = "pictures skipped: no plotting program given";
+  }
+  for (const std::string& script : scripts) {
+    if (!drawn) break;
+    const std::string command =
+        absl::StrCat("cd ", ShellQuote(dir), " && ", ShellQuote(gnuplot), " ",
+                     ShellQuote(script), " 2>&1");
+    FILE* pipe = ::popen(command.c_str(), "r");
+    std::string output;
+    if (pipe != nullptr) {
+      char buffer[512];
+      size_t n;
+      while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
+        output.append(buffer, n);
+      }
+    }
+    const int rc = pipe != nullptr ? ::pclose(pipe) : -1;
+    if (rc != 0) {
+      drawn = false;
+      files.note = absl::StrCat("pictures skipped: ", gnuplot, " failed on ",
+                                script, ": ", output.substr(0, 200));
+    } else {
+      std::string png = script.substr(0, script.size() - 3) + ".png";
+      files.files.push_back(png);
+    }
+  }
+  files.pictures_drawn = drawn;
+  if (!drawn) {
+    absl::StrAppend(&md, "\n_", files.note, "._\n");
+  }
+  if (absl::Status s = write("report.md", md); !s.ok()) return s;
+  return files;
+}
+
+}  // namespace az::analysis

@@ -1,0 +1,61 @@
+// The report of `az gap`: a console table, one JSON object, and a directory
+// with CSVs of every figure and every position, gnuplot scripts with their
+// pictures (reliability diagrams, error by game stage, measures over training
+// steps) and a report.md page that embeds them.
+//
+// Column and key names keep the learned values and the reward apart:
+// `v`/`value` is the raw network value, `q`/`search_N` the search value,
+// `reward`/`target_*` the ground truth.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "analysis/gap.h"
+#include "nlohmann/json.hpp"
+
+namespace az::analysis {
+
+struct GapReport {
+  std::string game;
+  std::vector<GapResult> results;
+  // In-distribution minus out-of-distribution: for each result of a set
+  // that is not held out, its difference to the held-out result of the same
+  // player (and training step).
+  struct Difference {
+    size_t in = 0;   // index into results: the held-out set
+    size_t out = 0;  // index into results: the other set
+    std::vector<DifferenceFigures> figures;
+  };
+  std::vector<Difference> differences;
+  BootstrapOptions bootstrap;
+  double seconds = 0.0;  // the whole run, labelling included
+  std::string command_line;
+};
+
+// Fills report->differences from report->results.
+void ComputeDifferences(GapReport* report);
+
+// The console table.
+std::string FormatTable(const GapReport& report);
+
+// {"game", "sets": [{"name", "positions", "player", "value": {measures},
+//  "search_N": {measures}, "strata", "in_minus_out", "worst", ...}], ...}.
+nlohmann::json ReportJson(const GapReport& report);
+
+struct ReportFiles {
+  std::vector<std::string> files;  // written, relative to the directory
+  bool pictures_drawn = false;
+  std::string note;  // why pictures were skipped, if they were
+};
+
+// Writes figures.csv, differences.csv, positions.csv, reliability.csv, the
+// gnuplot scripts and data, the PNGs (running `gnuplot`, the program named;
+// when it cannot run, the scripts stay and the note says so) and report.md
+// into `dir` (created if missing).
+absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
+                                                 const std::string& dir,
+                                                 const std::string& gnuplot);
+
+}  // namespace az::analysis

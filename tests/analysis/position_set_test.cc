@@ -1,0 +1,122 @@
+#include "analysis/position_set.h"
+
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "games/registry.h"
+#include "gtest/gtest.h"
+#include "selfplay/replay_buffer.h"
+#include "selfplay/run_dir.h"
+#include "tests/selfplay/random_records.h"
+#include "tests/test_util.h"
+
+namespace az::analysis {
+namespace {
+
+const Game& TicTacToe() { return **FindGame("tictactoe"); }
+const Game& ConnectFour() { return **FindGame("connect4"); }
+
+TEST(PositionSetTest, LoadsAPonsFileWithScores) {
+  const std::string path =
+      az::testing::TestDataDir() + "/connect4/Test_L3_R1_head";
+  absl::StatusOr<PositionSet> set = LoadPositionFileSet(ConnectFour(), path);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->positions.size(), 100u);
+  EXPECT_EQ(set->NumGames(), 100);
+  EXPECT_EQ(set->positions[0].file_score, -1);
+  EXPECT_EQ(ConnectFour().FormatMoves(set->positions[0].actions),
+            "2252576253462244111563365343671351441");
+  EXPECT_EQ(set->default_label_cache, path + ".gap-labels");
+}
+
+TEST(PositionSetTest, BadFilesAreClearErrors) {
+  absl::StatusOr<PositionSet> missing =
+      LoadPositionFileSet(TicTacToe(), "/nonexistent/positions");
+  EXPECT_TRUE(absl::IsNotFound(missing.status()));
+  const std::string empty =
+      az::testing::WriteTempFile("empty_set", "# only a comment\n\n");
+  absl::StatusOr<PositionSet> none = LoadPositionFileSet(TicTacToe(), empty);
+  EXPECT_TRUE(absl::IsFailedPrecondition(none.status()));
+  EXPECT_TRUE(absl::StrContains(none.status().message(), "no positions"));
+  const std::string bad = az::testing::WriteTempFile("bad_set", "12\n1x\n");
+  absl::StatusOr<PositionSet> b = LoadPositionFileSet(TicTacToe(), bad);
+  EXPECT_TRUE(absl::IsInvalidArgument(b.status()));
+  EXPECT_TRUE(absl::StrContains(b.status().message(), ":2:"))
+      << b.status().message();
+}
+
+TEST(PositionSetTest, GeneratorSpecs) {
+  auto spec = ParseGeneratorSpec("random:50:plies=2-5", TicTacToe(), 3);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->count, 50);
+  EXPECT_EQ(spec->min_ply, 2);
+  EXPECT_EQ(spec->max_ply, 5);
+  EXPECT_EQ(spec->seed, 3u);
+  auto defaults = ParseGeneratorSpec("lopsided:7", TicTacToe(), 1);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->max_ply, TicTacToe().MaxGameLength() - 1);
+  for (const char* bad :
+       {"uniform:10", "random", "random:0", "random:x", "random:5:plies=4-2",
+        "random:5:plies=0-9", "random:5:depth=3"}) {
+    EXPECT_TRUE(absl::IsInvalidArgument(
+        ParseGeneratorSpec(bad, TicTacToe(), 1).status()))
+        << bad;
+  }
+}
+
+TEST(PositionSetTest, GeneratedSetsAreSeededAndInRange) {
+  for (const char* text : {"random:300:plies=3-7", "lopsided:300:plies=3-7"}) {
+    auto spec = ParseGeneratorSpec(text, TicTacToe(), 5);
+    ASSERT_TRUE(spec.ok());
+    absl::StatusOr<PositionSet> a = GeneratePositionSet(TicTacToe(), *spec);
+    absl::StatusOr<PositionSet> b = GeneratePositionSet(TicTacToe(), *spec);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->positions.size(), 300u);
+    EXPECT_EQ(a->ContentHash(), b->ContentHash());
+    std::set<int64_t> ids;
+    for (const SetPosition& p : a->positions) {
+      EXPECT_GE(p.actions.size(), 3u);
+      EXPECT_LE(p.actions.size(), 7u);
+      auto state =
+          TicTacToe().NewStateFromMoves(TicTacToe().FormatMoves(p.actions));
+      ASSERT_TRUE(state.ok());
+      EXPECT_FALSE((*state)->IsTerminal());
+      ids.insert(p.game_id);
+    }
+    EXPECT_EQ(ids.size(), 300u);
+    spec->seed = 6;
+    EXPECT_NE(GeneratePositionSet(TicTacToe(), *spec)->ContentHash(),
+              a->ContentHash());
+  }
+}
+
+TEST(PositionSetTest, HeldoutGamesKeepTheirGameIds) {
+  const std::string run = ::testing::TempDir() + "/heldout_run";
+  std::filesystem::remove_all(run);
+  selfplay::RunPaths paths(run);
+  auto store = selfplay::ReplayStore::Open(paths.heldout(), "tictactoe", 2);
+  ASSERT_TRUE(store.ok()) << store.status();
+  size_t total = 0;
+  for (int g = 0; g < 5; ++g) {
+    selfplay::GameRecord record =
+        selfplay::testing::RandomGameRecord(TicTacToe(), 100 + g);
+    total += record.moves.size();
+    ASSERT_TRUE((*store)->Append(record).ok());
+  }
+  ASSERT_TRUE((*store)->Flush().ok());
+  absl::StatusOr<PositionSet> set = LoadHeldoutSet(TicTacToe(), run);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->positions.size(), total);
+  EXPECT_EQ(set->NumGames(), 5);
+  EXPECT_EQ(set->kind, SetKind::kHeldout);
+  EXPECT_EQ(set->name, "heldout:" + run);
+  // Every game starts at the initial position.
+  EXPECT_TRUE(set->positions[0].actions.empty());
+  // A run of another game is refused, a missing one is an error.
+  EXPECT_FALSE(LoadHeldoutSet(ConnectFour(), run).ok());
+  EXPECT_FALSE(LoadHeldoutSet(TicTacToe(), run + "-missing").ok());
+}
+
+}  // namespace
+}  // namespace az::analysis

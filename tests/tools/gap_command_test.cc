@@ -1,0 +1,217 @@
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "games/registry.h"
+#include "gtest/gtest.h"
+#include "nn/checkpoint.h"
+#include "nn/network_builder.h"
+#include "nn/network_config.h"
+#include "selfplay/replay_buffer.h"
+#include "selfplay/run_dir.h"
+#include "tests/selfplay/random_records.h"
+#include "tests/test_util.h"
+
+namespace az {
+namespace {
+
+using az::testing::RunAz;
+using Json = nlohmann::json;
+
+const Game& TicTacToe() { return **FindGame("tictactoe"); }
+
+// A small random network for `game` at `path`.
+void WriteNet(const std::string& game_name, const std::string& path,
+              uint64_t seed, int64_t step = 0) {
+  const Game& game = **FindGame(game_name);
+  auto checkpoint =
+      nn::NewRandomCheckpoint(nn::NetworkConfig::ForGame(game, 1, 8), seed);
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  checkpoint->metadata.training_step = step;
+  ASSERT_TRUE(nn::SaveCheckpoint(*checkpoint, path).ok());
+}
+
+// A run directory as the trainer leaves it: checkpoints at two steps and
+// held-out games.
+std::string MakeRun(const std::string& name) {
+  const std::string run = ::testing::TempDir() + "/" + name;
+  std::filesystem::remove_all(run);
+  selfplay::RunPaths paths(run);
+  std::filesystem::create_directories(paths.checkpoints());
+  for (int64_t step : {0, 50}) {
+    WriteNet("tictactoe",
+             paths.checkpoints() + "/" + selfplay::CheckpointFileName(step),
+             7 + step, step);
+  }
+  EXPECT_TRUE(
+      selfplay::WriteLatestPointer(run, selfplay::CheckpointFileName(50)).ok());
+  auto store = selfplay::ReplayStore::Open(paths.heldout(), "tictactoe", 4);
+  EXPECT_TRUE(store.ok());
+  for (int g = 0; g < 8; ++g) {
+    EXPECT_TRUE(
+        (*store)
+            ->Append(selfplay::testing::RandomGameRecord(TicTacToe(), g))
+            .ok());
+  }
+  EXPECT_TRUE((*store)->Flush().ok());
+  return run;
+}
+
+Json ParseJson(const std::string& out) {
+  Json j = Json::parse(out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << out;
+  return j;
+}
+
+TEST(GapCommandTest, SolverHasZeroGap) {
+  auto r = RunAz(
+      "gap --game=tictactoe --players=solver --generate=random:120 "
+      "--budgets=0,10 --resamples=200 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json j = ParseJson(r.out);
+  ASSERT_EQ(j["sets"].size(), 1u);
+  const Json& s = j["sets"][0];
+  EXPECT_EQ(s["name"], "random:120");
+  EXPECT_EQ(s["player"], "solver");
+  EXPECT_EQ(s["positions"], 120);
+  for (const char* source : {"value", "search_10"}) {
+    EXPECT_EQ(s[source]["mse"], 0.0) << source;
+    EXPECT_EQ(s[source]["mse_hi"], 0.0) << source;
+    EXPECT_EQ(s[source]["accuracy"], 1.0) << source;
+    EXPECT_EQ(s[source]["accuracy_lo"], 1.0) << source;
+    EXPECT_EQ(s[source]["confident_wrong_rate"], 0.0) << source;
+    EXPECT_EQ(s[source]["move_mistake_rate"], 0.0) << source;
+    EXPECT_EQ(s[source]["ece"], 0.0) << source;
+  }
+  EXPECT_FALSE(s.contains("search_0"));
+}
+
+TEST(GapCommandTest, NetworkOnAFileSetWithTable) {
+  const std::string net = ::testing::TempDir() + "/gap_command_test_ttt.net";
+  WriteNet("tictactoe", net, 3);
+  const std::string file = az::testing::WriteTempFile(
+      "gap_ttt_positions", "# a few positions\n5\n51\n1425\n159 \n");
+  auto r = RunAz("gap --game=tictactoe --players=net:" + net +
+                 ":raw,uniform --sets=" + file +
+                 " --label_cache=off --resamples=200 --worst=2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "4 positions from 4 games")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "player net:" + net + ":raw")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "player uniform")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "worst positions")) << r.out;
+  // :raw measures the value alone; uniform gets the default budget.
+  const std::string net_part = r.out.substr(0, r.out.find("player uniform"));
+  EXPECT_FALSE(absl::StrContains(net_part, "search_")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "search_50")) << r.out;
+}
+
+TEST(GapCommandTest, RunInTrainingOrderWithReportDirectory) {
+  const std::string run = MakeRun("gap_run");
+  const std::string out = ::testing::TempDir() + "/gap_run_report";
+  std::filesystem::remove_all(out);
+  auto r = RunAz("gap --game=tictactoe --run=" + run +
+                 " --generate=random:40 --budgets=8 --resamples=200 --json "
+                 "--out=" +
+                 out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json j = ParseJson(r.out);
+  // Two checkpoints x (heldout:RUN, random:40), in training order.
+  ASSERT_EQ(j["sets"].size(), 4u);
+  EXPECT_EQ(j["sets"][0]["name"], "heldout:" + run);
+  EXPECT_EQ(j["sets"][0]["step"], 0);
+  EXPECT_EQ(j["sets"][0]["in_distribution"], true);
+  EXPECT_EQ(j["sets"][3]["step"], 50);
+  EXPECT_EQ(j["sets"][1]["name"], "random:40");
+  const Json& diff = j["sets"][1]["in_minus_out"];
+  EXPECT_EQ(diff["reference"], "heldout:" + run);
+  const double d = diff["all"]["value"]["mse"];
+  EXPECT_NEAR(d,
+              j["sets"][0]["value"]["mse"].get<double>() -
+                  j["sets"][1]["value"]["mse"].get<double>(),
+              1e-9);
+  EXPECT_LE(diff["all"]["value"]["mse_lo"].get<double>(), d);
+  EXPECT_GE(diff["all"]["value"]["mse_hi"].get<double>(), d);
+  // Held-out positions come from games: fewer games than positions.
+  EXPECT_LT(j["sets"][0]["games"].get<int>(),
+            j["sets"][0]["positions"].get<int>());
+  for (const char* name : {"figures.csv", "positions.csv", "differences.csv",
+                           "report.md", "steps-mse.gp"}) {
+    EXPECT_TRUE(std::filesystem::exists(out + "/" + name)) << name;
+  }
+  // The labels of the held-out set are cached beside it.
+  EXPECT_TRUE(std::filesystem::exists(run + "/heldout/gap-labels"));
+}
+
+TEST(GapCommandTest, HelpListsTheFlags) {
+  auto r = RunAz("help gap");
+  ASSERT_EQ(r.exit_code, 0);
+  for (const char* flag :
+       {"--sets", "--generate", "--budgets", "--run", "--playout", "--worst",
+        "--label_cache", "--players", "--max_batch"}) {
+    EXPECT_TRUE(absl::StrContains(r.out, flag)) << flag;
+  }
+}
+
+// Bad input: one line on stderr, exit code 2, nothing on stdout.
+void ExpectError(const std::string& args, const std::string& fragment) {
+  auto r = RunAz(args);
+  EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, fragment)) << args << "\n" << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.err, "az gap: ") ||
+              absl::StrContains(r.err, "\naz gap: "))
+      << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(GapCommandTest, BadInputsAreClearErrors) {
+  const std::string c4net = ::testing::TempDir() + "/gap_command_test_c4.net";
+  WriteNet("connect4", c4net, 1);
+  const std::string empty =
+      az::testing::WriteTempFile("gap_empty", "# nothing\n");
+  const std::string corrupt =
+      az::testing::WriteTempFile("gap_corrupt", "12\n5x5\n");
+  ExpectError("gap --game=tictactoe --players=solver --sets=/nonexistent/set",
+              "/nonexistent/set");
+  ExpectError("gap --game=tictactoe --players=solver --sets=" + empty,
+              "no positions");
+  ExpectError("gap --game=tictactoe --players=solver --sets=" + corrupt, ":2:");
+  ExpectError("gap --game=othello --players=uniform --generate=random:3",
+              "no exact solver");
+  ExpectError(
+      "gap --game=tictactoe --players=net:" + c4net + " --generate=random:3",
+      "connect4");
+  ExpectError("gap --game=tictactoe --players=solver --generate=uniform:3",
+              "unknown generator");
+  ExpectError("gap --game=tictactoe --generate=random:3", "nothing to measure");
+  ExpectError("gap --game=tictactoe --players=random --generate=random:3",
+              "no value to measure");
+  ExpectError("gap --game=tictactoe --players=solver", "no position set");
+  ExpectError(
+      "gap --game=tictactoe --players=solver --generate=random:3 "
+      "--budgets=ten",
+      "--budgets");
+  ExpectError("gap --game=tictactoe --run=/nonexistent/run",
+              "/nonexistent/run");
+  ExpectError(
+      "gap --game=othello --players=solver --generate=random:3 "
+      "--playout=2",
+      "no exact solver");
+}
+
+TEST(GapCommandTest, PlayoutLabelsAreMarkedAsEstimates) {
+  auto r = RunAz(
+      "gap --game=othello --players=uniform --generate=random:6:plies=54-56 "
+      "--playout=4 --budgets=0 --resamples=100 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json j = ParseJson(r.out);
+  EXPECT_EQ(j["sets"][0]["labels_estimated"], true);
+  EXPECT_TRUE(absl::StrContains(j["sets"][0]["labels"].get<std::string>(),
+                                "playout estimate"));
+  EXPECT_TRUE(j["sets"][0]["value"]["move_mistake_rate"].is_null());
+}
+
+}  // namespace
+}  // namespace az
