@@ -163,6 +163,15 @@ std::string FormatTable(const GapReport& report) {
   const auto& names = MeasureNames();
   for (size_t i = 0; i < report.results.size(); ++i) {
     const GapResult& r = report.results[i];
+    // A run's older checkpoints get one line each; the newest the tables
+    // (the CSVs and the pictures over steps have every figure).
+    if (!DrawsPictures(report, r)) {
+      const SourceFigures& v = r.strata.front().sources.front();
+      absl::StrAppendFormat(&text, "%s on %s: value mse %s, accuracy %s\n",
+                            PlayerLabel(r), r.set_name,
+                            FigureText(v.figures[0]), FigureText(v.figures[1]));
+      continue;
+    }
     absl::StrAppendFormat(
         &text,
         "\n%s: %d positions from %d games (%s)\n  player %s; ground truth: "
@@ -213,6 +222,7 @@ std::string FormatTable(const GapReport& report) {
   for (const GapReport::Difference& d : report.differences) {
     const GapResult& in = report.results[d.in];
     const GapResult& out = report.results[d.out];
+    if (!DrawsPictures(report, in)) continue;
     absl::StrAppendFormat(&text, "\nin minus out: %s minus %s, player %s\n",
                           in.set_name, out.set_name, PlayerLabel(in));
     absl::StrAppendFormat(&text, "  %-13s %-10s", "stratum", "source");
@@ -599,7 +609,7 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
           terminal, "\nset output 'steps-", names[k], ".png'\n", "set title '",
           names[k], " over training steps'\n",
           "set xlabel 'training step'\nset ylabel '", names[k],
-          " (95% interval)'\nset key outside right\nset grid\n",
+          " (95% interval)'\nset key below\nset grid\nset xtics rotate by -30\n",
           "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nplot ");
       for (size_t s = 0; s < series.size(); ++s) {
         absl::StrAppend(&plot, s > 0 ? ", " : "", "'steps.dat' index ", s,
