@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "analysis/parallel.h"
 #include "games/hash.h"
 #include "games/solver.h"
 #include "nn/checkpoint.h"
@@ -52,31 +53,6 @@ std::string LabelKey(const Game& game, const LabelOptions& options,
   return key;
 }
 
-// Runs work(i) for i in [0, n) on `threads` threads; the first error wins.
-absl::Status ParallelFor(
-    int64_t n, int threads,
-    const std::function<absl::Status(int64_t, int)>& work) {
-  std::atomic<int64_t> next{0};
-  std::atomic<bool> failed{false};
-  std::vector<absl::Status> errors(threads);
-  auto loop = [&](int t) {
-    for (int64_t i = next++; i < n && !failed; i = next++) {
-      absl::Status s = work(i, t);
-      if (!s.ok()) {
-        errors[t] = s;
-        failed = true;
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(loop, t);
-  loop(0);
-  for (std::thread& t : pool) t.join();
-  for (const absl::Status& s : errors) {
-    if (!s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
 
 std::unique_ptr<State> StateOf(const Game& game, const SetPosition& p) {
   std::unique_ptr<State> state = game.NewInitialState();
@@ -295,8 +271,11 @@ absl::StatusOr<std::vector<GroundTruth>> LabelPositions(
   const int threads = std::max(1, options.threads);
   std::vector<std::unique_ptr<ExactSolver>> solvers(threads);
   std::vector<GroundTruth> labels(set.positions.size());
-  absl::Status status = ParallelFor(
-      set.positions.size(), threads, [&](int64_t i, int t) -> absl::Status {
+  // One position per chunk: a shallow position may take the solver far
+  // longer than its neighbours.
+  absl::Status status = ForChunks(
+      set.positions.size(), 1, threads,
+      [&](size_t i, size_t /*end*/, int t) -> absl::Status {
         const SetPosition& p = set.positions[i];
         GroundTruth& g = labels[i];
         std::unique_ptr<State> state = StateOf(game, p);
