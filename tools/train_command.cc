@@ -400,11 +400,38 @@ int RunTrain(const std::vector<std::string>& args) {
   options.max_steps = FLAGS_max_steps;
   options.max_minutes = FLAGS_max_minutes;
 
+  // The flags take their resolved values, so that RUN/config records what
+  // the run does rather than "0: per game" (a later az with other defaults
+  // still resumes the same run).
+  const std::map<std::string, std::string> resolved = {
+      {"blocks", absl::StrCat(options.network.blocks)},
+      {"channels", absl::StrCat(options.network.channels)},
+      {"selfplay_sims", absl::StrCat(search.num_simulations)},
+      {"games_per_thread", absl::StrCat(options.farm.games_per_thread)},
+      {"dirichlet_alpha", absl::StrCat(search.dirichlet_alpha)},
+      {"temperature_moves", absl::StrCat(search.temperature_moves)},
+      {"random_opening_moves", absl::StrCat(options.farm.random_opening_moves)},
+      {"replay_positions", absl::StrCat(options.replay.capacity_positions)},
+      {"min_positions", absl::StrCat(options.min_positions)},
+      {"batch_size", absl::StrCat(options.batch_size)},
+      {"learning_rate", absl::StrCat(options.trainer.learning_rate)},
+      {"samples_per_position", absl::StrCat(options.samples_per_position)},
+      {"max_selfplay_lead", absl::StrCat(options.max_selfplay_lead)},
+      {"publish_every", absl::StrCat(options.publish_every_steps)},
+      {"checkpoint_every", absl::StrCat(options.checkpoint_every_steps)},
+      {"report_seconds", absl::StrCat(options.report_seconds)},
+      {"eval_every",
+       absl::StrCat(options.eval_every_steps > 0 ? options.eval_every_steps
+                                                 : -1)},
+      {"eval_sims", absl::StrCat(options.eval_sims)}};
+  for (const auto& [name, value] : resolved) {
+    gflags::SetCommandLineOption(name.c_str(), value.c_str());
+  }
+
   absl::StatusOr<std::unique_ptr<selfplay::TrainingRun>> run =
       selfplay::TrainingRun::Open(game, options);
   if (!run.ok()) return Fail(1, run.status().message());
-  // The run's flags, for the next session (the resolved values: a later
-  // az with other defaults still resumes the same run).
+  // The run's flags, for the next session.
   if (absl::Status saved =
           nn::WriteFileAtomically(paths.config(), RunConfigText());
       !saved.ok()) {
