@@ -2,6 +2,7 @@
 
 #include <glog/logging.h>
 
+#include <map>
 #include <memory>
 #include <set>
 
@@ -244,6 +245,59 @@ absl::StatusOr<PositionSet> GeneratePositionSet(const Game& game,
     set.positions.push_back(std::move(p));
   }
   return set;
+}
+
+absl::Status NarrowPositionSet(PositionSet* set, int min_ply,
+                               int64_t max_positions, uint64_t seed) {
+  const size_t before = set->positions.size();
+  std::vector<SetPosition> kept;
+  for (SetPosition& p : set->positions) {
+    if (static_cast<int>(p.actions.size()) >= min_ply) {
+      kept.push_back(std::move(p));
+    }
+  }
+  const size_t shallow = before - kept.size();
+  size_t sampled_out = 0;
+  if (max_positions > 0 && static_cast<int64_t>(kept.size()) > max_positions) {
+    // Whole games in a seeded order, until the next would overflow.
+    std::vector<int64_t> ids;
+    std::map<int64_t, int64_t> sizes;
+    for (const SetPosition& p : kept) {
+      if (sizes[p.game_id]++ == 0) ids.push_back(p.game_id);
+    }
+    engine::Rng rng(HashPair(seed, 0x9a3));
+    for (size_t i = ids.size(); i > 1; --i) {
+      std::swap(ids[i - 1], ids[rng.Below(i)]);
+    }
+    std::set<int64_t> chosen;
+    int64_t total = 0;
+    for (int64_t id : ids) {
+      if (total + sizes[id] > max_positions) continue;
+      total += sizes[id];
+      chosen.insert(id);
+    }
+    std::vector<SetPosition> sample;
+    for (SetPosition& p : kept) {
+      if (chosen.count(p.game_id) > 0) sample.push_back(std::move(p));
+    }
+    sampled_out = kept.size() - sample.size();
+    kept = std::move(sample);
+  }
+  set->positions = std::move(kept);
+  if (shallow > 0) {
+    absl::StrAppend(&set->description, "; ", shallow,
+                    " positions under ", min_ply, " plies left out");
+  }
+  if (sampled_out > 0) {
+    absl::StrAppend(&set->description, "; a seeded sample of whole games (",
+                    sampled_out, " positions left out)");
+  }
+  if (set->positions.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        set->name, " has no position of ", min_ply,
+        " plies or more (see --min_ply)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace az::analysis

@@ -83,4 +83,13 @@ absl::StatusOr<GeneratorSpec> ParseGeneratorSpec(absl::string_view text,
 absl::StatusOr<PositionSet> GeneratePositionSet(const Game& game,
                                                 const GeneratorSpec& spec);
 
+// Narrows a set to what can be labelled and measured in reasonable time:
+// positions of at least `min_ply` plies (shallow Connect Four positions take
+// the solver seconds each), then, if more than `max_positions` remain
+// (0: no limit), a seeded random choice of whole games holding at most that
+// many. The description says what was left out. FailedPrecondition if no
+// position is left.
+absl::Status NarrowPositionSet(PositionSet* set, int min_ply,
+                               int64_t max_positions, uint64_t seed);
+
 }  // namespace az::analysis

@@ -68,6 +68,13 @@ DEFINE_string(label_cache, "beside",
               "Where ground-truth labels are cached: beside (FILE.gap-labels "
               "beside a position file, RUN/heldout/gap-labels; generated "
               "sets are not cached), off, or a directory for all sets.");
+DEFINE_int32(min_ply, -1,
+             "Leave out positions of fewer plies (-1: per game; connect4 "
+             "12, where shallower positions take the solver seconds each; 0 "
+             "otherwise). Generated sets without plies=A-B start there.");
+DEFINE_int64(max_positions, 0,
+             "Measure at most this many positions per set: a seeded sample "
+             "of whole games (0: all).");
 DEFINE_int32(worst, 10, "How many of the worst positions to list per set.");
 DEFINE_int32(resamples, 1000,
              "Bootstrap resamples (over whole games) per interval.");
@@ -187,6 +194,11 @@ int RunGap(const std::vector<std::string>& args) {
       set_names.insert(set_names.begin(), heldout);
     }
   }
+  const int min_ply =
+      FLAGS_min_ply >= 0 ? FLAGS_min_ply : game.Name() == "connect4" ? 12 : 0;
+  if (FLAGS_max_positions < 0) {
+    return Fail("--max_positions must not be negative");
+  }
   std::vector<analysis::PositionSet> sets;
   for (const std::string& name : set_names) {
     absl::StatusOr<analysis::PositionSet> set =
@@ -202,10 +214,21 @@ int RunGap(const std::vector<std::string>& args) {
     absl::StatusOr<analysis::GeneratorSpec> spec =
         analysis::ParseGeneratorSpec(generators[i], game, FLAGS_seed + i);
     if (!spec.ok()) return Fail(spec.status().message());
+    if (!absl::StrContains(spec->text, "plies=")) {
+      spec->min_ply = std::max(spec->min_ply, min_ply);
+      if (spec->max_ply >= 0 && spec->max_ply < spec->min_ply) {
+        spec->max_ply = spec->min_ply;
+      }
+    }
     absl::StatusOr<analysis::PositionSet> set =
         analysis::GeneratePositionSet(game, *spec);
     if (!set.ok()) return Fail(set.status().message());
     sets.push_back(*std::move(set));
+  }
+  for (size_t i = 0; i < sets.size(); ++i) {
+    absl::Status narrowed = analysis::NarrowPositionSet(
+        &sets[i], min_ply, FLAGS_max_positions, FLAGS_seed + 1000 + i);
+    if (!narrowed.ok()) return Fail(narrowed.message());
   }
   if (sets.empty()) {
     return Fail(

@@ -1,6 +1,7 @@
 #include "analysis/position_set.h"
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -89,6 +90,42 @@ TEST(PositionSetTest, GeneratedSetsAreSeededAndInRange) {
     EXPECT_NE(GeneratePositionSet(TicTacToe(), *spec)->ContentHash(),
               a->ContentHash());
   }
+}
+
+TEST(PositionSetTest, NarrowingKeepsDeepPositionsAndWholeGames) {
+  const Game& game = **FindGame("tictactoe");
+  PositionSet set;
+  set.name = "made";
+  set.game = &game;
+  // Five games of four positions each, of 0 to 3 plies.
+  for (int64_t g = 0; g < 5; ++g) {
+    for (int ply = 0; ply < 4; ++ply) {
+      SetPosition p;
+      p.game_id = g;
+      for (int k = 0; k < ply; ++k) p.actions.push_back(k);
+      set.positions.push_back(p);
+    }
+  }
+  ASSERT_TRUE(NarrowPositionSet(&set, 2, 0, 1).ok());
+  ASSERT_EQ(set.positions.size(), 10u);
+  for (const SetPosition& p : set.positions) EXPECT_GE(p.actions.size(), 2u);
+  EXPECT_TRUE(absl::StrContains(set.description, "10 positions under 2"));
+
+  PositionSet sample = set;
+  ASSERT_TRUE(NarrowPositionSet(&sample, 2, 5, 7).ok());
+  // At most 5 positions, in whole games of 2: two games.
+  ASSERT_EQ(sample.positions.size(), 4u);
+  std::map<int64_t, int> per_game;
+  for (const SetPosition& p : sample.positions) ++per_game[p.game_id];
+  for (const auto& [id, n] : per_game) EXPECT_EQ(n, 2) << "game " << id;
+  PositionSet again = set;
+  ASSERT_TRUE(NarrowPositionSet(&again, 2, 5, 7).ok());
+  EXPECT_EQ(again.ContentHash(), sample.ContentHash()) << "seeded";
+
+  PositionSet none = set;
+  absl::Status status = NarrowPositionSet(&none, 9, 0, 1);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(status.message(), "--min_ply")) << status;
 }
 
 TEST(PositionSetTest, HeldoutGamesKeepTheirGameIds) {
