@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -107,6 +108,18 @@ int64_t Int(const std::map<std::string, std::string>& row,
   return value;
 }
 
+// How many sessions have said they started in `log`.
+int StartLines(const std::string& log) {
+  std::ifstream in(log);
+  std::string line;
+  int count = 0;
+  while (std::getline(in, line)) {
+    count += absl::StartsWith(line, "az train: starting") ||
+             absl::StartsWith(line, "az train: resuming");
+  }
+  return count;
+}
+
 void ExpectLatestCheckpointLoads(const std::string& run) {
   auto latest = selfplay::LatestCheckpoint(run);
   if (absl::IsNotFound(latest.status())) return;  // killed before the first
@@ -186,7 +199,10 @@ TEST(TrainCommandTest, KilledAtRandomMomentsLosesOnlyGamesInFlight) {
   const std::string run = FreshDir("train_kill9");
   const std::string log = ::testing::TempDir() + "/train_kill9.log";
   engine::Rng rng(2026);
+  std::remove(log.c_str());
+  int started_before = 0;
   for (int round = 0; round < 4; ++round) {
+    if (round == 1) started_before = StartLines(log);
     const pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
@@ -196,10 +212,22 @@ TEST(TrainCommandTest, KilledAtRandomMomentsLosesOnlyGamesInFlight) {
       execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    // Anywhere from start-up (loading LibTorch, reading the shards) to
-    // well into training.
-    const int delay_ms = 300 + static_cast<int>(rng.Below(3500));
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    // The first kill lands during start-up (loading LibTorch, reading the
+    // shards); the others at a random moment after the run said it started,
+    // whatever the machine's speed (sanitizer builds start slowly).
+    if (round == 0) {
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(100 + rng.Below(500)));
+    } else {
+      const auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::seconds(120);
+      while (StartLines(log) < round + started_before &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(500 + rng.Below(2500)));
+    }
     ASSERT_EQ(::kill(child, SIGKILL), 0);
     int status = 0;
     ASSERT_EQ(waitpid(child, &status, 0), child);
