@@ -1,5 +1,8 @@
 #include "nn/resnet.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "nn/network_builder.h"
 
 #include <torch/torch.h>
@@ -61,8 +64,14 @@ TEST(ResNetTest, FitsExactTicTacToeValues) {
   torch::Tensor wdl = torch::zeros({n, 3});
   torch::Tensor policy = torch::zeros({n, 9});
   std::vector<int> outcome;
+  // A fixed order (absl's hash map iterates in a per-process order), so
+  // that the run, and the figure it reaches, repeat exactly.
+  std::vector<uint64_t> keys;
+  for (const auto& [hash, entry] : positions) keys.push_back(hash);
+  std::sort(keys.begin(), keys.end());
   int i = 0;
-  for (auto& [hash, entry] : positions) {
+  for (uint64_t hash : keys) {
+    auto& entry = positions.at(hash);
     entry.first->EncodeObservation(x[i].data_ptr<float>());
     int v = entry.second;
     wdl[i][v > 0 ? 0 : v == 0 ? 1 : 2] = 1.0;
@@ -76,7 +85,7 @@ TEST(ResNetTest, FitsExactTicTacToeValues) {
   ResNet net = NewResNet(NetworkConfig::ForGame(game, 1, 32), 2);
   net->train();
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(3e-3));
-  for (int step = 0; step < 400; ++step) {
+  for (int step = 0; step < 600; ++step) {
     torch::Tensor idx = torch::randint(n, {256}, torch::kLong);
     LossTerms loss =
         PolicyValueLoss(net->forward(x.index_select(0, idx)),
