@@ -108,16 +108,16 @@ int64_t Int(const std::map<std::string, std::string>& row,
   return value;
 }
 
-// How many sessions have said they started in `log`.
-int StartLines(const std::string& log) {
-  std::ifstream in(log);
-  std::string line;
-  int count = 0;
-  while (std::getline(in, line)) {
-    count += absl::StartsWith(line, "az train: starting") ||
-             absl::StartsWith(line, "az train: resuming");
+// Bytes in the run's replay shards: grows when a session writes a game.
+int64_t ReplayBytes(const std::string& run) {
+  auto shards = selfplay::ListShards(run + "/replay");
+  int64_t bytes = 0;
+  if (!shards.ok()) return 0;
+  for (const std::string& path : *shards) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (in) bytes += static_cast<int64_t>(in.tellg());
   }
-  return count;
+  return bytes;
 }
 
 void ExpectLatestCheckpointLoads(const std::string& run) {
@@ -199,10 +199,8 @@ TEST(TrainCommandTest, KilledAtRandomMomentsLosesOnlyGamesInFlight) {
   const std::string run = FreshDir("train_kill9");
   const std::string log = ::testing::TempDir() + "/train_kill9.log";
   engine::Rng rng(2026);
-  std::remove(log.c_str());
-  int started_before = 0;
   for (int round = 0; round < 4; ++round) {
-    if (round == 1) started_before = StartLines(log);
+    const int64_t bytes_before = ReplayBytes(run);
     const pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
@@ -213,20 +211,21 @@ TEST(TrainCommandTest, KilledAtRandomMomentsLosesOnlyGamesInFlight) {
       _exit(127);
     }
     // The first kill lands during start-up (loading LibTorch, reading the
-    // shards); the others at a random moment after the run said it started,
-    // whatever the machine's speed (sanitizer builds start slowly).
+    // shards); the others at a random moment after the session wrote its
+    // first game, whatever the machine's speed (sanitizer builds under load
+    // take seconds to finish a game).
     if (round == 0) {
       std::this_thread::sleep_for(
           std::chrono::milliseconds(100 + rng.Below(500)));
     } else {
       const auto deadline =
           std::chrono::steady_clock::now() + std::chrono::seconds(120);
-      while (StartLines(log) < round + started_before &&
+      while (ReplayBytes(run) <= bytes_before &&
              std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       std::this_thread::sleep_for(
-          std::chrono::milliseconds(500 + rng.Below(2500)));
+          std::chrono::milliseconds(200 + rng.Below(2500)));
     }
     ASSERT_EQ(::kill(child, SIGKILL), 0);
     int status = 0;
