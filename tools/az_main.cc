@@ -92,6 +92,53 @@ int PrintCommandHelp(const std::string& name) {
   return 0;
 }
 
+// Checks the flags of `args` (the subcommand's arguments) before gflags
+// parses them: gflags would print an unknown flag or an unreadable value in
+// its own words and exit with 1. Here either is one line naming the
+// subcommand and exit code 2, like every other usage error.
+bool CheckFlagsParse(const Command& command,
+                     const std::vector<std::string>& args) {
+  auto fail = [&](const std::string& what) {
+    std::fprintf(stderr, "az %s: %s (see 'az help %s')\n",
+                 command.name.c_str(), what.c_str(), command.name.c_str());
+    return false;
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") break;  // what follows is not flags
+    if (arg.size() < 2 || arg[0] != '-') continue;
+    std::string name = arg.substr(arg[1] == '-' ? 2 : 1);
+    std::string value;
+    const size_t eq = name.find('=');
+    const bool has_value = eq != std::string::npos;
+    if (has_value) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    gflags::CommandLineFlagInfo info;
+    if (!gflags::GetCommandLineFlagInfo(name.c_str(), &info)) {
+      // --noFLAG turns a boolean flag off.
+      if (!has_value && absl::StartsWith(name, "no") &&
+          gflags::GetCommandLineFlagInfo(name.c_str() + 2, &info) &&
+          info.type == "bool") {
+        continue;
+      }
+      return fail("unknown flag --" + name);
+    }
+    if (!has_value) {
+      if (info.type == "bool") continue;
+      // gflags also reads "--flag value".
+      if (i + 1 == args.size()) return fail("--" + name + " needs a value");
+      value = args[++i];
+    }
+    // Setting it now only checks the value; the parse below sets it again.
+    if (gflags::SetCommandLineOption(name.c_str(), value.c_str()).empty()) {
+      return fail("--" + name + "=" + value + " is not a valid " + info.type);
+    }
+  }
+  return true;
+}
+
 // Rejects flags that belong to another subcommand, so that a misplaced flag
 // is an error rather than silently ignored.
 bool CheckFlagsBelongTo(const Command& command) {
@@ -145,6 +192,10 @@ int Main(int argc, char** argv) {
   int sub_argc = argc - 1;
   char** sub_argv = argv + 1;
   gflags::SetUsageMessage(command->usage);
+  if (!CheckFlagsParse(*command,
+                       std::vector<std::string>(argv + 2, argv + argc))) {
+    return 2;
+  }
   gflags::ParseCommandLineFlags(&sub_argc, &sub_argv, /*remove_flags=*/true);
   if (!CheckFlagsBelongTo(*command)) return 2;
   google::InitGoogleLogging("az");
