@@ -3,12 +3,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <vector>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 
 namespace az::testing {
@@ -68,6 +73,37 @@ CommandResult RunAz(const std::string& args, const std::string& stdin_text) {
   result.out = ReadFile(base + ".out");
   result.err = ReadFile(base + ".err");
   return result;
+}
+
+CommandResult ExpectOneLineError(const std::string& args,
+                                 const std::string& fragment, int exit_code) {
+  SCOPED_TRACE("az " + args);
+  CommandResult r = RunAz(args);
+  if (exit_code == kAnyFailure) {
+    EXPECT_GE(r.exit_code, 1) << r.err;
+    EXPECT_LT(r.exit_code, 128) << r.err;
+  } else {
+    EXPECT_EQ(r.exit_code, exit_code) << r.err;
+  }
+  // Log lines (glog's "I1122 ...") may come first: logs go to stderr.
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(r.err, '\n')) {
+    if (line.size() > 1 && std::strchr("IW", line[0]) != nullptr &&
+        absl::ascii_isdigit(line[1])) {
+      continue;
+    }
+    lines.emplace_back(line);
+  }
+  // The error line, then the empty piece after its newline.
+  EXPECT_EQ(lines.size(), 2u) << r.err;
+  if (lines.size() == 2) {
+    EXPECT_EQ(lines[1], "") << r.err;
+    EXPECT_EQ(lines[0].rfind("az ", 0), 0u) << r.err;
+    EXPECT_NE(lines[0].find(fragment), std::string::npos)
+        << "expected \"" << fragment << "\" in: " << r.err;
+  }
+  EXPECT_EQ(r.out, "");
+  return r;
 }
 
 }  // namespace az::testing

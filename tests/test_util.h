@@ -23,6 +23,18 @@ struct CommandResult {
 // on its standard input.
 CommandResult RunAz(const std::string& args, const std::string& stdin_text = "");
 
+// The exit code ExpectOneLineError() accepts when any failure will do: a
+// code from 1 to 127, an error rather than a crash or a signal.
+constexpr int kAnyFailure = -1;
+
+// Runs `az ARGS` and checks what the project promises for bad input: exit
+// code `exit_code` (2, a usage error, by default), exactly one line on
+// stderr that starts with "az " and contains `fragment`, and nothing on
+// stdout. Returns the result for further checks.
+CommandResult ExpectOneLineError(const std::string& args,
+                                 const std::string& fragment,
+                                 int exit_code = 2);
+
 // Writes `contents` to a fresh file in the test's temporary directory and
 // returns its path.
 std::string WriteTempFile(const std::string& name, const std::string& contents);

@@ -8,6 +8,7 @@ namespace az {
 namespace {
 
 using az::testing::RunAz;
+using az::testing::ExpectOneLineError;
 using Json = nlohmann::json;
 
 Json ParseJson(const std::string& text) {
@@ -65,31 +66,22 @@ TEST(AnalyzeCommandTest, RolloutsWithThreadsAndReadableText) {
   }
 }
 
-void ExpectUsageError(const std::string& args, const std::string& words) {
-  auto r = RunAz(args);
-  EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
-  EXPECT_TRUE(r.out.empty()) << r.out;
-  EXPECT_NE(r.err.find(words), std::string::npos) << args << "\n" << r.err;
-  // One line, no crash report.
-  EXPECT_EQ(r.err.find("Check failed"), std::string::npos) << r.err;
-}
-
 TEST(AnalyzeCommandTest, BadInputIsOneClearLineAndExitTwo) {
-  ExpectUsageError("analyze --game=connect4 --position=4489", "move 3");
-  ExpectUsageError("analyze --game=connect4 --position=1111111",
+  ExpectOneLineError("analyze --game=connect4 --position=4489", "move 3");
+  ExpectOneLineError("analyze --game=connect4 --position=1111111",
                    "not a legal move");
-  ExpectUsageError("analyze --game=chess", "unknown game");
-  ExpectUsageError("analyze --game=connect4 --evaluator=oracle",
+  ExpectOneLineError("analyze --game=chess", "unknown game");
+  ExpectOneLineError("analyze --game=connect4 --evaluator=oracle",
                    "unknown evaluator");
-  ExpectUsageError("analyze --game=connect4 --sims=-5", "num_simulations");
-  ExpectUsageError("analyze --game=connect4 --threads=-2", "num_threads");
-  ExpectUsageError("analyze --game=connect4 --evaluator=rollout --rollouts=0",
+  ExpectOneLineError("analyze --game=connect4 --sims=-5", "num_simulations");
+  ExpectOneLineError("analyze --game=connect4 --threads=-2", "num_threads");
+  ExpectOneLineError("analyze --game=connect4 --evaluator=rollout --rollouts=0",
                    "rollouts");
-  ExpectUsageError("analyze --game=connect4 --evaluator=rollout:x",
+  ExpectOneLineError("analyze --game=connect4 --evaluator=rollout:x",
                    "rollout:K");
-  ExpectUsageError("analyze --game=tictactoe --position=14253", "already over");
-  ExpectUsageError("analyze --game=connect4 --c_init=0", "c_init");
-  ExpectUsageError("analyze --game=connect4 --json extra", "unexpected");
+  ExpectOneLineError("analyze --game=tictactoe --position=14253", "already over");
+  ExpectOneLineError("analyze --game=connect4 --c_init=0", "c_init");
+  ExpectOneLineError("analyze --game=connect4 --json extra", "unexpected");
 }
 
 TEST(AnalyzeCommandTest, LogsStayOffStdout) {

@@ -41,9 +41,8 @@ TEST(BenchSelfplayTest, FiguresAsJson) {
 }
 
 TEST(BenchSelfplayTest, BadDurationIsAnError) {
-  auto r = RunAz("bench --game=tictactoe --what=selfplay --seconds=0");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--seconds"), std::string::npos) << r.err;
+  az::testing::ExpectOneLineError(
+      "bench --game=tictactoe --what=selfplay --seconds=0", "--seconds");
 }
 
 }  // namespace

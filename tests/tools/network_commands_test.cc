@@ -97,10 +97,7 @@ TEST_F(NetworkCommandsTest, BadNetworkInputIsOneLineAndNonZero) {
            std::string("bench --what=inference --game=connect4 --batch=0"),
            std::string("solve --game=connect4 --positions=x --device=cpu"),
        }) {
-    auto r = RunAz(args);
-    EXPECT_NE(r.exit_code, 0) << args;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
-    EXPECT_TRUE(r.out.empty()) << args << ": " << r.out;
+    testing::ExpectOneLineError(args, "az ", testing::kAnyFailure);
   }
 }
 

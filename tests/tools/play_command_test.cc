@@ -105,17 +105,16 @@ TEST(PlayCommandTest, BadPlayersAreOneLineErrors) {
   for (std::string players :
        {"human", "human,foo", "human,mcts:sims=-1", "net:/missing,human",
         "human,run:/missing", "a,b,c"}) {
-    auto r = RunAz("play --game=tictactoe --players=" + players, "");
-    EXPECT_EQ(r.exit_code, 2) << players;
-    EXPECT_EQ(Count(r.err, "\n"), 1) << players << ": " << r.err;
-    EXPECT_TRUE(absl::StartsWith(r.err, "az play: ")) << r.err;
+    az::testing::ExpectOneLineError(
+        "play --game=tictactoe --players=" + players,
+        "az play: ");
   }
-  auto r = RunAz("play --game=othello --players=human,solver", "");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(absl::StrContains(r.err, "no exact solver")) << r.err;
-  auto s = RunAz("play --game=tictactoe --start=11 --players=human,human", "");
-  EXPECT_EQ(s.exit_code, 2);
-  EXPECT_TRUE(absl::StrContains(s.err, "--start")) << s.err;
+  az::testing::ExpectOneLineError(
+      "play --game=othello --players=human,solver",
+      "no exact solver");
+  az::testing::ExpectOneLineError(
+      "play --game=tictactoe --start=11 --players=human,human",
+      "--start");
 }
 
 }  // namespace

@@ -110,15 +110,8 @@ TEST(SolveCommandTest, SolvesTicTacToe) {
   EXPECT_NE(lines[1], "12 0");  // X wins after O's edge reply
 }
 
-// Bad input: a non-zero exit and one line on stderr, nothing on stdout.
 void ExpectBadInput(const std::string& args, const std::string& needle) {
-  SCOPED_TRACE(args);
-  testing::CommandResult r = RunAz(args);
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_LT(r.exit_code, 128);  // not killed by a signal
-  EXPECT_EQ(CountLines(r.err), 1) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.err, needle)) << r.err;
-  EXPECT_EQ(r.out, "");
+  testing::ExpectOneLineError(args, needle, testing::kAnyFailure);
 }
 
 TEST(SolveCommandTest, BadInputIsOneLineAndNonZeroExit) {

@@ -33,6 +33,7 @@ namespace az {
 namespace {
 
 using testing::CommandResult;
+using testing::ExpectOneLineError;
 using testing::RunAz;
 
 // A tic-tac-toe run that trains within a second or two of starting.
@@ -48,10 +49,6 @@ std::string FreshDir(const std::string& name) {
   const std::string dir = ::testing::TempDir() + "/" + name;
   EXPECT_EQ(std::system(("rm -rf '" + dir + "'").c_str()), 0);
   return dir;
-}
-
-bool OneLine(const std::string& text) {
-  return !text.empty() && text.find('\n') == text.size() - 1;
 }
 
 struct ShardCount {
@@ -129,30 +126,20 @@ void ExpectLatestCheckpointLoads(const std::string& run) {
 }
 
 TEST(TrainCommandTest, BadFlagsAndPlacesGetOneLine) {
-  CommandResult r = RunAz("train --game=tictactoe");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(OneLine(r.err)) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.err, "--run_dir")) << r.err;
-
+  ExpectOneLineError("train --game=tictactoe", "--run_dir");
   const std::string dir = FreshDir("train_bad_flags");
-  r = RunAz(SmallRun(dir) + " --value_target=v");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(OneLine(r.err)) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.err, "--value_target")) << r.err;
-
-  r = RunAz(SmallRun(dir) + " --sims=5");  // a flag of other commands
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(absl::StrContains(r.err, "not a flag of this subcommand"));
-
-  r = RunAz(SmallRun(dir) + " --min_positions=10");  // below the batch
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_TRUE(OneLine(r.err)) << r.err;
-
+  ExpectOneLineError(SmallRun(dir) + " --value_target=v", "--value_target");
+  // A flag of other commands, one of no command, a value of the wrong type.
+  ExpectOneLineError(SmallRun(dir) + " --sims=5",
+                     "not a flag of this subcommand");
+  ExpectOneLineError(SmallRun(dir) + " --simulations=5",
+                     "unknown flag --simulations");
+  ExpectOneLineError(SmallRun(dir) + " --batch_size=big",
+                     "--batch_size=big is not a valid int32");
+  ExpectOneLineError(SmallRun(dir) + " --min_positions=10",  // below the batch
+                     "min_positions >= batch_size", testing::kAnyFailure);
   // A place that cannot hold a run directory.
-  r = RunAz(SmallRun("/proc/az-run"));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(OneLine(r.err)) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.err, "/proc/az-run")) << r.err;
+  ExpectOneLineError(SmallRun("/proc/az-run"), "/proc/az-run", 1);
 }
 
 TEST(TrainCommandTest, ResumesFromTheRunDirectoryAndRefusesAnotherShape) {
@@ -167,13 +154,9 @@ TEST(TrainCommandTest, ResumesFromTheRunDirectoryAndRefusesAnotherShape) {
   EXPECT_EQ(listed->front().step, 0);
 
   // Another shape or game: refused, nothing touched.
-  r = RunAz(SmallRun(run) + " --blocks=3 --max_steps=30");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(OneLine(r.err)) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.err, "cannot change within a run")) << r.err;
-  r = RunAz("train --game=connect4 --run_dir=" + run);
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(absl::StrContains(r.err, "--game")) << r.err;
+  ExpectOneLineError(SmallRun(run) + " --blocks=3 --max_steps=30",
+                     "cannot change within a run");
+  ExpectOneLineError("train --game=connect4 --run_dir=" + run, "--game");
   EXPECT_EQ(selfplay::ListCheckpoints(run)->back().step, 20);
 
   // The bare command resumes with the run's own flags (tic-tac-toe, the
