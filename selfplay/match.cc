@@ -144,15 +144,18 @@ absl::StatusOr<MatchResult> RunMatch(const Game& game,
         return;
       }
       PairResults& pair = result.pairs[s.pair];
-      const TerminalReward reward =
-          RewardFor(g.outcome, s.first == pair.a ? az::Player::kFirst
-                                                 : az::Player::kSecond);
+      const bool a_first = s.first == pair.a;
+      const TerminalReward reward = RewardFor(
+          g.outcome, a_first ? az::Player::kFirst : az::Player::kSecond);
       if (reward.is_win()) {
         ++pair.wins;
+        pair.wins_first += a_first;
       } else if (reward.is_loss()) {
         ++pair.losses;
+        pair.losses_first += a_first;
       } else {
         ++pair.draws;
+        pair.draws_first += a_first;
       }
       if (on_game) on_game(g);
     }

@@ -17,7 +17,14 @@ struct PairResults {
   int wins = 0;
   int draws = 0;
   int losses = 0;
+  // The part of those counts from the games in which a moved first; the
+  // rest are a's games as the second player. Where the first move is worth
+  // a lot (Connect Four), one colour can hide a weakness the total blurs.
+  int wins_first = 0;
+  int draws_first = 0;
+  int losses_first = 0;
   int games() const { return wins + draws + losses; }
+  int games_first() const { return wins_first + draws_first + losses_first; }
   // a's score in [0, 1]: (wins + draws / 2) / games; 0.5 with no games.
   double score() const;
 };

@@ -161,7 +161,7 @@ int RunMatch(const std::vector<std::string>& args) {
   if (!FLAGS_out.empty()) {
     std::string csv =
         "a,b,wins,draws,losses,games,score,elo,elo_lo,elo_hi,rating_a,"
-        "rating_b\n";
+        "rating_b,wins_first,draws_first,losses_first\n";
     for (const Row& r : rows) {
       const selfplay::PairResults& p = *r.pair;
       absl::StrAppend(&csv, specs[p.a], ",", specs[p.b], ",", p.wins, ",",
@@ -169,7 +169,8 @@ int RunMatch(const std::vector<std::string>& args) {
                       absl::StrFormat("%.4f", p.score()), ",",
                       CsvNumber(r.elo.elo), ",", CsvNumber(r.elo.lo), ",",
                       CsvNumber(r.elo.hi), ",", CsvNumber((*ratings)[p.a]), ",",
-                      CsvNumber((*ratings)[p.b]), "\n");
+                      CsvNumber((*ratings)[p.b]), ",", p.wins_first, ",",
+                      p.draws_first, ",", p.losses_first, "\n");
     }
     if (absl::Status s = nn::WriteFileAtomically(FLAGS_out, csv); !s.ok()) {
       return Fail(1, s.message());
@@ -188,7 +189,16 @@ int RunMatch(const std::vector<std::string>& args) {
                        {"score", p.score()},
                        {"elo", Finite(r.elo.elo)},
                        {"elo_lo", Finite(r.elo.lo)},
-                       {"elo_hi", Finite(r.elo.hi)}});
+                       {"elo_hi", Finite(r.elo.hi)},
+                       // a's results by colour (first = a moved first)
+                       {"first",
+                        {{"wins", p.wins_first},
+                         {"draws", p.draws_first},
+                         {"losses", p.losses_first}}},
+                       {"second",
+                        {{"wins", p.wins - p.wins_first},
+                         {"draws", p.draws - p.draws_first},
+                         {"losses", p.losses - p.losses_first}}}});
     }
     Json rating_json = Json::object();
     for (size_t i = 0; i < specs.size(); ++i) {
@@ -206,14 +216,19 @@ int RunMatch(const std::vector<std::string>& args) {
   std::printf("%s: %zu games, %d per pair, %d opening plies, %.1f s\n\n",
               game.Name().c_str(), result->games.size(), FLAGS_games,
               FLAGS_opening_plies, seconds);
-  std::printf("%-24s %-24s %5s %5s %5s %6s %7s  %s\n", "a", "b", "W", "D", "L",
-              "score", "elo", "95% interval");
+  std::printf("%-24s %-24s %5s %5s %5s %6s %7s  %-16s  %s\n", "a", "b", "W",
+              "D", "L", "score", "elo", "95% interval",
+              "a first / second (W-D-L)");
   for (const Row& r : rows) {
     const selfplay::PairResults& p = *r.pair;
-    std::printf("%-24s %-24s %5d %5d %5d %5.1f%% %7s  [%s, %s]\n",
+    const std::string interval = absl::StrCat(
+        "[", EloText(r.elo.lo), ", ", EloText(r.elo.hi), "]");
+    std::printf("%-24s %-24s %5d %5d %5d %5.1f%% %7s  %-16s  %d-%d-%d / %d-%d-%d\n",
                 specs[p.a].c_str(), specs[p.b].c_str(), p.wins, p.draws,
                 p.losses, 100.0 * p.score(), EloText(r.elo.elo).c_str(),
-                EloText(r.elo.lo).c_str(), EloText(r.elo.hi).c_str());
+                interval.c_str(), p.wins_first, p.draws_first,
+                p.losses_first, p.wins - p.wins_first,
+                p.draws - p.draws_first, p.losses - p.losses_first);
   }
   std::printf("\nratings (Bradley-Terry over all games, %s = 0):\n",
               specs[anchor].c_str());

@@ -56,6 +56,37 @@ TEST(MatchTest, SolverNeverLosesToRandomInConnectFour) {
   EXPECT_GE(distinct.size(), 5u);
 }
 
+TEST(MatchTest, ResultsAreSplitByColour) {
+  const Game& ttt = **FindGame("tictactoe");
+  Players p = Make(ttt, {"solver", "random"});
+  MatchOptions options;
+  options.games_per_pair = 10;
+  // X (to move) has a forced win here: X 4 forks 1-4-7 and 4-5-6. The
+  // solver moving first wins every game; moving second it faces a random X
+  // that may or may not find the win.
+  options.start = "1259";
+  options.opening_plies = 0;
+  options.threads = 2;
+  auto result = RunMatch(ttt, p.raw, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const PairResults& pair = result->pairs[0];
+  EXPECT_EQ(pair.games_first(), 5);
+  EXPECT_EQ(pair.wins_first, 5);
+  // The split agrees with the games themselves.
+  int wins_second = 0, draws_second = 0, losses_second = 0;
+  for (const MatchGame& g : result->games) {
+    if (g.first == 0) continue;
+    const TerminalReward r = RewardFor(g.outcome, az::Player::kSecond);
+    wins_second += r.is_win();
+    draws_second += r.is_draw();
+    losses_second += r.is_loss();
+  }
+  EXPECT_EQ(pair.wins - pair.wins_first, wins_second);
+  EXPECT_EQ(pair.draws - pair.draws_first, draws_second);
+  EXPECT_EQ(pair.losses - pair.losses_first, losses_second);
+  EXPECT_EQ(wins_second + draws_second + losses_second, 5);
+}
+
 TEST(MatchTest, ColoursAlternateAndOpeningsDifferButPairUp) {
   const Game& ttt = **FindGame("tictactoe");
   Players p = Make(ttt, {"mcts:sims=30", "solver", "random"});

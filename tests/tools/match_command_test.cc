@@ -35,6 +35,15 @@ TEST(MatchCommandTest, JsonHasTheSpecifiedKeys) {
   // Counted for a, the solver, which never loses from the initial position
   // (a random opening could hand it a lost one).
   EXPECT_EQ(p["losses"], 0);
+  // By colour: three games each, adding up to the totals.
+  for (const char* key : {"wins", "draws", "losses"}) {
+    EXPECT_EQ(p["first"][key].get<int>() + p["second"][key].get<int>(),
+              p[key].get<int>())
+        << key;
+  }
+  EXPECT_EQ(p["first"]["wins"].get<int>() + p["first"]["draws"].get<int>() +
+                p["first"]["losses"].get<int>(),
+            3);
   ASSERT_TRUE(j["ratings"].is_object());
   EXPECT_EQ(j["ratings"]["solver"], 0.0);  // the anchor
   EXPECT_LT(j["ratings"]["random"].get<double>(), 0.0);
@@ -49,13 +58,14 @@ TEST(MatchCommandTest, RoundRobinTableAndCsv) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(absl::StrContains(r.out, "ratings (Bradley-Terry")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "random = 0")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "a first / second (W-D-L)")) << r.out;
   std::ifstream in(csv);
   ASSERT_TRUE(in.good());
   std::string header, line;
   std::getline(in, header);
   EXPECT_EQ(header,
             "a,b,wins,draws,losses,games,score,elo,elo_lo,elo_hi,rating_a,"
-            "rating_b");
+            "rating_b,wins_first,draws_first,losses_first");
   int rows = 0;
   while (std::getline(in, line)) ++rows;
   EXPECT_EQ(rows, 3);
@@ -67,11 +77,9 @@ TEST(MatchCommandTest, BadSpecsExitWithOneLine) {
         "--players=mcts:sims=-1,random", "--players=net:/missing,random",
         "--players=run:/missing,random", "--players=solver,random --games=0",
         "--players=solver,random --anchor=human"}) {
-    auto r = RunAz("match --game=tictactoe " + args);
-    EXPECT_NE(r.exit_code, 0) << args;
-    EXPECT_TRUE(absl::StartsWith(r.err, "az match: ")) << args << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1)
-        << args << ": " << r.err;
+    auto r = az::testing::ExpectOneLineError("match --game=tictactoe " + args,
+                                             "", az::testing::kAnyFailure);
+    EXPECT_TRUE(absl::StartsWith(r.err, "az match: ")) << r.err;
   }
 }
 
