@@ -205,7 +205,7 @@ class TrainingRun::Impl {
   std::atomic<bool> eval_running_{false};
   std::mutex eval_mu_;
   bool eval_done_ = false;  // a result is waiting to be reported
-  TrainingReport eval_result_;  // only the eval_ fields
+  TrainingEvaluation eval_result_;
   int64_t last_eval_step_ = -1;
 };
 
@@ -540,9 +540,9 @@ void TrainingRun::Impl::Evaluate(int64_t step, const std::string& checkpoint) {
     players.inference.clients = 1;
     players.inference.inference.threads = 1;
     players.rollouts = 1;
-    TrainingReport result;
-    result.eval_step = step;
-    result.eval_games = options_.eval_games;
+    TrainingEvaluation result;
+    result.step = step;
+    result.games = options_.eval_games;
     absl::StatusOr<std::unique_ptr<PlayerFactory>> net = PlayerFactory::Create(
         game_, absl::StrCat("net:", checkpoint, ":sims=", options_.eval_sims),
         players);
@@ -575,9 +575,8 @@ void TrainingRun::Impl::Evaluate(int64_t step, const std::string& checkpoint) {
       const PairResults& pair = played->pairs[0];
       const double win =
           pair.games() > 0 ? static_cast<double>(pair.wins) / pair.games() : 0;
-      (o == 0 ? result.eval_win_vs_random : result.eval_win_vs_mcts) = win;
-      (o == 0 ? result.eval_score_vs_random : result.eval_score_vs_mcts) =
-          pair.score();
+      (o == 0 ? result.win_vs_random : result.win_vs_mcts) = win;
+      (o == 0 ? result.score_vs_random : result.score_vs_mcts) = pair.score();
     }
     std::lock_guard<std::mutex> lock(eval_mu_);
     eval_result_ = result;
@@ -640,12 +639,7 @@ absl::Status TrainingRun::Impl::Report(const ReportCallback& on_report) {
   {
     std::lock_guard<std::mutex> lock(eval_mu_);
     if (eval_done_) {
-      r.eval_step = eval_result_.eval_step;
-      r.eval_games = eval_result_.eval_games;
-      r.eval_win_vs_random = eval_result_.eval_win_vs_random;
-      r.eval_score_vs_random = eval_result_.eval_score_vs_random;
-      r.eval_win_vs_mcts = eval_result_.eval_win_vs_mcts;
-      r.eval_score_vs_mcts = eval_result_.eval_score_vs_mcts;
+      r.evaluation = eval_result_;
       eval_done_ = false;
     }
   }
@@ -677,13 +671,13 @@ absl::Status TrainingRun::Impl::Report(const ReportCallback& on_report) {
       {"samples_per_position", Number(r.samples_per_position)},
       {"weight_version", absl::StrCat(r.weight_version)},
       {"precision", r.precision}};
-  if (r.eval_step >= 0) {
-    row["eval_step"] = absl::StrCat(r.eval_step);
-    row["eval_games"] = absl::StrCat(r.eval_games);
-    row["eval_win_vs_random"] = Number(r.eval_win_vs_random);
-    row["eval_score_vs_random"] = Number(r.eval_score_vs_random);
-    row["eval_win_vs_mcts"] = Number(r.eval_win_vs_mcts);
-    row["eval_score_vs_mcts"] = Number(r.eval_score_vs_mcts);
+  if (const std::optional<TrainingEvaluation>& e = r.evaluation) {
+    row["eval_step"] = absl::StrCat(e->step);
+    row["eval_games"] = absl::StrCat(e->games);
+    row["eval_win_vs_random"] = Number(e->win_vs_random);
+    row["eval_score_vs_random"] = Number(e->score_vs_random);
+    row["eval_win_vs_mcts"] = Number(e->win_vs_mcts);
+    row["eval_score_vs_mcts"] = Number(e->score_vs_mcts);
   }
   absl::Status status = metrics_->Append(row);
   // Each report also makes the shards durable (fsync), so a machine crash

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -76,6 +77,16 @@ struct TrainingOptions {
   double max_minutes = 0.0;
 };
 
+// One evaluation match series: the checkpoint of `step`, with search,
+// against `random` and against pure MCTS, `games` games each. Wins and
+// scores (draws count half) are shares in [0, 1].
+struct TrainingEvaluation {
+  int64_t step = 0;
+  int games = 0;
+  double win_vs_random = 0, score_vs_random = 0;
+  double win_vs_mcts = 0, score_vs_mcts = 0;
+};
+
 // One progress report (also a metrics.csv row).
 struct TrainingReport {
   double elapsed_s = 0;  // of the whole run, across sessions
@@ -100,12 +111,8 @@ struct TrainingReport {
   double samples_per_position = 0;
   int64_t weight_version = 0;
   std::string precision;  // of the training step ("fp32")
-  // The latest evaluation, reported once, in the first report after it
-  // finished; eval_step < 0 when this report carries none.
-  int64_t eval_step = -1;
-  int eval_games = 0;
-  double eval_win_vs_random = 0, eval_score_vs_random = 0;
-  double eval_win_vs_mcts = 0, eval_score_vs_mcts = 0;
+  // The latest evaluation, in the first report after it finished only.
+  std::optional<TrainingEvaluation> evaluation;
 };
 
 // What a finished session did.

@@ -303,12 +303,12 @@ std::string ProgressLine(const selfplay::TrainingReport& r) {
       Thousands(r.buffer_positions), Maybe(r.policy_loss, "%.3f"),
       Maybe(r.value_loss, "%.3f"), Maybe(r.v_z_mse, "%.3f"),
       Maybe(r.q_z_mse, "%.3f"), Thousands(r.nn_evals_per_s), r.mean_batch);
-  if (r.eval_step >= 0) {
+  if (const auto& e = r.evaluation) {
     absl::StrAppendFormat(&line,
                           " | eval@%d: vs random %.0f%%, vs mcts %.0f%% "
                           "(wins; score %.2f)",
-                          r.eval_step, 100 * r.eval_win_vs_random,
-                          100 * r.eval_win_vs_mcts, r.eval_score_vs_mcts);
+                          e->step, 100 * e->win_vs_random,
+                          100 * e->win_vs_mcts, e->score_vs_mcts);
   }
   return line;
 }
