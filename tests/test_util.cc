@@ -72,6 +72,9 @@ CommandResult RunAz(const std::string& args, const std::string& stdin_text) {
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   result.out = ReadFile(base + ".out");
   result.err = ReadFile(base + ".err");
+  for (const std::string& path : {in, base + ".out", base + ".err"}) {
+    std::remove(path.c_str());
+  }
   return result;
 }
 
