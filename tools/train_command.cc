@@ -187,10 +187,27 @@ const std::vector<std::string>& ConfigFlags() {
   return *flags;
 }
 
+// The shortest text that reads back as `number` exactly.
+std::string ShortestNumber(double number) {
+  for (int digits = 6;; ++digits) {
+    std::string text = absl::StrFormat("%.*g", digits, number);
+    double back;
+    if (digits >= 17 || (absl::SimpleAtod(text, &back) && back == number)) {
+      return text;
+    }
+  }
+}
+
+// A flag's value as RUN/config records it. gflags prints doubles with 17
+// digits (2e-4 as 0.00020000000000000001); they are written shortest here.
 std::string FlagValue(const std::string& name) {
-  std::string value;
-  gflags::GetCommandLineOption(name.c_str(), &value);
-  return value;
+  gflags::CommandLineFlagInfo info;
+  if (!gflags::GetCommandLineFlagInfo(name.c_str(), &info)) return "";
+  double number;
+  if (info.type == "double" && absl::SimpleAtod(info.current_value, &number)) {
+    return ShortestNumber(number);
+  }
+  return info.current_value;
 }
 
 // Reads RUN/config and applies it: flags the command line did not set take
@@ -231,14 +248,23 @@ absl::StatusOr<std::vector<std::string>> ApplyRunConfig(
       continue;
     }
     if (info.current_value == value) continue;
+    // gflags prints doubles with 17 digits (2e-4 as 0.00020000000000000001):
+    // numbers compare and print as numbers.
+    std::string current = info.current_value;
+    double recorded_number, current_number;
+    if (absl::SimpleAtod(value, &recorded_number) &&
+        absl::SimpleAtod(current, &current_number)) {
+      if (recorded_number == current_number) continue;
+      current = ShortestNumber(current_number);
+    }
     if (ImmutableFlags().count(name) > 0) {
       return absl::FailedPreconditionError(absl::StrCat(
           "--", name, "=", info.current_value, " does not match the run's --",
           name, "=", value, " (", path,
           "); it cannot change within a run: use another --run_dir"));
     }
-    notes.push_back(absl::StrCat("--", name, " changes from ", value, " to ",
-                                 info.current_value));
+    notes.push_back(
+        absl::StrCat("--", name, " changes from ", value, " to ", current));
   }
   return notes;
 }
@@ -414,12 +440,12 @@ int RunTrain(const std::vector<std::string>& args) {
       {"replay_positions", absl::StrCat(options.replay.capacity_positions)},
       {"min_positions", absl::StrCat(options.min_positions)},
       {"batch_size", absl::StrCat(options.batch_size)},
-      {"learning_rate", absl::StrCat(options.trainer.learning_rate)},
-      {"samples_per_position", absl::StrCat(options.samples_per_position)},
+      {"learning_rate", ShortestNumber(options.trainer.learning_rate)},
+      {"samples_per_position", ShortestNumber(options.samples_per_position)},
       {"max_selfplay_lead", absl::StrCat(options.max_selfplay_lead)},
       {"publish_every", absl::StrCat(options.publish_every_steps)},
       {"checkpoint_every", absl::StrCat(options.checkpoint_every_steps)},
-      {"report_seconds", absl::StrCat(options.report_seconds)},
+      {"report_seconds", ShortestNumber(options.report_seconds)},
       {"eval_every",
        absl::StrCat(options.eval_every_steps > 0 ? options.eval_every_steps
                                                  : -1)},

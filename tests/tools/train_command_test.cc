@@ -168,14 +168,20 @@ TEST(TrainCommandTest, ResumesFromTheRunDirectoryAndRefusesAnotherShape) {
   EXPECT_TRUE(absl::StrContains(r.out, "batch 64")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "stopped at step 30")) << r.out;
   // A mutable flag may change; it is said and recorded.
-  r = RunAz("train --run_dir=" + run + " --max_steps=30 --learning_rate=1e-3");
+  r = RunAz("train --run_dir=" + run + " --max_steps=30 --learning_rate=2e-4");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.out, "--learning_rate changes")) << r.out;
+  EXPECT_TRUE(absl::StrContains(
+      r.out, "--learning_rate changes from 0.002 to 0.0002\n"))
+      << r.out;
   std::ifstream config(run + "/config");
   std::stringstream text;
   text << config.rdbuf();
-  EXPECT_TRUE(absl::StrContains(text.str(), "--learning_rate=0.001"))
+  EXPECT_TRUE(absl::StrContains(text.str(), "--learning_rate=0.0002\n"))
       << text.str();
+  // The same value again, spelled otherwise, is no change.
+  r = RunAz("train --run_dir=" + run + " --max_steps=30 --learning_rate=0.0002");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(absl::StrContains(r.out, "changes")) << r.out;
 }
 
 TEST(TrainCommandTest, KilledAtRandomMomentsLosesOnlyGamesInFlight) {
