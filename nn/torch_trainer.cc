@@ -222,4 +222,11 @@ absl::Status TorchTrainer::LoadOptimizerState(const std::string& path) {
   return absl::OkStatus();
 }
 
+void TorchTrainer::SetLearningRate(double rate) {
+  options_.learning_rate = rate;
+  for (torch::optim::OptimizerParamGroup& group : optimizer_->param_groups()) {
+    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
+  }
+}
+
 }  // namespace az::nn

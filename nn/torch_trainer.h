@@ -23,6 +23,8 @@ class TorchTrainer final : public Trainer {
   absl::StatusOr<Checkpoint> Snapshot() override;
   absl::Status SaveOptimizerState(const std::string& path) override;
   absl::Status LoadOptimizerState(const std::string& path) override;
+  void SetLearningRate(double rate) override;
+  double learning_rate() const override { return options_.learning_rate; }
   int64_t step() const override { return step_; }
 
   // The module being trained (in train mode), for tests that compare it.

@@ -66,6 +66,11 @@ class Trainer {
   // run may change them); the step counter becomes the file's.
   virtual absl::Status LoadOptimizerState(const std::string& path) = 0;
 
+  // The learning rate of the steps that follow (a schedule moves it during
+  // a run; LoadOptimizerState keeps it).
+  virtual void SetLearningRate(double rate) = 0;
+  virtual double learning_rate() const = 0;
+
   // Optimizer steps taken to reach the current weights (counting from the
   // start checkpoint's training_step).
   virtual int64_t step() const = 0;

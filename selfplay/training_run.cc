@@ -106,7 +106,8 @@ const std::vector<std::string>& MetricsColumns() {
       "steps_per_s",       "nn_evals_per_s",
       "mean_batch",        "batch_fill",
       "samples_per_position", "weight_version",
-      "precision",         "eval_step",
+      "precision",         "learning_rate",
+      "eval_step",
       "eval_games",        "eval_win_vs_random",
       "eval_score_vs_random", "eval_win_vs_mcts",
       "eval_score_vs_mcts"};
@@ -147,6 +148,8 @@ class TrainingRun::Impl {
   bool TrainerMayStep() const;  // needs mu_
   double SelfplayLead() const;  // needs mu_
   absl::Status TrainStep();
+  // The share of the session's limits used so far (-1 without a limit).
+  double BudgetUsed() const;
   absl::Status SaveCheckpoint();
   void StartEvaluation(int64_t step, const std::string& checkpoint);
   // Plays the evaluation matches (on the evaluation thread).
@@ -419,6 +422,17 @@ void TrainingRun::Impl::OnGame(GameRecord record) {
   });
 }
 
+double TrainingRun::Impl::BudgetUsed() const {
+  double used = -1;  // no limit
+  if (options_.max_minutes > 0) {
+    used = std::max(used, Seconds(session_start_) / (options_.max_minutes * 60));
+  }
+  if (options_.max_steps > 0) {
+    used = std::max(used, static_cast<double>(step_) / options_.max_steps);
+  }
+  return used;
+}
+
 absl::Status TrainingRun::Impl::TrainStep() {
   const int n = options_.batch_size;
   std::vector<TrainingExample> examples = buffer_.Sample(n, sample_rng_);
@@ -445,6 +459,11 @@ absl::Status TrainingRun::Impl::TrainStep() {
   batch.observations = observations_.data();
   batch.policy_targets = policies_.data();
   batch.wdl_targets = wdls_.data();
+  trainer_->SetLearningRate(nn::ScheduledLearningRate(
+      {.base = options_.trainer.learning_rate,
+       .anneal_fraction = options_.lr_anneal_fraction,
+       .final_fraction = options_.lr_final_fraction},
+      BudgetUsed()));
   absl::StatusOr<nn::TrainStepStats> stats = trainer_->Step(batch);
   if (!stats.ok()) return stats.status();
   loss_policy_sum_ += stats->policy_loss;
@@ -636,6 +655,7 @@ absl::Status TrainingRun::Impl::Report(const ReportCallback& on_report) {
           : 0.0;
   r.weight_version = server.weight_version;
   r.precision = "fp32";
+  r.learning_rate = trainer_->learning_rate();
   {
     std::lock_guard<std::mutex> lock(eval_mu_);
     if (eval_done_) {
@@ -670,7 +690,8 @@ absl::Status TrainingRun::Impl::Report(const ReportCallback& on_report) {
       {"batch_fill", Number(r.batch_fill)},
       {"samples_per_position", Number(r.samples_per_position)},
       {"weight_version", absl::StrCat(r.weight_version)},
-      {"precision", r.precision}};
+      {"precision", r.precision},
+      {"learning_rate", Number(r.learning_rate)}};
   if (const std::optional<TrainingEvaluation>& e = r.evaluation) {
     row["eval_step"] = absl::StrCat(e->step);
     row["eval_games"] = absl::StrCat(e->games);

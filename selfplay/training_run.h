@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "games/game.h"
 #include "nn/inference_server.h"
+#include "nn/learning_rate.h"
 #include "nn/network_config.h"
 #include "nn/trainer.h"
 #include "selfplay/actor_farm.h"
@@ -75,6 +76,13 @@ struct TrainingOptions {
   // or after max_minutes of this session (0: none).
   int64_t max_steps = 0;
   double max_minutes = 0.0;
+  // With a limit, the learning rate (trainer.learning_rate) falls along a
+  // half cosine over the last `lr_anneal_fraction` of it, to
+  // `lr_final_fraction` of itself at the end (nn/learning_rate.h). The
+  // budget used is the larger of this session's share of max_minutes and
+  // the run's share of max_steps. Without a limit the rate stays.
+  double lr_anneal_fraction = 0.0;
+  double lr_final_fraction = 0.1;
 };
 
 // One evaluation match series: the checkpoint of `step`, with search,
@@ -111,6 +119,7 @@ struct TrainingReport {
   double samples_per_position = 0;
   int64_t weight_version = 0;
   std::string precision;  // of the training step ("fp32")
+  double learning_rate = 0;  // of the last training step
   // The latest evaluation, in the first report after it finished only.
   std::optional<TrainingEvaluation> evaluation;
 };

@@ -12,6 +12,14 @@ fi
 command -v gnuplot >/dev/null || { echo "plot_metrics: gnuplot is not installed (tools/setup.sh installs it)" >&2; exit 1; }
 csv="$1/metrics.csv"
 out="${2:-$1/metrics.png}"
+# Runs from before the learning-rate schedule have no learning_rate column.
+lr_plot=""
+lr_axis=""
+if head -n 1 "$csv" | tr ',' '\n' | grep -qx learning_rate; then
+  lr_plot=', "" using (column("elapsed_s")/60):"learning_rate" axes x1y2 with lines lw 1 dt 2 title "learning rate (right)"'
+  lr_axis='set y2tics; set format y2 "%.0e"'
+fi
+
 gnuplot <<GP
 set datafile separator comma
 set datafile missing ""
@@ -22,8 +30,11 @@ set grid
 set xlabel "minutes"
 set multiplot layout 2,2 title "az train: $1"
 set title "training loss (cross-entropy)"
+$lr_axis
 plot "$csv" using (column("elapsed_s")/60):"policy_loss" with lines lw 2 title "policy", \
-     "" using (column("elapsed_s")/60):"value_loss" with lines lw 2 title "value (WDL)"
+     "" using (column("elapsed_s")/60):"value_loss" with lines lw 2 title "value (WDL)"$lr_plot
+unset y2tics
+set format y2
 set title "learned value vs terminal reward on fresh self-play games"
 set ylabel "mean squared gap"
 plot "$csv" using (column("elapsed_s")/60):"v_z_mse" with lines lw 2 title "(v - z)^2: raw network value", \

@@ -72,6 +72,14 @@ DEFINE_int32(batch_size, 0,
              "connect4 256).");
 DEFINE_double(learning_rate, 0,
               "AdamW learning rate (0: per game; 2e-3 for both).");
+DEFINE_double(lr_anneal, 0.25,
+              "With --max_minutes or --max_steps: the share of that budget, "
+              "at its end, over which the learning rate falls along a half "
+              "cosine to --lr_final of itself (0: constant). Without a limit "
+              "the rate stays constant.");
+DEFINE_double(lr_final, 0.1,
+              "The learning rate at the end of the budget, as a share of "
+              "--learning_rate (see --lr_anneal).");
 DEFINE_double(weight_decay, 1e-4, "AdamW decoupled weight decay.");
 DEFINE_int32(train_threads, 1, "LibTorch threads of a training step.");
 DEFINE_double(samples_per_position, 0,
@@ -179,7 +187,8 @@ const std::vector<std::string>& ConfigFlags() {
       "game", "blocks", "channels", "seed", "selfplay_sims", "actor_threads",
       "games_per_thread", "dirichlet_alpha", "dirichlet_epsilon",
       "temperature_moves", "random_opening_moves", "value_target", "augment", "replay_positions",
-      "min_positions", "batch_size", "learning_rate", "weight_decay",
+      "min_positions", "batch_size", "learning_rate", "lr_anneal", "lr_final",
+      "weight_decay",
       "train_threads", "samples_per_position", "max_selfplay_lead",
       "publish_every", "checkpoint_every", "heldout_fraction",
       "report_seconds", "eval_every", "eval_games", "eval_sims",
@@ -323,11 +332,11 @@ std::string Maybe(double x, const char* format) {
 
 std::string ProgressLine(const selfplay::TrainingReport& r) {
   std::string line = absl::StrFormat(
-      "%s step %6d | games %s (%.1f/s) window %s | loss p %s v %s | "
+      "%s step %6d | games %s (%.1f/s) window %s | loss p %s v %s lr %.1e | "
       "v-z %s q-z %s | %s evals/s batch %.0f",
       Clock(r.elapsed_s), r.step, Thousands(r.games), r.games_per_s,
       Thousands(r.buffer_positions), Maybe(r.policy_loss, "%.3f"),
-      Maybe(r.value_loss, "%.3f"), Maybe(r.v_z_mse, "%.3f"),
+      Maybe(r.value_loss, "%.3f"), r.learning_rate, Maybe(r.v_z_mse, "%.3f"),
       Maybe(r.q_z_mse, "%.3f"), Thousands(r.nn_evals_per_s), r.mean_batch);
   if (const auto& e = r.evaluation) {
     absl::StrAppendFormat(&line,
@@ -361,6 +370,12 @@ int RunTrain(const std::vector<std::string>& args) {
     return Fail(2,
                 "counts and limits must not be negative (and "
                 "--actor_threads, --train_threads, --eval_mcts_sims >= 1)");
+  }
+  if (!(FLAGS_lr_anneal >= 0 && FLAGS_lr_anneal <= 1) ||
+      !(FLAGS_lr_final > 0 && FLAGS_lr_final <= 1)) {
+    return Fail(2, absl::StrCat("--lr_anneal=", FLAGS_lr_anneal,
+                                " must be in [0, 1] and --lr_final=",
+                                FLAGS_lr_final, " in (0, 1]"));
   }
   const GameDefaults d = DefaultsFor(game.Name());
   selfplay::TrainingOptions options;
@@ -408,6 +423,8 @@ int RunTrain(const std::vector<std::string>& args) {
   options.min_positions = Or(FLAGS_min_positions, d.min_positions);
   options.batch_size = Or(FLAGS_batch_size, d.batch_size);
   options.trainer.learning_rate = Or(FLAGS_learning_rate, d.learning_rate);
+  options.lr_anneal_fraction = FLAGS_lr_anneal;
+  options.lr_final_fraction = FLAGS_lr_final;
   options.trainer.weight_decay = FLAGS_weight_decay;
   options.trainer.threads = FLAGS_train_threads;
   options.samples_per_position =

@@ -59,6 +59,9 @@ TEST(TrainingRunThreadsTest, PaceReportsAndWeightsHoldTogether) {
   const Game& game = **FindGame("tictactoe");
   TrainingOptions options = SmallOptions(game, FreshDir("training_run_pace"));
   options.max_steps = 40;
+  options.trainer.learning_rate = 1e-3;
+  options.lr_anneal_fraction = 0.5;
+  options.lr_final_fraction = 0.1;
   auto run = TrainingRun::Open(game, options);
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_FALSE((*run)->resumed());
@@ -81,6 +84,17 @@ TEST(TrainingRunThreadsTest, PaceReportsAndWeightsHoldTogether) {
         << "at step " << r.step;
     EXPECT_GE(r.games, r.heldout_games);
   }
+  // The learning rate falls over the last half of the 40 steps: the last
+  // step ran at the schedule's rate for 39 of 40 steps used.
+  for (size_t i = 1; i < reports.size(); ++i) {
+    EXPECT_LE(reports[i].learning_rate, reports[i - 1].learning_rate);
+  }
+  EXPECT_DOUBLE_EQ(last.learning_rate,
+                   nn::ScheduledLearningRate({.base = 1e-3,
+                                              .anneal_fraction = 0.5,
+                                              .final_fraction = 0.1},
+                                             39.0 / 40.0));
+  EXPECT_LT(last.learning_rate, 1.1e-4);
   // Self-play games carry the weight versions the trainer published.
   int64_t newest_version = 0;
   auto shards = ListShards(RunPaths(options.run_dir).replay());

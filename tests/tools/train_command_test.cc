@@ -138,6 +138,8 @@ TEST(TrainCommandTest, BadFlagsAndPlacesGetOneLine) {
                      "--batch_size=big is not a valid int32");
   ExpectOneLineError(SmallRun(dir) + " --min_positions=10",  // below the batch
                      "min_positions >= batch_size", testing::kAnyFailure);
+  ExpectOneLineError(SmallRun(dir) + " --lr_anneal=1.5", "--lr_anneal=1.5");
+  ExpectOneLineError(SmallRun(dir) + " --lr_final=0", "--lr_final=0");
   // A place that cannot hold a run directory.
   ExpectOneLineError(SmallRun("/proc/az-run"), "/proc/az-run", 1);
 }
