@@ -17,7 +17,7 @@ lr_plot=""
 lr_axis=""
 if head -n 1 "$csv" | tr ',' '\n' | grep -qx learning_rate; then
   lr_plot=', "" using (column("elapsed_s")/60):"learning_rate" axes x1y2 with lines lw 1 dt 2 title "learning rate (right)"'
-  lr_axis='set y2tics; set format y2 "%.0e"'
+  lr_axis='set y2tics; set format y2 "%.1e"'
 fi
 
 gnuplot <<GP
