@@ -44,6 +44,9 @@ class RolloutEvaluator final : public Evaluator {
   absl::Status Evaluate(absl::Span<const State* const> states,
                         absl::Span<float> priors,
                         absl::Span<LeafEvaluation> results) override;
+  // Another seed: other playouts from every position. Not while Evaluate
+  // runs (a player reseeds between games).
+  void set_seed(uint64_t seed) { seed_ = seed; }
 
  private:
   const Game& game_;

@@ -95,14 +95,24 @@ class SolverPlayer final : public Player {
 
 class SearchPlayer final : public Player {
  public:
+  // `rollouts`, when set, is this player's own evaluator (mcts): each game
+  // reseeds it.
   SearchPlayer(std::string name, std::unique_ptr<engine::Search> search,
-               std::shared_ptr<engine::Evaluator> evaluator, bool learned)
+               std::shared_ptr<engine::Evaluator> evaluator, bool learned,
+               engine::RolloutEvaluator* rollouts = nullptr)
       : name_(std::move(name)),
         evaluator_(std::move(evaluator)),
         search_(std::move(search)),
-        learned_(learned) {}
+        learned_(learned),
+        rollouts_(rollouts) {}
   std::string Name() const override { return name_; }
-  void Reset(uint64_t seed) override { synced_ = false; }
+  void Reset(uint64_t seed) override {
+    synced_ = false;
+    // Playouts are a function of (seed, position), so that a search may
+    // cache them; with one seed for every game, two deterministic players
+    // would replay the same game from the same opening.
+    if (rollouts_ != nullptr) rollouts_->set_seed(seed);
+  }
   absl::StatusOr<Action> ChooseMove(const State& state,
                                     MoveInfo* info) override {
     // The tree is kept while the moves observed lead to `state`.
@@ -134,6 +144,7 @@ class SearchPlayer final : public Player {
   std::shared_ptr<engine::Evaluator> evaluator_;  // used by search_
   std::unique_ptr<engine::Search> search_;
   bool learned_;
+  engine::RolloutEvaluator* rollouts_;  // owned through evaluator_
   bool synced_ = false;
 };
 
@@ -394,13 +405,23 @@ std::unique_ptr<Player> PlayerFactory::NewPlayer() const {
       }
       engine::SearchParams params = options_.search;
       params.num_simulations = sims_;
+      std::shared_ptr<engine::Evaluator> evaluator = evaluator_;
+      engine::RolloutEvaluator* rollouts = nullptr;
+      if (kind_ == Kind::kMcts) {
+        // Its own playouts, reseeded every game (see SearchPlayer::Reset).
+        auto own = std::make_shared<engine::RolloutEvaluator>(
+            game_, options_.rollouts, options_.search.seed);
+        rollouts = own.get();
+        evaluator = std::move(own);
+      }
       absl::StatusOr<std::unique_ptr<engine::Search>> search =
-          engine::Search::Create(game_, evaluator_.get(), params);
+          engine::Search::Create(game_, evaluator.get(), params);
       // The parameters were validated by the caller; a failure here is a
       // programmer error.
       CHECK(search.ok()) << search.status();
       return std::make_unique<SearchPlayer>(spec_, *std::move(search),
-                                            evaluator_, kind_ == Kind::kNet);
+                                            std::move(evaluator),
+                                            kind_ == Kind::kNet, rollouts);
     }
   }
   return nullptr;

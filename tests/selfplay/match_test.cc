@@ -56,6 +56,29 @@ TEST(MatchTest, SolverNeverLosesToRandomInConnectFour) {
   EXPECT_GE(distinct.size(), 5u);
 }
 
+// Pure MCTS is deterministic within a game (playouts are a function of the
+// position, so that they may be cached) but must not be across games:
+// otherwise two such players replay one game per opening and colour, and a
+// match of hundreds of games measures a few dozen.
+TEST(MatchTest, RolloutPlayersVaryFromGameToGame) {
+  const Game& c4 = **FindGame("connect4");
+  Players p = Make(c4, {"mcts:sims=50", "mcts:sims=50"});
+  MatchOptions options;
+  options.games_per_pair = 8;
+  options.opening_plies = 0;  // every game from the empty board
+  auto result = RunMatch(c4, p.raw, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  std::set<std::vector<Action>> distinct;
+  for (const MatchGame& g : result->games) distinct.insert(g.moves);
+  EXPECT_GE(distinct.size(), 6u);
+  // The same seed replays the same match.
+  auto again = RunMatch(c4, p.raw, options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  for (size_t i = 0; i < result->games.size(); ++i) {
+    EXPECT_EQ(again->games[i].moves, result->games[i].moves) << "game " << i;
+  }
+}
+
 TEST(MatchTest, ResultsAreSplitByColour) {
   const Game& ttt = **FindGame("tictactoe");
   Players p = Make(ttt, {"solver", "random"});
