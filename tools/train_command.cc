@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -196,15 +197,12 @@ const std::vector<std::string>& ConfigFlags() {
   return *flags;
 }
 
-// The shortest text that reads back as `number` exactly.
+// The shortest text that reads back as `number` exactly (%g style).
 std::string ShortestNumber(double number) {
-  for (int digits = 6;; ++digits) {
-    std::string text = absl::StrFormat("%.*g", digits, number);
-    double back;
-    if (digits >= 17 || (absl::SimpleAtod(text, &back) && back == number)) {
-      return text;
-    }
-  }
+  char text[32];
+  const std::to_chars_result end = std::to_chars(
+      text, text + sizeof(text), number, std::chars_format::general);
+  return std::string(text, end.ptr);
 }
 
 // A flag's value as RUN/config records it. gflags prints doubles with 17
@@ -256,19 +254,19 @@ absl::StatusOr<std::vector<std::string>> ApplyRunConfig(
       }
       continue;
     }
-    if (info.current_value == value) continue;
-    // gflags prints doubles with 17 digits (2e-4 as 0.00020000000000000001):
-    // numbers compare and print as numbers.
-    std::string current = info.current_value;
+    // Compared as RUN/config writes it; a number also as a number (the
+    // file may spell 2e-4 where the command line says 0.0002).
+    const std::string current = FlagValue(name);
     double recorded_number, current_number;
-    if (absl::SimpleAtod(value, &recorded_number) &&
-        absl::SimpleAtod(current, &current_number)) {
-      if (recorded_number == current_number) continue;
-      current = ShortestNumber(current_number);
+    if (current == value ||
+        (absl::SimpleAtod(value, &recorded_number) &&
+         absl::SimpleAtod(current, &current_number) &&
+         recorded_number == current_number)) {
+      continue;
     }
     if (ImmutableFlags().count(name) > 0) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "--", name, "=", info.current_value, " does not match the run's --",
+          "--", name, "=", current, " does not match the run's --",
           name, "=", value, " (", path,
           "); it cannot change within a run: use another --run_dir"));
     }
