@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <istream>
 #include <ostream>
@@ -14,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "engine/evaluators.h"
 #include "engine/random.h"
 #include "nn/network_builder.h"
@@ -231,9 +233,61 @@ absl::Status ParseSims(absl::string_view spec, absl::string_view option,
   return absl::OkStatus();
 }
 
+// Whether `option` looks like one of a searching player's options (a known
+// key, or "raw"), as opposed to a part of a path that holds ':'.
+bool IsSearchOption(absl::string_view option) {
+  return option == "raw" || absl::StartsWith(option, "sims=") ||
+         absl::StartsWith(option, "c_init=") ||
+         absl::StartsWith(option, "fpu=");
+}
+
+// Applies one option of a searching player ("sims=N", "raw", "c_init=X",
+// "fpu=X") to *sims and *params. `min_sims` is 1 for mcts, 0 for networks
+// (0 and raw: the policy head alone).
+absl::Status ApplySearchOption(absl::string_view spec, absl::string_view option,
+                               int min_sims, int* sims,
+                               engine::SearchParams* params) {
+  if (option == "raw" && min_sims == 0) {
+    *sims = 0;
+    return absl::OkStatus();
+  }
+  if (absl::StartsWith(option, "sims=")) {
+    return ParseSims(spec, option, min_sims, sims);
+  }
+  const size_t eq = option.find('=');
+  const absl::string_view key = option.substr(0, eq);
+  if (eq == absl::string_view::npos || (key != "c_init" && key != "fpu")) {
+    return SpecError(spec, absl::StrCat("unknown option \"", option,
+                                        "\" (known: sims=N, c_init=X, fpu=X",
+                                        min_sims == 0 ? ", raw)" : ")"));
+  }
+  const absl::string_view text = option.substr(eq + 1);
+  double value = 0.0;
+  if (!absl::SimpleAtod(text, &value) || !std::isfinite(value)) {
+    return SpecError(spec, absl::StrCat(key, " must be a number (got \"",
+                                        text, "\")"));
+  }
+  if (key == "c_init") {
+    if (!(value > 0.0)) {
+      return SpecError(spec, absl::StrCat("c_init must be > 0 (got ", text,
+                                          ")"));
+    }
+    params->c_init = static_cast<float>(value);
+  } else {
+    if (!(value >= 0.0)) {
+      return SpecError(spec, absl::StrCat("fpu (a reduction) must be >= 0 "
+                                          "(got ", text, ")"));
+    }
+    params->fpu_mode = engine::FpuMode::kReduction;
+    params->fpu_value = static_cast<float>(value);
+  }
+  return absl::OkStatus();
+}
+
 constexpr char kKnownSpecs[] =
-    "human, random, mcts[:sims=N], solver, net:PATH[:sims=N|:raw], "
-    "run:DIR[:sims=N|:raw]";
+    "human, random, mcts[:OPTIONS], solver, net:PATH[:OPTIONS], "
+    "run:DIR[:OPTIONS] with OPTIONS among sims=N, c_init=X, fpu=X and (net, "
+    "run) raw";
 
 }  // namespace
 
@@ -329,13 +383,14 @@ absl::StatusOr<std::unique_ptr<PlayerFactory>> PlayerFactory::Create(
     auto factory = make(Kind::kMcts);
     factory->sims_ = options.search.num_simulations;
     if (spec != "mcts") {
-      absl::string_view option = absl::string_view(spec).substr(5);
-      if (!absl::StartsWith(option, "sims=")) {
-        return SpecError(spec, "expected mcts:sims=N");
-      }
-      if (absl::Status s = ParseSims(spec, option, 1, &factory->sims_);
-          !s.ok()) {
-        return s;
+      for (absl::string_view option :
+           absl::StrSplit(absl::string_view(spec).substr(5), ':')) {
+        if (absl::Status s = ApplySearchOption(spec, option, 1,
+                                               &factory->sims_,
+                                               &factory->options_.search);
+            !s.ok()) {
+          return s;
+        }
       }
     }
     absl::StatusOr<std::unique_ptr<engine::RolloutEvaluator>> rollout =
@@ -351,20 +406,25 @@ absl::StatusOr<std::unique_ptr<PlayerFactory>> PlayerFactory::Create(
     return SpecError(spec,
                      absl::StrCat("unknown player (known: ", kKnownSpecs, ")"));
   }
-  // The path may itself hold ':', so only a last part that reads as an
-  // option is taken as one.
+  // The path may itself hold ':', so only the last parts that read as
+  // options are taken as options (applied left to right).
   std::string path = spec.substr(4);
   int sims = options.search.num_simulations;
-  if (size_t colon = path.rfind(':'); colon != std::string::npos) {
-    absl::string_view option = absl::string_view(path).substr(colon + 1);
-    if (option == "raw") {
-      sims = 0;
-      path.resize(colon);
-    } else if (absl::StartsWith(option, "sims=")) {
-      if (absl::Status s = ParseSims(spec, option, 0, &sims); !s.ok()) {
-        return s;
-      }
-      path.resize(colon);
+  engine::SearchParams params = options.search;
+  std::vector<absl::string_view> trailing;
+  while (true) {
+    const size_t colon = path.rfind(':');
+    if (colon == std::string::npos) break;
+    const absl::string_view option = absl::string_view(path).substr(colon + 1);
+    if (!IsSearchOption(option)) break;
+    trailing.push_back(absl::string_view(spec).substr(4 + colon + 1,
+                                                      option.size()));
+    path.resize(colon);
+  }
+  for (auto it = trailing.rbegin(); it != trailing.rend(); ++it) {
+    if (absl::Status s = ApplySearchOption(spec, *it, 0, &sims, &params);
+        !s.ok()) {
+      return s;
     }
   }
   if (path.empty()) {
@@ -384,6 +444,7 @@ absl::StatusOr<std::unique_ptr<PlayerFactory>> PlayerFactory::Create(
   if (!server.ok()) return WithSpec(spec, server.status());
   auto factory = make(Kind::kNet);
   factory->sims_ = sims;
+  factory->options_.search = params;
   factory->evaluator_ = std::move(*server);
   return factory;
 }

@@ -3,8 +3,12 @@
 // network checkpoint with or without search — named by one spec string that
 // `az play`, `az match` and training's evaluation all read:
 //
-//   human | random | mcts[:sims=N] | solver | net:PATH[:sims=N|:raw]
-//   | run:DIR[:sims=N|:raw]
+//   human | random | mcts[:OPTS] | solver | net:PATH[:OPTS] | run:DIR[:OPTS]
+//
+// where OPTS are ':'-separated options of a searching player: sims=N,
+// c_init=X and fpu=X (overriding PlayerOptions::search for this player, so
+// that two settings of the search can meet in one match), and for networks
+// raw (the same as sims=0: the policy head alone, no search).
 //
 // `run:DIR` is the newest checkpoint of a training run (the file named in
 // DIR/checkpoints/latest). A PlayerFactory parses a spec once (loading the
@@ -98,9 +102,9 @@ class HumanPlayer final : public Player {
 };
 
 struct PlayerOptions {
-  // Base parameters of the searching players (mcts, net); the spec's sims
-  // replaces num_simulations. Keep root noise and temperature off for
-  // strongest play.
+  // Base parameters of the searching players (mcts, net); the spec's
+  // options replace num_simulations, c_init and the fpu. Keep root noise and
+  // temperature off for strongest play.
   engine::SearchParams search;
   // How networks are served (one server per factory, shared by its
   // players).

@@ -41,6 +41,13 @@ DEFINE_int32(
     "playing it with both colours cancels that over the pair.");
 DEFINE_string(anchor, "",
               "The player rated 0 (its spec; default the first player).");
+DEFINE_string(games_out, "",
+              "Where to write every game as CSV, one row each (written once "
+              "the match is over): game,first,second,result,players_from,"
+              "moves. result is 1-0, 0-1 or 1/2 (for the first mover); moves "
+              "run from the initial position (--start and the opening "
+              "included) in the game's notation; the players chose the "
+              "moves from ply players_from on.");
 
 namespace az {
 namespace {
@@ -158,6 +165,28 @@ int RunMatch(const std::vector<std::string>& args) {
     rows.push_back({&p, selfplay::EloFromResults(p.wins, p.draws, p.losses)});
   }
 
+  if (!FLAGS_games_out.empty()) {
+    absl::StatusOr<std::vector<Action>> start = game.ParseMoves(FLAGS_start);
+    if (!start.ok()) return Fail(1, start.status().message());
+    std::string csv = "game,first,second,result,players_from,moves\n";
+    for (size_t i = 0; i < result->games.size(); ++i) {
+      const selfplay::MatchGame& g = result->games[i];
+      std::vector<Action> moves = *start;
+      moves.insert(moves.end(), g.moves.begin(), g.moves.end());
+      const char* score = g.outcome == GameOutcome::kFirstPlayerWins ? "1-0"
+                          : g.outcome == GameOutcome::kSecondPlayerWins
+                              ? "0-1"
+                              : "1/2";
+      absl::StrAppend(&csv, i + 1, ",", specs[g.first], ",", specs[g.second],
+                      ",", score, ",", start->size() + g.opening_plies, ",",
+                      game.FormatMoves(moves), "\n");
+    }
+    if (absl::Status s = nn::WriteFileAtomically(FLAGS_games_out, csv);
+        !s.ok()) {
+      return Fail(1, s.message());
+    }
+  }
+
   if (!FLAGS_out.empty()) {
     std::string csv =
         "a,b,wins,draws,losses,games,score,elo,elo_lo,elo_hi,rating_a,"
@@ -249,5 +278,6 @@ int RunMatch(const std::vector<std::string>& args) {
 AZ_REGISTER_COMMAND_WITH_FLAGS(
     match, "match", "play games between players and rate them",
     "az match --game=G --players=SPEC,SPEC[,...] --games=N [--threads=T] "
-    "[--opening_plies=K] [--anchor=SPEC] [--out=FILE.csv] [--json]",
+    "[--opening_plies=K] [--anchor=SPEC] [--out=FILE.csv] "
+    "[--games_out=GAMES.csv] [--json]",
     az::RunMatch, "players", "search", "network");

@@ -1,6 +1,8 @@
 #include "selfplay/player.h"
 
+#include <algorithm>
 #include <fstream>
+#include <utility>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -55,7 +57,7 @@ TEST(PlayerSpecTest, EveryBadSpecIsAClearError) {
   ExpectError(c4, "mcts:sims=lots", absl::StatusCode::kInvalidArgument,
               "whole number");
   ExpectError(c4, "mcts:200", absl::StatusCode::kInvalidArgument,
-              "mcts:sims=N");
+              "unknown option \"200\" (known: sims=N");
   ExpectError(c4, "net:", absl::StatusCode::kInvalidArgument, "path");
   ExpectError(c4, "net:/missing", absl::StatusCode::kNotFound, "/missing");
   ExpectError(c4, "net:/missing:sims=-3", absl::StatusCode::kInvalidArgument,
@@ -66,6 +68,65 @@ TEST(PlayerSpecTest, EveryBadSpecIsAClearError) {
               "no exact solver");
   // A human needs somewhere to type.
   ExpectError(c4, "human", absl::StatusCode::kInvalidArgument, "terminal");
+  // Search options.
+  ExpectError(c4, "mcts:sims=100:c_init=0", absl::StatusCode::kInvalidArgument,
+              "c_init must be > 0");
+  ExpectError(c4, "mcts:c_init=much", absl::StatusCode::kInvalidArgument,
+              "c_init must be a number");
+  ExpectError(c4, "mcts:fpu=-0.5", absl::StatusCode::kInvalidArgument,
+              "fpu (a reduction) must be >= 0");
+  ExpectError(c4, "mcts:fpu=nan", absl::StatusCode::kInvalidArgument,
+              "fpu must be a number");
+  ExpectError(c4, "mcts:cpuct=2", absl::StatusCode::kInvalidArgument,
+              "unknown option \"cpuct=2\"");
+  ExpectError(c4, "mcts:raw", absl::StatusCode::kInvalidArgument,
+              "unknown option \"raw\"");
+  ExpectError(c4, "net:/missing:sims=5:c_init=-1",
+              absl::StatusCode::kInvalidArgument, "c_init must be > 0");
+}
+
+// The fraction of the root's visits on its most visited move, and the number
+// of moves visited at all, after one search of `spec` from the empty board.
+std::pair<double, int> RootVisits(const Game& game, const std::string& spec) {
+  auto player = ParsePlayerSpec(game, spec, Options(game));
+  EXPECT_TRUE(player.ok()) << spec << ": " << player.status();
+  if (!player.ok()) return {0.0, 0};
+  (*player)->Reset(1);
+  MoveInfo info;
+  auto move = (*player)->ChooseMove(*game.NewInitialState(), &info);
+  EXPECT_TRUE(move.ok()) << move.status();
+  int total = 0, most = 0, visited = 0;
+  for (const engine::MoveStats& m : info.search->moves) {
+    total += m.visits;
+    most = std::max(most, m.visits);
+    visited += m.visits > 0;
+  }
+  return {static_cast<double>(most) / std::max(total, 1), visited};
+}
+
+TEST(PlayerSpecTest, SearchOptionsReachThatPlayersSearch) {
+  const Game& c4 = GetGame("connect4");
+  // A small exploration rate piles the visits onto the best-looking move; a
+  // large one spreads them along the (uniform) priors.
+  const double narrow = RootVisits(c4, "mcts:sims=300:c_init=0.05").first;
+  const double wide = RootVisits(c4, "mcts:c_init=50:sims=300").first;
+  EXPECT_GT(narrow, 0.4);
+  EXPECT_LT(wide, 0.25);
+  // A large first-play reduction makes unvisited moves look lost, so few are
+  // tried; none tries them all.
+  EXPECT_EQ(RootVisits(c4, "mcts:sims=30:fpu=0").second, 7);
+  EXPECT_LE(RootVisits(c4, "mcts:sims=30:fpu=3").second, 3);
+
+  // On a network player, after a path that itself holds ':'.
+  const Game& ttt = GetGame("tictactoe");
+  std::string path = SaveRandomCheckpoint(ttt, "with:colon.ckpt");
+  EXPECT_GT(RootVisits(ttt, "net:" + path + ":sims=200:c_init=0.02").first,
+            RootVisits(ttt, "net:" + path + ":c_init=50:sims=200").first);
+  auto raw = ParsePlayerSpec(ttt, "net:" + path + ":c_init=2:raw", Options(ttt));
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  MoveInfo info;
+  ASSERT_TRUE((*raw)->ChooseMove(*ttt.NewInitialState(), &info).ok());
+  EXPECT_EQ(info.search->simulations, 0);
 }
 
 TEST(PlayerSpecTest, CheckpointOfAnotherGameIsRefused) {

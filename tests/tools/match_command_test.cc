@@ -1,10 +1,13 @@
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "games/registry.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 
@@ -69,6 +72,49 @@ TEST(MatchCommandTest, RoundRobinTableAndCsv) {
   int rows = 0;
   while (std::getline(in, line)) ++rows;
   EXPECT_EQ(rows, 3);
+}
+
+TEST(MatchCommandTest, GamesOutRecordsEveryGameForReplay) {
+  std::string path = ::testing::TempDir() + "/match_games.csv";
+  std::remove(path.c_str());
+  auto r = RunAz(
+      "match --game=tictactoe --players=solver,random --games=6 --start=5 "
+      "--opening_plies=0 --games_out=" +
+      path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Game& ttt = **FindGame("tictactoe");
+  std::ifstream in(path);
+  ASSERT_TRUE(in.good());
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "game,first,second,result,players_from,moves");
+  int rows = 0, solver_first = 0;
+  while (std::getline(in, line)) {
+    ++rows;
+    std::vector<std::string> f = absl::StrSplit(line, ',');
+    ASSERT_EQ(f.size(), 6u) << line;
+    EXPECT_EQ(f[0], std::to_string(rows));
+    ASSERT_TRUE((f[1] == "solver" && f[2] == "random") ||
+                (f[1] == "random" && f[2] == "solver"))
+        << line;
+    solver_first += f[1] == "solver";
+    // --start's move, then the players.
+    EXPECT_EQ(f[4], "1") << line;
+    EXPECT_TRUE(absl::StartsWith(f[5], "5")) << line;
+    // The moves replay to a finished game with the recorded result.
+    auto state = ttt.NewStateFromMoves(f[5]);
+    ASSERT_TRUE(state.ok()) << line << ": " << state.status();
+    ASSERT_TRUE((*state)->IsTerminal()) << line;
+    const GameOutcome outcome = (*state)->Outcome();
+    EXPECT_EQ(f[3], outcome == GameOutcome::kFirstPlayerWins    ? "1-0"
+                    : outcome == GameOutcome::kSecondPlayerWins ? "0-1"
+                                                                : "1/2")
+        << line;
+    // The solver never loses: the centre opening is a draw.
+    EXPECT_NE(f[3], f[1] == "solver" ? "0-1" : "1-0") << line;
+  }
+  EXPECT_EQ(rows, 6);
+  EXPECT_EQ(solver_first, 3);
 }
 
 TEST(MatchCommandTest, BadSpecsExitWithOneLine) {
