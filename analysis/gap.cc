@@ -182,7 +182,7 @@ absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
   if (!raw.ok()) return raw.status();
   std::vector<std::vector<SearchEvaluation>> searches;
   for (int budget : player.budgets) {
-    engine::SearchParams params = options.search;
+    engine::SearchParams params = player.search.value_or(options.search);
     params.num_simulations = budget;
     absl::StatusOr<std::vector<SearchEvaluation>> s = EvaluateSearch(
         game, player.evaluator, params, states, options.evaluation);

@@ -32,6 +32,9 @@ struct PlayerUnderTest {
   int64_t step = -1;  // the training step of a run's checkpoint, else -1
   // Search budgets in simulations (each > 0); empty: the raw value only.
   std::vector<int> budgets;
+  // This player's own search settings (its spec's c_init, fpu); unset:
+  // GapOptions::search. num_simulations is set per budget either way.
+  std::optional<engine::SearchParams> search;
 };
 
 struct GapOptions {

@@ -245,13 +245,15 @@ bool IsSearchOption(absl::string_view option) {
 // "fpu=X") to *sims and *params. `min_sims` is 1 for mcts, 0 for networks
 // (0 and raw: the policy head alone).
 absl::Status ApplySearchOption(absl::string_view spec, absl::string_view option,
-                               int min_sims, int* sims,
+                               int min_sims, int* sims, bool* sims_set,
                                engine::SearchParams* params) {
   if (option == "raw" && min_sims == 0) {
     *sims = 0;
+    *sims_set = true;
     return absl::OkStatus();
   }
   if (absl::StartsWith(option, "sims=")) {
+    *sims_set = true;
     return ParseSims(spec, option, min_sims, sims);
   }
   const size_t eq = option.find('=');
@@ -385,9 +387,9 @@ absl::StatusOr<std::unique_ptr<PlayerFactory>> PlayerFactory::Create(
     if (spec != "mcts") {
       for (absl::string_view option :
            absl::StrSplit(absl::string_view(spec).substr(5), ':')) {
-        if (absl::Status s = ApplySearchOption(spec, option, 1,
-                                               &factory->sims_,
-                                               &factory->options_.search);
+        if (absl::Status s = ApplySearchOption(
+                spec, option, 1, &factory->sims_, &factory->spec_sets_sims_,
+                &factory->options_.search);
             !s.ok()) {
           return s;
         }
@@ -410,6 +412,7 @@ absl::StatusOr<std::unique_ptr<PlayerFactory>> PlayerFactory::Create(
   // options are taken as options (applied left to right).
   std::string path = spec.substr(4);
   int sims = options.search.num_simulations;
+  bool sims_set = false;
   engine::SearchParams params = options.search;
   std::vector<absl::string_view> trailing;
   while (true) {
@@ -422,7 +425,8 @@ absl::StatusOr<std::unique_ptr<PlayerFactory>> PlayerFactory::Create(
     path.resize(colon);
   }
   for (auto it = trailing.rbegin(); it != trailing.rend(); ++it) {
-    if (absl::Status s = ApplySearchOption(spec, *it, 0, &sims, &params);
+    if (absl::Status s =
+            ApplySearchOption(spec, *it, 0, &sims, &sims_set, &params);
         !s.ok()) {
       return s;
     }
@@ -444,6 +448,7 @@ absl::StatusOr<std::unique_ptr<PlayerFactory>> PlayerFactory::Create(
   if (!server.ok()) return WithSpec(spec, server.status());
   auto factory = make(Kind::kNet);
   factory->sims_ = sims;
+  factory->spec_sets_sims_ = sims_set;
   factory->options_.search = params;
   factory->evaluator_ = std::move(*server);
   return factory;

@@ -137,6 +137,12 @@ class PlayerFactory {
   engine::Evaluator* evaluator() const { return evaluator_.get(); }
   // Simulations per move of mcts, net and run players (0: policy alone).
   int simulations() const { return sims_; }
+  // Whether the spec itself set them (sims=N or raw) rather than
+  // PlayerOptions::search.
+  bool spec_sets_simulations() const { return spec_sets_sims_; }
+  // The search settings of this player: PlayerOptions::search with the
+  // spec's options applied (num_simulations aside: see simulations()).
+  const engine::SearchParams& search_params() const { return options_.search; }
 
  private:
   enum class Kind { kHuman, kRandom, kMcts, kSolver, kNet };
@@ -148,6 +154,7 @@ class PlayerFactory {
   Kind kind_;
   PlayerOptions options_;
   int sims_ = 0;  // kMcts, kNet: 0 plays the network's policy alone
+  bool spec_sets_sims_ = false;
   std::shared_ptr<engine::Evaluator> evaluator_;
 };
 

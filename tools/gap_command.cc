@@ -52,7 +52,8 @@ DEFINE_string(generate, "",
 DEFINE_string(budgets, "50",
               "Search budgets in simulations, comma-separated (e.g. "
               "0,50,400; 0 or empty: the raw value only). A player spec's "
-              ":sims=N replaces them for that player, :raw removes them.");
+              ":sims=N replaces them for that player, :raw removes them; its "
+              ":c_init=X and :fpu=X apply to its searches.");
 DEFINE_int32(playout, 0,
              "For positions without an exact value (no solver, no score in "
              "the file): estimate it from this many games played on by "
@@ -116,19 +117,12 @@ struct PlayerSource {
       make;
 };
 
-// The budgets a spec asks for: its own :sims=N or :raw, else `defaults`.
-std::vector<int> BudgetsOfSpec(const std::string& spec,
-                               const selfplay::PlayerFactory& factory,
+// The budgets a spec asks for: its own sims=N or raw, else `defaults`.
+std::vector<int> BudgetsOfSpec(const selfplay::PlayerFactory& factory,
                                const std::vector<int>& defaults) {
-  const size_t colon = spec.rfind(':');
-  const std::string option =
-      colon == std::string::npos ? "" : spec.substr(colon + 1);
-  if (option == "raw") return {};
-  if (absl::StartsWith(option, "sims=")) {
-    if (factory.simulations() == 0) return {};
-    return {factory.simulations()};
-  }
-  return defaults;
+  if (!factory.spec_sets_simulations()) return defaults;
+  if (factory.simulations() == 0) return {};
+  return {factory.simulations()};
 }
 
 int RunGap(const std::vector<std::string>& args) {
@@ -298,7 +292,8 @@ int RunGap(const std::vector<std::string>& args) {
       p->evaluator = (*factory)->evaluator();
       p->learned =
           absl::StartsWith(spec, "net:") || absl::StartsWith(spec, "run:");
-      p->budgets = BudgetsOfSpec(spec, **factory, budgets);
+      p->budgets = BudgetsOfSpec(**factory, budgets);
+      p->search = (*factory)->search_params();
       return absl::OkStatus();
     };
     players.push_back(std::move(source));
@@ -449,7 +444,7 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     "over whole games (_lo/_hi), for all positions, the quiet ones (no "
     "immediate win or loss within a move) and each game stage; with a "
     "heldout:RUN set, each other set's in-minus-out difference. Players: "
-    "solver (gap zero), uniform (the constant-draw baseline), mcts[:sims=N], "
-    "net:PATH[:sims=N|:raw], run:DIR[...]. --out=DIR writes CSVs, gnuplot "
+    "solver (gap zero), uniform (the constant-draw baseline), mcts[:OPTS], "
+    "net:PATH[:OPTS], run:DIR[:OPTS] (OPTS as in az match). --out=DIR writes CSVs, gnuplot "
     "pictures and report.md. Exits 2 on bad input.",
     az::RunGap, "network", "players");

@@ -241,7 +241,7 @@ int RunPlay(const std::vector<std::string>& args) {
 AZ_REGISTER_COMMAND_WITH_FLAGS(
     play, "play", "play a game in the terminal against an engine or network",
     "az play --game=G --players=FIRST,SECOND [--start=MOVES] [--analysis] "
-    "(players: human, random, mcts[:sims=N], solver, "
-    "net:PATH[:sims=N|:raw], run:DIR[:sims=N|:raw]; quit or end of input "
-    "stops with exit code 0)",
+    "(players: human, random, mcts[:OPTS], solver, net:PATH[:OPTS], "
+    "run:DIR[:OPTS], OPTS among sims=N, c_init=X, fpu=X, raw; quit or end "
+    "of input stops with exit code 0)",
     az::RunPlay, "players", "search", "network");

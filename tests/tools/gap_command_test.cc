@@ -108,6 +108,23 @@ TEST(GapCommandTest, NetworkOnAFileSetWithTable) {
   EXPECT_TRUE(absl::StrContains(r.out, "search_50")) << r.out;
 }
 
+TEST(GapCommandTest, SpecOptionsSetThatPlayersSearches) {
+  // sims=N anywhere among the options replaces --budgets; c_init reaches
+  // the searches (two exploration rates, two different search values).
+  auto r = RunAz(
+      "gap --game=tictactoe --players=mcts:sims=12:c_init=0.01,"
+      "mcts:c_init=100:sims=12 --generate=random:60 --budgets=0,40 "
+      "--resamples=100 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json j = ParseJson(r.out);
+  ASSERT_EQ(j["sets"].size(), 2u) << r.out;
+  for (const Json& s : j["sets"]) {
+    EXPECT_TRUE(s.contains("search_12")) << s["player"];
+    EXPECT_FALSE(s.contains("search_40")) << s["player"];
+  }
+  EXPECT_NE(j["sets"][0]["search_12"]["mse"], j["sets"][1]["search_12"]["mse"]);
+}
+
 TEST(GapCommandTest, RunInTrainingOrderWithReportDirectory) {
   const std::string run = MakeRun("gap_run");
   const std::string out = ::testing::TempDir() + "/gap_run_report";
