@@ -410,23 +410,20 @@ absl::StatusOr<std::unique_ptr<PlayerFactory>> PlayerFactory::Create(
   }
   // The path may itself hold ':', so only the last parts that read as
   // options are taken as options (applied left to right).
-  std::string path = spec.substr(4);
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::string_view(spec).substr(4), ':');
+  size_t first_option = parts.size();
+  while (first_option > 1 && IsSearchOption(parts[first_option - 1])) {
+    --first_option;
+  }
+  std::string path = absl::StrJoin(
+      parts.begin(), parts.begin() + first_option, ":");
   int sims = options.search.num_simulations;
   bool sims_set = false;
   engine::SearchParams params = options.search;
-  std::vector<absl::string_view> trailing;
-  while (true) {
-    const size_t colon = path.rfind(':');
-    if (colon == std::string::npos) break;
-    const absl::string_view option = absl::string_view(path).substr(colon + 1);
-    if (!IsSearchOption(option)) break;
-    trailing.push_back(absl::string_view(spec).substr(4 + colon + 1,
-                                                      option.size()));
-    path.resize(colon);
-  }
-  for (auto it = trailing.rbegin(); it != trailing.rend(); ++it) {
+  for (size_t i = first_option; i < parts.size(); ++i) {
     if (absl::Status s =
-            ApplySearchOption(spec, *it, 0, &sims, &sims_set, &params);
+            ApplySearchOption(spec, parts[i], 0, &sims, &sims_set, &params);
         !s.ok()) {
       return s;
     }
