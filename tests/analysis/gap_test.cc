@@ -70,7 +70,8 @@ TEST(GapTest, SolverHasNoGapOnTicTacToe) {
   Labelled l = TicTacToeSet(200);
   auto solver = engine::SolverEvaluator::Create(game);
   ASSERT_TRUE(solver.ok());
-  PlayerUnderTest player{"solver", solver->get(), false, -1, {1, 20}};
+  PlayerUnderTest player{"solver", solver->get(), false, -1, {1, 20},
+                         std::nullopt};
   auto r = MeasureGap(l.set, l.labels, l.stats, player, Options());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->positions, 200);
@@ -94,7 +95,7 @@ TEST(GapTest, SolverHasNoGapOnAConnectFourFile) {
   ASSERT_TRUE(labels.ok()) << labels.status();
   auto solver = engine::SolverEvaluator::Create(game);
   ASSERT_TRUE(solver.ok());
-  PlayerUnderTest player{"solver", solver->get(), false, -1, {5}};
+  PlayerUnderTest player{"solver", solver->get(), false, -1, {5}, std::nullopt};
   GapOptions options = Options();
   options.search = engine::DefaultSearchParams(game);
   auto r = MeasureGap(*set, *labels, stats, player, options);
@@ -109,7 +110,7 @@ TEST(GapTest, ConstantZeroEvaluatorGivesKnownFigures) {
   const Game& game = **FindGame("tictactoe");
   Labelled l = TicTacToeSet(300, 4);
   engine::UniformEvaluator uniform(game);
-  PlayerUnderTest player{"uniform", &uniform, false, -1, {}};
+  PlayerUnderTest player{"uniform", &uniform, false, -1, {}, std::nullopt};
   auto r = MeasureGap(l.set, l.labels, l.stats, player, Options());
   ASSERT_TRUE(r.ok()) << r.status();
   double decisive = 0, draws = 0, sum = 0;
@@ -139,7 +140,7 @@ TEST(GapTest, SearchRepairsTheConstantValue) {
   const Game& game = **FindGame("tictactoe");
   Labelled l = TicTacToeSet(150, 9);
   engine::UniformEvaluator uniform(game);
-  PlayerUnderTest player{"uniform", &uniform, false, -1, {400}};
+  PlayerUnderTest player{"uniform", &uniform, false, -1, {400}, std::nullopt};
   auto r = MeasureGap(l.set, l.labels, l.stats, player, Options());
   ASSERT_TRUE(r.ok()) << r.status();
   const SourceFigures& search = Source(*r, "all", "search_400");
@@ -152,7 +153,7 @@ TEST(GapTest, InMinusOutOfASetWithItselfIsZero) {
   const Game& game = **FindGame("tictactoe");
   Labelled l = TicTacToeSet(100);
   engine::UniformEvaluator uniform(game);
-  PlayerUnderTest player{"uniform", &uniform, false, -1, {}};
+  PlayerUnderTest player{"uniform", &uniform, false, -1, {}, std::nullopt};
   auto a = MeasureGap(l.set, l.labels, l.stats, player, Options());
   ASSERT_TRUE(a.ok());
   auto diffs = InMinusOut(*a, *a, 0.95);
@@ -176,11 +177,11 @@ TEST(GapTest, BadRequests) {
   const Game& game = **FindGame("tictactoe");
   Labelled l = TicTacToeSet(10);
   engine::UniformEvaluator uniform(game);
-  PlayerUnderTest player{"uniform", &uniform, false, -1, {}};
+  PlayerUnderTest player{"uniform", &uniform, false, -1, {}, std::nullopt};
   std::vector<GroundTruth> fewer(l.labels.begin(), l.labels.end() - 1);
   EXPECT_TRUE(absl::IsInvalidArgument(
       MeasureGap(l.set, fewer, l.stats, player, Options()).status()));
-  PlayerUnderTest nothing{"random", nullptr, false, -1, {}};
+  PlayerUnderTest nothing{"random", nullptr, false, -1, {}, std::nullopt};
   EXPECT_FALSE(MeasureGap(l.set, l.labels, l.stats, nothing, Options()).ok());
   PositionSet empty = l.set;
   empty.positions.clear();

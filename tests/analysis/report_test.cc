@@ -27,7 +27,8 @@ GapReport MakeReport() {
   options.bootstrap = report.bootstrap;
   for (int step : {0, 100}) {
     PlayerUnderTest player{
-        "run:R@step-" + std::to_string(step), uniform, false, step, {10}};
+        "run:R@step-" + std::to_string(step), uniform, false, step, {10},
+        std::nullopt};
     PositionSet heldout = set;
     heldout.kind = SetKind::kHeldout;
     heldout.name = "heldout:R";
