@@ -1,6 +1,7 @@
 #include "engine/multi_game_search.h"
 
 #include "absl/strings/str_cat.h"
+#include "glog/logging.h"
 
 namespace az::engine {
 
@@ -29,6 +30,8 @@ absl::StatusOr<std::unique_ptr<MultiGameSearch>> MultiGameSearch::Create(
     if (!search.ok()) return search.status();
     multi->searches_.push_back(std::move(*search));
   }
+  multi->budgets_.assign(num_games,
+                         SearchBudget{params.num_simulations, params.root_noise});
   multi->owners_.reserve(num_games);
   multi->states_.reserve(num_games);
   multi->priors_.resize(static_cast<size_t>(num_games) * multi->num_actions_);
@@ -36,14 +39,20 @@ absl::StatusOr<std::unique_ptr<MultiGameSearch>> MultiGameSearch::Create(
   return multi;
 }
 
+void MultiGameSearch::SetBudget(int i, const SearchBudget& budget) {
+  CHECK_GE(budget.simulations, 1);
+  budgets_[i] = budget;
+}
+
 absl::Status MultiGameSearch::RunSearches(const std::atomic<bool>* cancel) {
   rounds_ = 0;
   leaves_ = 0;
   std::vector<Search*> running;
-  for (auto& search : searches_) {
+  for (size_t i = 0; i < searches_.size(); ++i) {
+    Search* search = searches_[i].get();
     if (search->root_state().IsTerminal()) continue;
-    search->StartSearch();
-    running.push_back(search.get());
+    search->StartSearch(budgets_[i]);
+    running.push_back(search);
   }
   while (!running.empty()) {
     if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {

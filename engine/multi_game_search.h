@@ -35,7 +35,13 @@ class MultiGameSearch {
   // The search of game i: set its position, apply moves, read its result.
   Search& search(int i) { return *searches_[i]; }
 
-  // Runs one search (params.num_simulations simulations) in every game
+  // The budget of game i's searches from the next RunSearches() on (at
+  // first the params' simulations and root noise); simulations must be at
+  // least 1.
+  void SetBudget(int i, const SearchBudget& budget);
+  const SearchBudget& budget(int i) const { return budgets_[i]; }
+
+  // Runs one search (of its game's budget) in every game
   // whose root position is not over, calling the evaluator once per round
   // with one leaf from each search still running. Then search(i).Result()
   // holds game i's result. When `cancel` is set and becomes true, returns
@@ -55,6 +61,7 @@ class MultiGameSearch {
   Evaluator* evaluator_;
   int num_actions_;
   std::vector<std::unique_ptr<Search>> searches_;
+  std::vector<SearchBudget> budgets_;  // one per game
   // Batch buffers, reused from round to round.
   std::vector<Search*> owners_;
   std::vector<const State*> states_;

@@ -166,7 +166,13 @@ void Search::MixRootNoise() {
 }
 
 void Search::StartSearch() {
+  StartSearch({params_.num_simulations, params_.root_noise});
+}
+
+void Search::StartSearch(const SearchBudget& budget) {
   CHECK(!leaf_pending_) << "StartSearch() during a stepped search";
+  CHECK_GE(budget.simulations, 1);
+  budget_simulations_ = budget.simulations;
   started_.store(0, kRelaxed);
   completed_.store(0, kRelaxed);
   evaluations_.store(0, kRelaxed);
@@ -175,7 +181,7 @@ void Search::StartSearch() {
   root_solved_.store(false, kRelaxed);
   root_target_rank_.store(root().proven_rank.load(kRelaxed), kRelaxed);
   UpdateRootProof();
-  noise_pending_ = params_.root_noise;
+  noise_pending_ = budget.root_noise;
   if (noise_pending_ &&
       root().state.load(std::memory_order_acquire) == NodeState::kExpanded) {
     MixRootNoise();
@@ -187,7 +193,7 @@ void Search::StartSearch() {
 }
 
 bool Search::ShouldStop() const {
-  return started_.load(kRelaxed) >= params_.num_simulations ||
+  return started_.load(kRelaxed) >= budget_simulations_ ||
          (params_.stop_when_proven && root_solved_.load(kRelaxed)) ||
          tree_full_.load(kRelaxed);
 }
@@ -286,7 +292,7 @@ void Search::ThreadLoop(Worker& worker, absl::Status* status) {
            tree_full_.load(kRelaxed) || aborted_.load(kRelaxed);
   };
   while (!stop()) {
-    if (started_.fetch_add(1, kRelaxed) >= params_.num_simulations) break;
+    if (started_.fetch_add(1, kRelaxed) >= budget_simulations_) break;
     Step step;
     while ((step = SelectLeaf<true>(worker)) == Step::kCollision) {
       // Another thread is evaluating this leaf; its result will change the
@@ -683,7 +689,7 @@ SearchResult Search::Result() const {
   result.simulations = completed_.load(kRelaxed);
   result.stopped_proven = params_.stop_when_proven &&
                           root_solved_.load(kRelaxed) &&
-                          result.simulations < params_.num_simulations;
+                          result.simulations < budget_simulations_;
   result.stopped_tree_full = tree_full_.load(kRelaxed);
   result.tree_nodes = arena_->size();
   result.evaluations = evaluations_.load(kRelaxed);

@@ -44,6 +44,15 @@ struct MoveStats {
   std::optional<ProvenValue> proven;
 };
 
+// How much one search may spend, and whether its root gets Dirichlet noise.
+// A search started without one takes both from its SearchParams; self-play
+// with playout-cap randomization gives most moves a smaller budget without
+// noise (see selfplay/actor_farm.h).
+struct SearchBudget {
+  int simulations = 0;  // at least 1
+  bool root_noise = false;
+};
+
 struct SearchResult {
   // Every legal move at the root, in increasing action order.
   std::vector<MoveStats> moves;
@@ -117,8 +126,11 @@ class Search {
   SearchResult Result() const;
 
   // --- Stepping interface (self-play mode, one thread). ---
-  // Starts a search of params.num_simulations simulations.
+  // Starts a search of params.num_simulations simulations, with root noise
+  // when params.root_noise is set.
   void StartSearch();
+  // Starts a search with its own budget instead of the params' one.
+  void StartSearch(const SearchBudget& budget);
   // Whether the current search has run all its simulations or stopped.
   bool SearchDone() const;
   // Runs the simulations that need no evaluation (terminal or proven
@@ -198,6 +210,7 @@ class Search {
   std::vector<std::unique_ptr<Worker>> workers_;
 
   // The current search.
+  int budget_simulations_ = 0;
   bool noise_pending_ = false;
   std::atomic<int> started_{0};
   std::atomic<int> completed_{0};

@@ -19,7 +19,9 @@ struct ActorFarm::Actor {
   std::vector<GameRecord> records;
   // How many of each slot's first moves are played at random.
   std::vector<int> random_moves;
-  engine::Rng rng;  // draws the random openings
+  // Whether each slot's current search is a full one (playout caps).
+  std::vector<char> full_search;
+  engine::Rng rng;  // draws the random openings and the playout caps
   std::thread thread;
 };
 
@@ -40,6 +42,13 @@ absl::StatusOr<std::unique_ptr<ActorFarm>> ActorFarm::Create(
   if (options.random_opening_moves < 0) {
     return absl::InvalidArgumentError(
         "random_opening_moves must not be negative");
+  }
+  if (options.quick_simulations < 0 ||
+      !(options.full_search_share > 0 && options.full_search_share <= 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "quick_simulations must not be negative and full_search_share must "
+        "be in (0, 1] (got ",
+        options.quick_simulations, " and ", options.full_search_share, ")"));
   }
   if (options.actor_threads < 1 || options.games_per_thread < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -65,6 +74,7 @@ absl::StatusOr<std::unique_ptr<ActorFarm>> ActorFarm::Create(
     actor->searches = std::move(*searches);
     actor->records.resize(options.games_per_thread);
     actor->random_moves.resize(options.games_per_thread);
+    actor->full_search.assign(options.games_per_thread, 1);
     actor->rng.Seed(HashPair(options.seed, 0xa11ce + t));
     farm->actors_.push_back(std::move(actor));
   }
@@ -128,6 +138,18 @@ absl::Status ActorFarm::RunActor(Actor& actor) {
   engine::MultiGameSearch& searches = *actor.searches;
   std::unique_ptr<State> initial = game_.NewInitialState();
   std::vector<Action> legal(game_.NumActions());
+  const bool playout_caps =
+      options_.quick_simulations > 0 && options_.full_search_share < 1;
+  const engine::SearchBudget full_budget{options_.search.num_simulations,
+                                         options_.search.root_noise};
+  const engine::SearchBudget quick_budget{options_.quick_simulations, false};
+  // Draws whether the slot's next search is a full or a quick one.
+  auto draw_budget = [&](int slot) {
+    if (!playout_caps) return;
+    const bool full = actor.rng.Uniform() < options_.full_search_share;
+    actor.full_search[slot] = full;
+    searches.SetBudget(slot, full ? full_budget : quick_budget);
+  };
   auto new_game = [&](int slot) -> absl::Status {
     engine::Search& search = searches.search(slot);
     GameRecord& record = actor.records[slot];
@@ -143,6 +165,7 @@ absl::Status ActorFarm::RunActor(Actor& actor) {
     if (options_.weights_version) {
       record.weights_version = options_.weights_version();
     }
+    draw_budget(slot);
     return search.SetPosition(*initial);
   };
   for (int slot = 0; slot < searches.num_games(); ++slot) {
@@ -179,6 +202,7 @@ absl::Status ActorFarm::RunActor(Actor& actor) {
       // Means of values in [-1, 1]; the clamp only absorbs float rounding.
       position.v = std::clamp(result.v, -1.0f, 1.0f);
       position.q = std::clamp(result.q, -1.0f, 1.0f);
+      position.full_search = actor.full_search[slot] != 0;
       GameRecord& record = actor.records[slot];
       Action action;
       if (static_cast<int>(record.moves.size()) < actor.random_moves[slot]) {
@@ -193,7 +217,10 @@ absl::Status ActorFarm::RunActor(Actor& actor) {
       status = search.ApplyMove(action);
       if (!status.ok()) return status;
       moves_.fetch_add(1, std::memory_order_relaxed);
-      if (!search.root_state().IsTerminal()) continue;
+      if (!search.root_state().IsTerminal()) {
+        draw_budget(slot);
+        continue;
+      }
       record.outcome = search.root_state().Outcome();
       AssignTerminalRewards(game_, &record);
       const int64_t length = static_cast<int64_t>(record.moves.size());

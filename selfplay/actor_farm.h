@@ -47,6 +47,16 @@ struct ActorFarmOptions {
   // random moves reach positions that strong self-play never shows the
   // value head, such as those after a blunder.
   int random_opening_moves = 0;
+  // Playout-cap randomization (KataGo's, Wu 2019): when quick_simulations
+  // is above 0, each move gets the full search above (search.num_simulations
+  // with root noise) only with probability full_search_share, and otherwise
+  // a quick search of quick_simulations without noise. Every move is played
+  // and recorded, but only full searches are marked as training positions
+  // (PositionRecord::full_search): the games finish sooner, so one hour
+  // gives more game outcomes for the value head, while every policy target
+  // still comes from a full search.
+  int quick_simulations = 0;
+  double full_search_share = 1.0;
   // Where a new game reads the weight version it starts with, for its
   // record (e.g. the inference server's); null records version 0.
   std::function<int64_t()> weights_version;

@@ -24,6 +24,11 @@ struct PositionRecord {
   float q = 0.0f;  // root search value, side to move, [-1, 1]
   // The reward the finished game gave the side to move here.
   TerminalReward z = TerminalReward::Draw();
+  // Whether this move got the full search of self-play. With playout-cap
+  // randomization most moves get a quick search instead: they are played
+  // and kept in the record (the game needs them), but their few visits are
+  // no policy target, so training skips them.
+  bool full_search = true;
 };
 
 struct GameRecord {

@@ -35,6 +35,10 @@ constexpr size_t kWriteBufferBytes = 1 << 20;
 //   varint number of moves n, n varint actions, then n positions:
 //     varint number of visit entries m, m x (varint action, varint count),
 //     f32 v, f32 q, u8 z (0 loss, 1 draw, 2 win).
+// Version 2 is version 1 with one more bit in the z byte: bit 2 (value 4)
+// is set when the position got a quick search, not the full one.
+constexpr uint8_t kRewardMask = 0x03;
+constexpr uint8_t kQuickSearchBit = 0x04;
 
 void PutVarint(std::string* out, uint64_t value) {
   while (value >= 0x80) {
@@ -205,13 +209,15 @@ std::string EncodeGameRecord(const GameRecord& record) {
     }
     PutFixed<float>(&out, p.v);
     PutFixed<float>(&out, p.q);
-    PutFixed<uint8_t>(&out, static_cast<uint8_t>(p.z.value() + 1));
+    PutFixed<uint8_t>(&out, static_cast<uint8_t>(p.z.value() + 1) |
+                                (p.full_search ? 0 : kQuickSearchBit));
   }
   return out;
 }
 
 absl::StatusOr<GameRecord> DecodeGameRecord(absl::string_view payload,
-                                            const std::string& game) {
+                                            const std::string& game,
+                                            uint32_t format_version) {
   auto bad = [](absl::string_view why) {
     return absl::DataLossError(absl::StrCat("malformed game record: ", why));
   };
@@ -260,6 +266,13 @@ absl::StatusOr<GameRecord> DecodeGameRecord(absl::string_view payload,
     }
     if (!std::isfinite(p.v) || !std::isfinite(p.q)) {
       return bad("value not finite");
+    }
+    if (format_version >= 2) {
+      p.full_search = (z & kQuickSearchBit) == 0;
+      if ((z & ~(kRewardMask | kQuickSearchBit)) != 0) {
+        return bad("unknown position flags");
+      }
+      z &= kRewardMask;
     }
     switch (z) {
       case 0:
@@ -310,7 +323,7 @@ absl::StatusOr<ShardContents> ReadShard(const std::string& path) {
     const uint32_t crc = LoadU32(bytes.data() + pos + 4);
     absl::StatusOr<GameRecord> record =
         crc == nn::Crc32c(payload.data(), payload.size())
-            ? DecodeGameRecord(payload, header->game)
+            ? DecodeGameRecord(payload, header->game, header->format_version)
             : absl::DataLossError("checksum mismatch");
     if (record.ok()) {
       contents.records.push_back(*std::move(record));

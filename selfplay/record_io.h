@@ -23,8 +23,10 @@
 
 namespace az::selfplay {
 
-// Version of the shard layout written by this code.
-constexpr uint32_t kRecordFormatVersion = 1;
+// Version of the shard layout written by this code. Version 2 added the
+// full-search mark of each position; version 1 shards are still read (all
+// their positions had full searches) but never appended to.
+constexpr uint32_t kRecordFormatVersion = 2;
 
 // A record larger than this is taken as a corrupt length field, not a game
 // (the longest games here encode to a few kilobytes).
@@ -33,10 +35,12 @@ constexpr uint32_t kMaxRecordBytes = 64 << 20;
 // The bytes of one record's payload (no frame), and back. Exposed for tests
 // and for stores that frame records themselves.
 std::string EncodeGameRecord(const GameRecord& record);
-// DataLoss if `payload` is not a well-formed record; `game` fills
-// record.game (the name lives in the shard header, not in each record).
-absl::StatusOr<GameRecord> DecodeGameRecord(absl::string_view payload,
-                                            const std::string& game);
+// DataLoss if `payload` is not a well-formed record of layout
+// `format_version`; `game` fills record.game (the name lives in the shard
+// header, not in each record).
+absl::StatusOr<GameRecord> DecodeGameRecord(
+    absl::string_view payload, const std::string& game,
+    uint32_t format_version = kRecordFormatVersion);
 
 struct ShardContents {
   std::string game;  // from the header

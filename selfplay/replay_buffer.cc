@@ -38,6 +38,12 @@ std::array<float, 3> ValueTarget::Wdl(TerminalReward z, float q) const {
   return mix;
 }
 
+int64_t TrainingPositions(const GameRecord& record) {
+  int64_t n = 0;
+  for (const PositionRecord& p : record.positions) n += p.full_search ? 1 : 0;
+  return n;
+}
+
 absl::Status ValidateGameRecord(const Game& game, const GameRecord& record) {
   auto invalid = [&](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -82,20 +88,26 @@ absl::Status ReplayBuffer::AddGame(GameRecord record) {
   if (absl::Status valid = ValidateGameRecord(game_, record); !valid.ok()) {
     return valid;
   }
-  const int64_t size = static_cast<int64_t>(record.positions.size());
-  auto stored = std::make_shared<const GameRecord>(std::move(record));
+  StoredGame stored;
+  stored.size = TrainingPositions(record);
+  const int length = static_cast<int>(record.positions.size());
+  if (stored.size < length) {
+    stored.plies.reserve(stored.size);
+    for (int ply = 0; ply < length; ++ply) {
+      if (record.positions[ply].full_search) stored.plies.push_back(ply);
+    }
+  }
+  stored.record = std::make_shared<const GameRecord>(std::move(record));
   std::lock_guard<std::mutex> lock(mutex_);
   ++games_added_;
-  if (size == 0) return absl::OkStatus();
-  games_.push_back({std::move(stored), positions_added_});
-  positions_added_ += size;
+  if (stored.size == 0) return absl::OkStatus();
+  stored.first_position = positions_added_;
+  positions_added_ += stored.size;
+  games_.push_back(std::move(stored));
   // Drop games whose last position has slid out of the window.
   const int64_t window_start = positions_added_ - options_.capacity_positions;
-  while (
-      !games_.empty() &&
-      games_.front().first_position +
-              static_cast<int64_t>(games_.front().record->positions.size()) <=
-          window_start) {
+  while (!games_.empty() &&
+         games_.front().first_position + games_.front().size <= window_start) {
     games_.pop_front();
   }
   return absl::OkStatus();
@@ -130,9 +142,7 @@ std::vector<TrainingExample> ReplayBuffer::Sample(int n,
       const int symmetry = options_.augment_symmetries
                                ? static_cast<int>(rng.Below(symmetries))
                                : 0;
-      picks.push_back({it->record,
-                       static_cast<int>(serial - it->first_position),
-                       symmetry});
+      picks.push_back({it->record, it->Ply(serial), symmetry});
     }
   }
   std::vector<TrainingExample> examples;
@@ -325,14 +335,15 @@ absl::StatusOr<LoadStats> LoadRecentGames(const std::string& dir,
     ++stats.shards_read;
     stats.corrupt_records += contents->corrupt_records;
     stats.truncated_tail_bytes += contents->truncated_tail_bytes;
-    for (const GameRecord& r : contents->records)
-      positions += r.positions.size();
+    for (const GameRecord& r : contents->records) {
+      positions += TrainingPositions(r);
+    }
     newest_first.push_back(std::move(contents->records));
   }
   for (auto shard = newest_first.rbegin(); shard != newest_first.rend();
        ++shard) {
     for (GameRecord& record : *shard) {
-      const int64_t size = static_cast<int64_t>(record.positions.size());
+      const int64_t size = TrainingPositions(record);
       absl::Status added = buffer->AddGame(std::move(record));
       if (!added.ok()) {
         ++stats.invalid_records;

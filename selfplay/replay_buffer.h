@@ -65,13 +65,17 @@ struct TrainingExample {
   int64_t weights_version = 0;
 };
 
-// Totals since construction, for metrics.
+// Totals since construction, for metrics. Positions are training positions:
+// those with a full search (all of them without playout-cap randomization).
 struct ReplayBufferCounts {
   int64_t games_added = 0;
   int64_t positions_added = 0;
   int64_t games_in_window = 0;  // games with at least one position inside
   int64_t positions_in_window = 0;
 };
+
+// The positions of `record` that got a full search: those training uses.
+int64_t TrainingPositions(const GameRecord& record);
 
 // OK if `record` can be replayed in `game`: same game, one position per move,
 // every move legal, visits on actions of the game. Records from disk or
@@ -83,7 +87,8 @@ class ReplayBuffer {
  public:
   ReplayBuffer(const Game& game, ReplayBufferOptions options);
 
-  // Adds a finished game's positions, pushing the oldest out of the window.
+  // Adds a finished game's training positions (those with a full search),
+  // pushing the oldest out of the window.
   // InvalidArgument (and nothing added) if ValidateGameRecord() fails.
   absl::Status AddGame(GameRecord record);
 
@@ -96,9 +101,20 @@ class ReplayBuffer {
   const ReplayBufferOptions& options() const { return options_; }
 
  private:
+  // A game in the window. Only positions with a full search are training
+  // positions (see PositionRecord::full_search); serial numbers, the window
+  // and the counts are in training positions.
   struct StoredGame {
     std::shared_ptr<const GameRecord> record;
-    int64_t first_position;  // serial number of its first position
+    int64_t first_position;  // serial number of its first training position
+    int64_t size;            // its training positions
+    // The plies of its training positions, when some of its positions are
+    // not; empty when every position is one (ply = serial - first_position).
+    std::vector<int32_t> plies;
+    int Ply(int64_t serial) const {
+      const int64_t i = serial - first_position;
+      return plies.empty() ? static_cast<int>(i) : plies[i];
+    }
   };
   TrainingExample MakeExample(const GameRecord& record, int ply,
                               int symmetry) const;

@@ -81,7 +81,7 @@ absl::StatusOr<ShardTotals> CountShardGames(const Game& game,
         continue;
       }
       ++totals.games;
-      totals.positions += static_cast<int64_t>(record.moves.size());
+      totals.positions += TrainingPositions(record);
     }
   }
   return totals;
@@ -390,13 +390,17 @@ void TrainingRun::Impl::OnGame(GameRecord record) {
     Fail(status);
     return;
   }
+  // The gap on the positions training uses: with playout-cap randomization
+  // a quick search's q is not comparable with a full one's.
   double v_sq = 0, q_sq = 0;
+  int64_t length = 0;
   for (const PositionRecord& p : record.positions) {
+    if (!p.full_search) continue;
     const double z = p.z.value();
     v_sq += (p.v - z) * (p.v - z);
     q_sq += (p.q - z) * (p.q - z);
+    ++length;
   }
-  const int64_t length = static_cast<int64_t>(record.moves.size());
   if (!heldout) {
     status = buffer_.AddGame(std::move(record));
     if (!status.ok()) {

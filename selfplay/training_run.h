@@ -101,15 +101,17 @@ struct TrainingReport {
   double session_s = 0;
   int64_t step = 0;
   int64_t games = 0;  // finished self-play games of the run, held out included
-  int64_t positions = 0;  // positions of the training games of the run
+  // Training positions (those with a full search, see
+  // PositionRecord::full_search) of the run's training games.
+  int64_t positions = 0;
   int64_t heldout_games = 0;
   int64_t buffer_positions = 0;
   // Means over the steps since the previous report (NaN if none).
   double policy_loss = 0, value_loss = 0;
-  // Fresh self-play data since the previous report (positions of games
-  // finished then, before any training on them): mean squared distance of
-  // the raw network value v and of the search value q from the terminal
-  // reward z. NaN if no game finished.
+  // Fresh self-play data since the previous report (the training positions
+  // of games finished then, before any training on them): mean squared
+  // distance of the raw network value v and of the search value q from the
+  // terminal reward z. NaN if no game finished.
   double v_z_mse = 0, q_z_mse = 0;
   int64_t fresh_positions = 0;
   // Rates over the interval since the previous report.

@@ -57,6 +57,15 @@ DEFINE_int32(random_opening_moves, -1,
              "Each self-play game plays its first k moves at random, k drawn "
              "from 0 to this (-1: per game; tictactoe 6, connect4 0): "
              "positions off the strong line, for the value head to learn.");
+DEFINE_int32(quick_sims, -1,
+             "Playout-cap randomization: simulations of the quick search "
+             "that most self-play moves get instead of the full one; those "
+             "moves are played but not trained on (-1: per game, off for "
+             "both; 0: off).");
+DEFINE_double(full_search_share, 0.25,
+              "With --quick_sims: the share of self-play moves that get the "
+              "full search (--selfplay_sims, root noise) and become training "
+              "positions.");
 DEFINE_string(value_target, "z",
               "What the value head learns: z (the terminal reward), q (the "
               "root search value) or mix:A (weight A of q, 1-A of z).");
@@ -131,6 +140,7 @@ struct GameDefaults {
   int games_per_thread = 64;
   int temperature_moves = -1;  // -1: the search's default for the game
   int random_opening_moves = 0;
+  int quick_sims = 0;  // 0: no playout-cap randomization
   int64_t replay_positions = 100000;
   int64_t min_positions = 4000;
   int batch_size = 256;
@@ -187,7 +197,8 @@ const std::vector<std::string>& ConfigFlags() {
   static const auto* flags = new std::vector<std::string>{
       "game", "blocks", "channels", "seed", "selfplay_sims", "actor_threads",
       "games_per_thread", "dirichlet_alpha", "dirichlet_epsilon",
-      "temperature_moves", "random_opening_moves", "value_target", "augment", "replay_positions",
+      "temperature_moves", "random_opening_moves", "quick_sims",
+      "full_search_share", "value_target", "augment", "replay_positions",
       "min_positions", "batch_size", "learning_rate", "lr_anneal", "lr_final",
       "weight_decay",
       "train_threads", "samples_per_position", "max_selfplay_lead",
@@ -403,6 +414,21 @@ int RunTrain(const std::vector<std::string>& args) {
                                           : d.random_opening_moves;
   options.farm.games_per_thread = Or(FLAGS_games_per_thread,
                                      d.games_per_thread);
+  options.farm.quick_simulations =
+      FLAGS_quick_sims >= 0 ? FLAGS_quick_sims : d.quick_sims;
+  options.farm.full_search_share = FLAGS_full_search_share;
+  if (FLAGS_quick_sims < -1) {
+    return Fail(2, absl::StrCat("--quick_sims=", FLAGS_quick_sims,
+                                " must be >= 0 (or -1: per game)"));
+  }
+  if (options.farm.quick_simulations >= search.num_simulations ||
+      !(FLAGS_full_search_share > 0 && FLAGS_full_search_share <= 1)) {
+    return Fail(2, absl::StrCat("--quick_sims=", options.farm.quick_simulations,
+                                " must be below --selfplay_sims=",
+                                search.num_simulations,
+                                " and --full_search_share=",
+                                FLAGS_full_search_share, " in (0, 1]"));
+  }
   absl::StatusOr<nn::InferenceServerOptions> inference =
       InferenceServerOptionsFromFlags(FLAGS_actor_threads);
   if (!inference.ok()) return Fail(2, inference.status().message());
@@ -452,6 +478,7 @@ int RunTrain(const std::vector<std::string>& args) {
       {"dirichlet_alpha", absl::StrCat(search.dirichlet_alpha)},
       {"temperature_moves", absl::StrCat(search.temperature_moves)},
       {"random_opening_moves", absl::StrCat(options.farm.random_opening_moves)},
+      {"quick_sims", absl::StrCat(options.farm.quick_simulations)},
       {"replay_positions", absl::StrCat(options.replay.capacity_positions)},
       {"min_positions", absl::StrCat(options.min_positions)},
       {"batch_size", absl::StrCat(options.batch_size)},
@@ -492,13 +519,20 @@ int RunTrain(const std::vector<std::string>& args) {
     std::printf("az train: %s\n", note.c_str());
     LOG(INFO) << note;
   }
+  std::string sims =
+      absl::StrCat(options.farm.search.num_simulations, " sims per move");
+  if (options.farm.quick_simulations > 0 &&
+      options.farm.full_search_share < 1) {
+    absl::StrAppendFormat(
+        &sims, " on %.0f%% of moves, %d on the rest (not trained on)",
+        100 * options.farm.full_search_share, options.farm.quick_simulations);
+  }
   std::printf(
-      "az train: %d sims per move, batch %d, %.1f samples per position, "
-      "value target %s; a line every %.0f s (metrics in %s); Ctrl-C stops "
-      "cleanly\n",
-      options.farm.search.num_simulations, options.batch_size,
-      options.samples_per_position, FLAGS_value_target.c_str(),
-      options.report_seconds, paths.metrics().c_str());
+      "az train: %s, batch %d, %.1f samples per position, value target %s; a "
+      "line every %.0f s (metrics in %s); Ctrl-C stops cleanly\n",
+      sims.c_str(), options.batch_size, options.samples_per_position,
+      FLAGS_value_target.c_str(), options.report_seconds,
+      paths.metrics().c_str());
   std::fflush(stdout);
 
   struct sigaction action = {};

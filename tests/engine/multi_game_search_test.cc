@@ -1,5 +1,6 @@
 #include "engine/multi_game_search.h"
 
+#include <cmath>
 #include <memory>
 
 #include "engine/evaluators.h"
@@ -77,6 +78,41 @@ TEST(MultiGameSearchTest, EachGameGetsWhatItWouldGetAlone) {
       ASSERT_TRUE(alone->ApplyMove(r.best_action).ok());
     }
   }
+}
+
+TEST(MultiGameSearchTest, EachGameSearchesWithItsOwnBudget) {
+  UniformEvaluator uniform(Connect4());
+  SearchParams params = DefaultSearchParams(Connect4());
+  params.num_simulations = 60;
+  params.root_noise = true;
+  params.reuse_tree = false;
+  params.stop_when_proven = false;
+  auto multi = *MultiGameSearch::Create(Connect4(), &uniform, params, 3);
+  // Game 0 keeps the params' budget; game 1 gets a quick search without
+  // noise; game 2 a longer one with noise.
+  multi->SetBudget(1, {12, false});
+  multi->SetBudget(2, {90, true});
+  EXPECT_EQ(multi->budget(0).simulations, 60);
+  EXPECT_TRUE(multi->budget(0).root_noise);
+  EXPECT_EQ(multi->budget(1).simulations, 12);
+  for (int move = 0; move < 2; ++move) {
+    ASSERT_TRUE(multi->RunSearches().ok());
+    const int expected[3] = {60, 12, 90};
+    for (int i = 0; i < 3; ++i) {
+      SearchResult r = multi->search(i).Result();
+      EXPECT_EQ(r.simulations, expected[i]) << "game " << i;
+      EXPECT_EQ(r.root_visits, expected[i]) << "game " << i;
+      EXPECT_FALSE(r.stopped_proven);
+      // The uniform prior is 1/7 for every move: noise moves it away.
+      bool noisy = false;
+      for (const MoveStats& m : r.moves) {
+        noisy |= std::abs(m.prior - 1.0f / 7) > 1e-6f;
+      }
+      EXPECT_EQ(noisy, i != 1) << "game " << i << " move " << move;
+      ASSERT_TRUE(multi->search(i).ApplyMove(r.best_action).ok());
+    }
+  }
+  EXPECT_EQ(multi->leaves_evaluated(), 60 + 12 + 90);
 }
 
 TEST(MultiGameSearchTest, FinishedGamesAreSkippedAndErrorsReported) {

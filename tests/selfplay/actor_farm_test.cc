@@ -175,6 +175,40 @@ TEST(ActorFarmTest, RandomOpeningMovesVaryOtherwiseIdenticalGames) {
   EXPECT_GE(varied.size(), 5u);
 }
 
+TEST(ActorFarmTest, PlayoutCapsGiveAShareOfMovesTheFullSearch) {
+  const Game& game = **FindGame("connect4");
+  engine::UniformEvaluator uniform(game);
+  ActorFarmOptions options = SmallFarm(game, 40);
+  // Without tree reuse and proof stops, a search's visits tell its budget.
+  options.search.reuse_tree = false;
+  options.search.stop_when_proven = false;
+  options.quick_simulations = 8;
+  options.full_search_share = 0.25;
+  int full = 0, quick = 0;
+  for (const GameRecord& r : PlayGames(game, &uniform, options, 16)) {
+    ExpectConsistent(game, r, 40, /*exact_visits=*/false);
+    for (size_t i = 0; i < r.positions.size(); ++i) {
+      const PositionRecord& p = r.positions[i];
+      uint64_t visits = 0;
+      for (const auto& [action, n] : p.visits) visits += n;
+      EXPECT_EQ(visits, p.full_search ? 39u : 7u) << "ply " << i;
+      (p.full_search ? full : quick) += 1;
+    }
+  }
+  // 16 games of connect4 under a uniform prior: well over 200 moves, of
+  // which a quarter (sd under 3%) got the full search.
+  const double share = static_cast<double>(full) / (full + quick);
+  EXPECT_GT(full + quick, 200);
+  EXPECT_GT(share, 0.15);
+  EXPECT_LT(share, 0.35);
+
+  // Switched off (the default), every move is a full search.
+  options.quick_simulations = 0;
+  for (const GameRecord& r : PlayGames(game, &uniform, options, 4)) {
+    for (const PositionRecord& p : r.positions) EXPECT_TRUE(p.full_search);
+  }
+}
+
 TEST(ActorFarmTest, OneActorThreadRepeatsForASeed) {
   const Game& game = **FindGame("connect4");
   engine::UniformEvaluator uniform(game);
@@ -233,6 +267,16 @@ TEST(ActorFarmTest, RejectsBadOptions) {
   EXPECT_FALSE(ActorFarm::Create(game, &uniform, options, sink).ok());
   options = SmallFarm(game, 10);
   EXPECT_FALSE(ActorFarm::Create(game, &uniform, options, nullptr).ok());
+  options = SmallFarm(game, 10);
+  options.quick_simulations = -1;
+  EXPECT_FALSE(ActorFarm::Create(game, &uniform, options, sink).ok());
+  for (double share : {0.0, -0.5, 1.5}) {
+    options = SmallFarm(game, 10);
+    options.quick_simulations = 4;
+    options.full_search_share = share;
+    EXPECT_FALSE(ActorFarm::Create(game, &uniform, options, sink).ok())
+        << share;
+  }
 }
 
 }  // namespace

@@ -51,7 +51,8 @@ inline bool SameRecord(const GameRecord& a, const GameRecord& b) {
   for (size_t i = 0; i < a.positions.size(); ++i) {
     const PositionRecord& p = a.positions[i];
     const PositionRecord& q = b.positions[i];
-    if (p.visits != q.visits || p.v != q.v || p.q != q.q || p.z != q.z) {
+    if (p.visits != q.visits || p.v != q.v || p.q != q.q || p.z != q.z ||
+        p.full_search != q.full_search) {
       return false;
     }
   }

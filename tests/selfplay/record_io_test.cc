@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -12,6 +13,7 @@
 #include "games/registry.h"
 #include "glog/logging.h"
 #include "gtest/gtest.h"
+#include "nn/checkpoint.h"
 #include "tests/selfplay/random_records.h"
 
 namespace az::selfplay {
@@ -74,6 +76,10 @@ TEST(RecordIoTest, RoundTripIsExact) {
   records[1].seed = ~uint64_t{0};
   records[2].positions[0].v = -0.0f;
   records[2].positions[0].q = 1e-30f;
+  // Quick searches of playout-cap randomization keep their mark.
+  for (size_t i = 0; i < records[3].positions.size(); i += 2) {
+    records[3].positions[i].full_search = false;
+  }
   const std::string path = WriteShard("roundtrip.azr", records);
   absl::StatusOr<ShardContents> contents = ReadShard(path);
   ASSERT_TRUE(contents.ok()) << contents.status();
@@ -109,6 +115,50 @@ TEST(RecordIoTest, ReopeningAppendsAfterExistingRecords) {
   for (int i = 0; i < 4; ++i) {
     EXPECT_TRUE(SameRecord(contents->records[i], records[i])) << i;
   }
+}
+
+// The shard at `path` rewritten as format version 1 (the header's version
+// field and checksum; version 1 payloads are version 2 ones without marks).
+std::string AsVersionOne(const std::string& path) {
+  std::string bytes = ReadBytes(path);
+  bytes[8] = 1;
+  uint32_t name_size;
+  std::memcpy(&name_size, bytes.data() + 12, 4);
+  const uint32_t crc = nn::Crc32c(bytes.data() + 8, 8 + name_size);
+  std::memcpy(bytes.data() + 16 + name_size, &crc, 4);
+  const std::string old_path = path + ".v1";
+  WriteBytes(old_path, bytes);
+  return old_path;
+}
+
+TEST(RecordIoTest, VersionOneShardsReadAsFullSearches) {
+  std::vector<GameRecord> records = SomeRecords(3);
+  const std::string v1 = AsVersionOne(WriteShard("v1.azr", records));
+  absl::StatusOr<ShardContents> contents = ReadShard(v1);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_EQ(contents->format_version, 1u);
+  EXPECT_EQ(contents->corrupt_records, 0);
+  ASSERT_EQ(contents->records.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_TRUE(SameRecord(contents->records[i], records[i])) << i;
+  }
+  // Version 1 had no marks: a flag bit there is damage, not a quick search.
+  records[1].positions[0].full_search = false;
+  contents = ReadShard(AsVersionOne(WriteShard("v1_marked.azr", records)));
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_EQ(contents->corrupt_records, 1);
+  EXPECT_EQ(contents->records.size(), 2u);
+  // New games never go into an old shard (a run starts a new shard).
+  absl::Status status = ShardWriter::Open(v1, "connect4").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("version 1"), std::string::npos) << status;
+
+  // An unknown flag bit in a version 2 payload is damage too.
+  std::string payload = EncodeGameRecord(records[0]);
+  ASSERT_TRUE(DecodeGameRecord(payload, "connect4").ok());
+  payload.back() |= 0x08;  // the last position's reward-and-marks byte
+  EXPECT_EQ(DecodeGameRecord(payload, "connect4").status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST(RecordIoTest, HeaderErrorsSayWhat) {

@@ -67,6 +67,75 @@ TEST(ReplayBufferTest, WindowKeepsTheNewestPositionsAndSamplesThemUniformly) {
   }
 }
 
+// TaggedGame with the odd plies marked as quick searches (playout caps).
+GameRecord HalfQuickGame(int game_index, int plies) {
+  GameRecord record = TaggedGame(game_index, plies);
+  for (size_t i = 1; i < record.positions.size(); i += 2) {
+    record.positions[i].full_search = false;
+  }
+  return record;
+}
+
+TEST(ReplayBufferTest, OnlyFullSearchesAreTrainingPositions) {
+  ReplayBufferOptions options;
+  options.capacity_positions = 12;
+  ReplayBuffer buffer(Connect4(), options);
+  for (int g = 0; g < 4; ++g) {
+    ASSERT_TRUE(buffer.AddGame(HalfQuickGame(g, 10)).ok());
+  }
+  // A game without any full search adds nothing to train on.
+  GameRecord all_quick = TaggedGame(9, 10);
+  for (PositionRecord& p : all_quick.positions) p.full_search = false;
+  ASSERT_TRUE(buffer.AddGame(all_quick).ok());
+  ReplayBufferCounts counts = buffer.counts();
+  EXPECT_EQ(counts.games_added, 5);
+  EXPECT_EQ(counts.positions_added, 20);  // 5 full searches per game
+  EXPECT_EQ(counts.positions_in_window, 12);
+  EXPECT_EQ(counts.games_in_window, 3);  // games 1 (partly), 2 and 3
+
+  engine::Rng rng(3);
+  std::map<int, int> hits;
+  constexpr int kSamples = 12000;
+  for (const TrainingExample& e : buffer.Sample(kSamples, rng)) {
+    ++hits[static_cast<int>(e.v)];
+  }
+  // The window: the last 2 full searches of game 1 (plies 6 and 8), then
+  // plies 0, 2, 4, 6, 8 of games 2 and 3; never a quick search.
+  std::set<int> expected = {106, 108};
+  for (int ply = 0; ply < 10; ply += 2) {
+    expected.insert(200 + ply);
+    expected.insert(300 + ply);
+  }
+  ASSERT_EQ(hits.size(), expected.size());
+  for (const auto& [key, count] : hits) {
+    EXPECT_TRUE(expected.count(key)) << key;
+    EXPECT_NEAR(count, kSamples / 12, 150) << key;  // sd about 30
+  }
+
+  // Reloading from shards counts and windows the same positions.
+  const std::string dir = TempDir("replay_quick");
+  {
+    auto store = ReplayStore::Open(dir, "connect4", 2);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (int g = 0; g < 4; ++g) {
+      ASSERT_TRUE((*store)->Append(HalfQuickGame(g, 10)).ok());
+    }
+  }
+  ReplayBuffer reloaded(Connect4(), options);
+  absl::StatusOr<LoadStats> stats = LoadRecentGames(dir, &reloaded);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->shards_read, 2);  // 10 + 10 positions cover 12
+  EXPECT_EQ(stats->positions_loaded, 20);
+  EXPECT_EQ(reloaded.counts().positions_in_window, 12);
+  engine::Rng a(5), b(5);
+  std::vector<TrainingExample> before = buffer.Sample(100, a);
+  std::vector<TrainingExample> after = reloaded.Sample(100, b);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(before[i].v, after[i].v);
+    EXPECT_EQ(before[i].observation, after[i].observation);
+  }
+}
+
 TEST(ReplayBufferTest, ExamplesCarryObservationPolicyAndValues) {
   ReplayBuffer buffer(Connect4(), {});
   GameRecord record = TaggedGame(0, 1);

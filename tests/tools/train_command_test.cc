@@ -54,6 +54,7 @@ std::string FreshDir(const std::string& name) {
 struct ShardCount {
   int64_t games = 0;
   int64_t positions = 0;
+  int64_t training_positions = 0;  // positions with a full search
 };
 
 // Every shard of `dir` must read; damaged tails are allowed (a kill).
@@ -70,6 +71,7 @@ ShardCount CountShards(const std::string& dir) {
     for (const selfplay::GameRecord& record : contents->records) {
       ++count.games;
       count.positions += static_cast<int64_t>(record.moves.size());
+      count.training_positions += selfplay::TrainingPositions(record);
     }
   }
   return count;
@@ -140,6 +142,11 @@ TEST(TrainCommandTest, BadFlagsAndPlacesGetOneLine) {
                      "min_positions >= batch_size", testing::kAnyFailure);
   ExpectOneLineError(SmallRun(dir) + " --lr_anneal=1.5", "--lr_anneal=1.5");
   ExpectOneLineError(SmallRun(dir) + " --lr_final=0", "--lr_final=0");
+  // Quick searches must be quicker than the full ones (48 here).
+  ExpectOneLineError(SmallRun(dir) + " --quick_sims=48", "--quick_sims=48");
+  ExpectOneLineError(SmallRun(dir) + " --quick_sims=-2", "--quick_sims=-2");
+  ExpectOneLineError(SmallRun(dir) + " --quick_sims=8 --full_search_share=0",
+                     "--full_search_share=0");
   // A place that cannot hold a run directory.
   ExpectOneLineError(SmallRun("/proc/az-run"), "/proc/az-run", 1);
 }
@@ -184,6 +191,40 @@ TEST(TrainCommandTest, ResumesFromTheRunDirectoryAndRefusesAnotherShape) {
   r = RunAz("train --run_dir=" + run + " --max_steps=30 --learning_rate=0.0002");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(absl::StrContains(r.out, "changes")) << r.out;
+}
+
+TEST(TrainCommandTest, PlayoutCapsTrainOnTheFullSearchesOnly) {
+  const std::string run = FreshDir("train_playout_caps");
+  CommandResult r = RunAz(SmallRun(run) +
+                          " --max_steps=10 --quick_sims=6"
+                          " --full_search_share=0.4");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(
+      r.out, "48 sims per move on 40% of moves, 6 on the rest"))
+      << r.out;
+  std::ifstream config(run + "/config");
+  std::stringstream text;
+  text << config.rdbuf();
+  EXPECT_TRUE(absl::StrContains(text.str(), "--quick_sims=6\n")) << text.str();
+  EXPECT_TRUE(absl::StrContains(text.str(), "--full_search_share=0.4\n"))
+      << text.str();
+  // Every move is in the shards; about 40% of them are training positions,
+  // and those are what the metrics count and pace.
+  const ShardCount replay = CountShards(run + "/replay");
+  ASSERT_GT(replay.positions, 256);
+  const double share =
+      static_cast<double>(replay.training_positions) / replay.positions;
+  EXPECT_GT(share, 0.3);
+  EXPECT_LT(share, 0.5);
+  auto rows = ReadMetrics(run + "/metrics.csv");
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(Int(rows.back(), "positions"), replay.training_positions);
+
+  // Resuming keeps the recorded playout caps.
+  r = RunAz("train --run_dir=" + run + " --max_steps=12");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "on 40% of moves, 6 on the rest"))
+      << r.out;
 }
 
 TEST(TrainCommandTest, KilledAtRandomMomentsLosesOnlyGamesInFlight) {
@@ -251,7 +292,7 @@ TEST(TrainCommandTest, KilledAtRandomMomentsLosesOnlyGamesInFlight) {
   auto rows = ReadMetrics(run + "/metrics.csv");
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(Int(rows.back(), "games"), replay.games + heldout.games);
-  EXPECT_EQ(Int(rows.back(), "positions"), replay.positions);
+  EXPECT_EQ(Int(rows.back(), "positions"), replay.training_positions);
   EXPECT_EQ(Int(rows.back(), "step"), target);
   // Games never go backwards across sessions: every counted game is on disk.
   for (size_t i = 1; i < rows.size(); ++i) {
@@ -262,7 +303,7 @@ TEST(TrainCommandTest, KilledAtRandomMomentsLosesOnlyGamesInFlight) {
   double samples_per_position = 0;
   ASSERT_TRUE(absl::SimpleAtod(rows.back().at("samples_per_position"),
                                &samples_per_position));
-  EXPECT_LE(samples_per_position, 8.0 + 64.0 / replay.positions);
+  EXPECT_LE(samples_per_position, 8.0 + 64.0 / replay.training_positions);
   ExpectLatestCheckpointLoads(run);
 }
 
