@@ -66,9 +66,10 @@ DEFINE_double(full_search_share, 0.25,
               "With --quick_sims: the share of self-play moves that get the "
               "full search (--selfplay_sims, root noise) and become training "
               "positions.");
-DEFINE_string(value_target, "z",
+DEFINE_string(value_target, "",
               "What the value head learns: z (the terminal reward), q (the "
-              "root search value) or mix:A (weight A of q, 1-A of z).");
+              "root search value) or mix:A (weight A of q, 1-A of z) (empty: "
+              "per game; tictactoe z, connect4 mix:0.5).");
 DEFINE_bool(augment, true,
             "Apply a random symmetry of the game to every training sample.");
 DEFINE_int64(replay_positions, 0,
@@ -141,6 +142,7 @@ struct GameDefaults {
   int temperature_moves = -1;  // -1: the search's default for the game
   int random_opening_moves = 0;
   int quick_sims = 0;  // 0: no playout-cap randomization
+  std::string value_target = "z";
   int64_t replay_positions = 100000;
   int64_t min_positions = 4000;
   int batch_size = 256;
@@ -176,6 +178,10 @@ GameDefaults DefaultsFor(const std::string& game) {
     d.games_per_thread = 64;
     d.replay_positions = 150000;
     d.min_positions = 4000;
+    // Half the search value in the value target: after one hour on 2
+    // cores the net won 990 and 971 of 1200 games against mcts:sims=1000
+    // with it, 878 and 929 with z alone (README).
+    d.value_target = "mix:0.5";
   }
   return d;
 }
@@ -438,7 +444,8 @@ int RunTrain(const std::vector<std::string>& args) {
   options.heldout_fraction = FLAGS_heldout_fraction;
 
   absl::StatusOr<selfplay::ValueTarget> target =
-      ParseValueTarget(FLAGS_value_target);
+      ParseValueTarget(FLAGS_value_target.empty() ? d.value_target
+                                                  : FLAGS_value_target);
   if (!target.ok()) return Fail(2, target.status().message());
   options.replay.value_target = *target;
   options.replay.augment_symmetries = FLAGS_augment;
@@ -479,6 +486,8 @@ int RunTrain(const std::vector<std::string>& args) {
       {"temperature_moves", absl::StrCat(search.temperature_moves)},
       {"random_opening_moves", absl::StrCat(options.farm.random_opening_moves)},
       {"quick_sims", absl::StrCat(options.farm.quick_simulations)},
+      {"value_target",
+       FLAGS_value_target.empty() ? d.value_target : FLAGS_value_target},
       {"replay_positions", absl::StrCat(options.replay.capacity_positions)},
       {"min_positions", absl::StrCat(options.min_positions)},
       {"batch_size", absl::StrCat(options.batch_size)},

@@ -193,6 +193,32 @@ TEST(TrainCommandTest, ResumesFromTheRunDirectoryAndRefusesAnotherShape) {
   EXPECT_FALSE(absl::StrContains(r.out, "changes")) << r.out;
 }
 
+TEST(TrainCommandTest, ValueTargetDefaultsPerGameAndIsRecorded) {
+  // Connect Four learns from half q, half z by default; tic-tac-toe from z.
+  const std::string c4 = FreshDir("train_c4_target");
+  CommandResult r = RunAz("train --game=connect4 --run_dir=" + c4 +
+                          " --max_minutes=0.01 --eval_every=-1"
+                          " --inference_threads=1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "value target mix:0.5;")) << r.out;
+  std::ifstream config(c4 + "/config");
+  std::stringstream text;
+  text << config.rdbuf();
+  EXPECT_TRUE(absl::StrContains(text.str(), "--value_target=mix:0.5\n"))
+      << text.str();
+  const std::string ttt = FreshDir("train_ttt_target");
+  r = RunAz(SmallRun(ttt) + " --max_steps=1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "value target z;")) << r.out;
+  // An explicit target wins, and a resumed run keeps its recorded one.
+  r = RunAz(SmallRun(ttt) + " --max_steps=2 --value_target=q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "value target q;")) << r.out;
+  r = RunAz("train --run_dir=" + ttt + " --max_steps=3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "value target q;")) << r.out;
+}
+
 TEST(TrainCommandTest, PlayoutCapsTrainOnTheFullSearchesOnly) {
   const std::string run = FreshDir("train_playout_caps");
   CommandResult r = RunAz(SmallRun(run) +
