@@ -107,6 +107,14 @@ int64_t Int(const std::map<std::string, std::string>& row,
   return value;
 }
 
+// The whole text of a file ("" if missing).
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 // Bytes in the run's replay shards: grows when a session writes a game.
 int64_t ReplayBytes(const std::string& run) {
   auto shards = selfplay::ListShards(run + "/replay");
@@ -182,11 +190,9 @@ TEST(TrainCommandTest, ResumesFromTheRunDirectoryAndRefusesAnotherShape) {
   EXPECT_TRUE(absl::StrContains(
       r.out, "--learning_rate changes from 0.002 to 0.0002\n"))
       << r.out;
-  std::ifstream config(run + "/config");
-  std::stringstream text;
-  text << config.rdbuf();
-  EXPECT_TRUE(absl::StrContains(text.str(), "--learning_rate=0.0002\n"))
-      << text.str();
+  const std::string config = ReadText(run + "/config");
+  EXPECT_TRUE(absl::StrContains(config, "--learning_rate=0.0002\n"))
+      << config;
   // The same value again, spelled otherwise, is no change.
   r = RunAz("train --run_dir=" + run + " --max_steps=30 --learning_rate=0.0002");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -201,11 +207,9 @@ TEST(TrainCommandTest, ValueTargetDefaultsPerGameAndIsRecorded) {
                           " --inference_threads=1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(absl::StrContains(r.out, "value target mix:0.5;")) << r.out;
-  std::ifstream config(c4 + "/config");
-  std::stringstream text;
-  text << config.rdbuf();
-  EXPECT_TRUE(absl::StrContains(text.str(), "--value_target=mix:0.5\n"))
-      << text.str();
+  const std::string config = ReadText(c4 + "/config");
+  EXPECT_TRUE(absl::StrContains(config, "--value_target=mix:0.5\n"))
+      << config;
   const std::string ttt = FreshDir("train_ttt_target");
   r = RunAz(SmallRun(ttt) + " --max_steps=1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -228,12 +232,10 @@ TEST(TrainCommandTest, PlayoutCapsTrainOnTheFullSearchesOnly) {
   EXPECT_TRUE(absl::StrContains(
       r.out, "48 sims per move on 40% of moves, 6 on the rest"))
       << r.out;
-  std::ifstream config(run + "/config");
-  std::stringstream text;
-  text << config.rdbuf();
-  EXPECT_TRUE(absl::StrContains(text.str(), "--quick_sims=6\n")) << text.str();
-  EXPECT_TRUE(absl::StrContains(text.str(), "--full_search_share=0.4\n"))
-      << text.str();
+  const std::string config = ReadText(run + "/config");
+  EXPECT_TRUE(absl::StrContains(config, "--quick_sims=6\n")) << config;
+  EXPECT_TRUE(absl::StrContains(config, "--full_search_share=0.4\n"))
+      << config;
   // Every move is in the shards; about 40% of them are training positions,
   // and those are what the metrics count and pace.
   const ShardCount replay = CountShards(run + "/replay");
