@@ -173,7 +173,7 @@ absl::StatusOr<std::vector<std::string>> ListShards(const std::string& dir);
 struct LoadStats {
   int64_t shards_read = 0;
   int64_t games_loaded = 0;
-  int64_t positions_loaded = 0;
+  int64_t positions_loaded = 0;  // training positions (full searches)
   int64_t corrupt_records = 0;       // skipped: checksum or decode failure
   int64_t truncated_tail_bytes = 0;  // skipped: incomplete last records
   int64_t invalid_records = 0;       // skipped: not replayable in the game
