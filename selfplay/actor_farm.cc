@@ -138,8 +138,7 @@ absl::Status ActorFarm::RunActor(Actor& actor) {
   engine::MultiGameSearch& searches = *actor.searches;
   std::unique_ptr<State> initial = game_.NewInitialState();
   std::vector<Action> legal(game_.NumActions());
-  const bool playout_caps =
-      options_.quick_simulations > 0 && options_.full_search_share < 1;
+  const bool playout_caps = options_.playout_caps();
   const engine::SearchBudget full_budget{options_.search.num_simulations,
                                          options_.search.root_noise};
   const engine::SearchBudget quick_budget{options_.quick_simulations, false};

@@ -57,6 +57,9 @@ struct ActorFarmOptions {
   // still comes from a full search.
   int quick_simulations = 0;
   double full_search_share = 1.0;
+  bool playout_caps() const {
+    return quick_simulations > 0 && full_search_share < 1;
+  }
   // Where a new game reads the weight version it starts with, for its
   // record (e.g. the inference server's); null records version 0.
   std::function<int64_t()> weights_version;

@@ -443,9 +443,10 @@ int RunTrain(const std::vector<std::string>& args) {
   options.inference.max_batch = options.farm.games_per_thread;
   options.heldout_fraction = FLAGS_heldout_fraction;
 
+  const std::string value_target =
+      FLAGS_value_target.empty() ? d.value_target : FLAGS_value_target;
   absl::StatusOr<selfplay::ValueTarget> target =
-      ParseValueTarget(FLAGS_value_target.empty() ? d.value_target
-                                                  : FLAGS_value_target);
+      ParseValueTarget(value_target);
   if (!target.ok()) return Fail(2, target.status().message());
   options.replay.value_target = *target;
   options.replay.augment_symmetries = FLAGS_augment;
@@ -486,8 +487,7 @@ int RunTrain(const std::vector<std::string>& args) {
       {"temperature_moves", absl::StrCat(search.temperature_moves)},
       {"random_opening_moves", absl::StrCat(options.farm.random_opening_moves)},
       {"quick_sims", absl::StrCat(options.farm.quick_simulations)},
-      {"value_target",
-       FLAGS_value_target.empty() ? d.value_target : FLAGS_value_target},
+      {"value_target", value_target},
       {"replay_positions", absl::StrCat(options.replay.capacity_positions)},
       {"min_positions", absl::StrCat(options.min_positions)},
       {"batch_size", absl::StrCat(options.batch_size)},
@@ -530,8 +530,7 @@ int RunTrain(const std::vector<std::string>& args) {
   }
   std::string sims =
       absl::StrCat(options.farm.search.num_simulations, " sims per move");
-  if (options.farm.quick_simulations > 0 &&
-      options.farm.full_search_share < 1) {
+  if (options.farm.playout_caps()) {
     absl::StrAppendFormat(
         &sims, " on %.0f%% of moves, %d on the rest (not trained on)",
         100 * options.farm.full_search_share, options.farm.quick_simulations);

@@ -29,6 +29,18 @@ GameRecord TaggedGame(int game_index, int plies) {
   return record;
 }
 
+// How often each tagged position (see TaggedGame) came up in `n` samples
+// drawn with `seed`.
+std::map<int, int> HitsByTag(const ReplayBuffer& buffer, int n,
+                             uint64_t seed) {
+  engine::Rng rng(seed);
+  std::map<int, int> hits;
+  for (const TrainingExample& e : buffer.Sample(n, rng)) {
+    ++hits[static_cast<int>(e.v)];
+  }
+  return hits;
+}
+
 std::string TempDir(const std::string& name) {
   std::string dir =
       absl::StrCat(::testing::TempDir(), "/", getpid(), "_", name);
@@ -48,12 +60,8 @@ TEST(ReplayBufferTest, WindowKeepsTheNewestPositionsAndSamplesThemUniformly) {
   EXPECT_EQ(counts.positions_in_window, 25);
   EXPECT_EQ(counts.games_in_window, 3);  // games 3 (partly), 4 and 5
 
-  engine::Rng rng(1);
-  std::map<int, int> hits;
   constexpr int kSamples = 25000;
-  for (const TrainingExample& e : buffer.Sample(kSamples, rng)) {
-    ++hits[static_cast<int>(e.v)];
-  }
+  const std::map<int, int> hits = HitsByTag(buffer, kSamples, 1);
   // The window is plies 5..9 of game 3 and all of games 4 and 5.
   std::set<int> expected;
   for (int ply = 5; ply < 10; ++ply) expected.insert(300 + ply);
@@ -93,12 +101,8 @@ TEST(ReplayBufferTest, OnlyFullSearchesAreTrainingPositions) {
   EXPECT_EQ(counts.positions_in_window, 12);
   EXPECT_EQ(counts.games_in_window, 3);  // games 1 (partly), 2 and 3
 
-  engine::Rng rng(3);
-  std::map<int, int> hits;
   constexpr int kSamples = 12000;
-  for (const TrainingExample& e : buffer.Sample(kSamples, rng)) {
-    ++hits[static_cast<int>(e.v)];
-  }
+  const std::map<int, int> hits = HitsByTag(buffer, kSamples, 3);
   // The window: the last 2 full searches of game 1 (plies 6 and 8), then
   // plies 0, 2, 4, 6, 8 of games 2 and 3; never a quick search.
   std::set<int> expected = {106, 108};
