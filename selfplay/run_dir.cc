@@ -1,6 +1,9 @@
 #include "selfplay/run_dir.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,11 +17,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "glog/logging.h"
 #include "nn/checkpoint.h"
 
 namespace az::selfplay {
 
 RunPaths::RunPaths(std::string run_dir) : root(std::move(run_dir)) {}
+std::string RunPaths::lock() const { return absl::StrCat(root, "/lock"); }
 std::string RunPaths::config() const { return absl::StrCat(root, "/config"); }
 std::string RunPaths::checkpoints() const {
   return absl::StrCat(root, "/checkpoints");
@@ -97,5 +102,55 @@ absl::Status WriteLatestPointer(const std::string& run_dir,
   return nn::WriteFileAtomically(RunPaths(run_dir).latest_pointer(),
                                  absl::StrCat(file_name, "\n"));
 }
+
+absl::StatusOr<std::unique_ptr<RunLock>> RunLock::Acquire(
+    const std::string& run_dir) {
+  const std::string path = RunPaths(run_dir).lock();
+  // Never truncated on open: until the lock is ours, the file is the
+  // holder's message.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::ErrnoToStatus(
+        errno, absl::StrCat("cannot open the run lock ", path));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    if (error != EWOULDBLOCK) {
+      ::close(fd);
+      return absl::ErrnoToStatus(error,
+                                 absl::StrCat("cannot lock ", path));
+    }
+    char holder[128] = {};
+    const ssize_t n = ::pread(fd, holder, sizeof(holder) - 1, 0);
+    ::close(fd);
+    std::string who(absl::StripAsciiWhitespace(
+        absl::string_view(holder, n > 0 ? static_cast<size_t>(n) : 0)));
+    // Printable text only: the file is someone else's.
+    for (char& c : who) {
+      if (c < 0x20 || c > 0x7e) c = '?';
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "run ", run_dir, " is in use by ",
+        who.empty() ? "another process" : who, " (", path,
+        "); stop it first, or use another --run_dir"));
+  }
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  const std::string text =
+      absl::StrCat("process ", ::getpid(), " on ", host, "\n");
+  // The message is a courtesy: failing to write it does not lose the lock.
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, text.data(), text.size(), 0) !=
+          static_cast<ssize_t>(text.size())) {
+    LOG(WARNING) << "cannot write the holder into " << path << ": "
+                 << std::strerror(errno);
+  }
+  return std::unique_ptr<RunLock>(new RunLock(fd));
+}
+
+// Closing the descriptor releases the lock; the file stays (removing it
+// would let a third process lock a new file while a second one waits on
+// the old).
+RunLock::~RunLock() { ::close(fd_); }
 
 }  // namespace az::selfplay

@@ -1,6 +1,7 @@
 // The layout of a training run directory, in one place, for the trainer that
 // writes it and for the tools that read it (`run:DIR` players, `az gap`):
 //
+//   RUN/lock                   held (flock) by the one process writing the run
 //   RUN/config                 the run's flags, one --name=value per line
 //   RUN/checkpoints/step-NNNNNNNN.ckpt   weights after N training steps
 //   RUN/checkpoints/latest     the file name of the newest checkpoint
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,7 @@ struct RunPaths {
   explicit RunPaths(std::string run_dir);
 
   std::string root;
+  std::string lock() const;
   std::string config() const;
   std::string checkpoints() const;
   std::string latest_pointer() const;
@@ -57,5 +60,27 @@ absl::StatusOr<std::string> LatestCheckpoint(const std::string& run_dir);
 // Points RUN/checkpoints/latest at `file_name` (atomically).
 absl::Status WriteLatestPointer(const std::string& run_dir,
                                 const std::string& file_name);
+
+// The exclusive right to write a run directory, held for as long as the
+// object lives: an flock on RUN/lock, which names the holder (pid and host)
+// for whoever is refused. The kernel drops the lock when the holder dies
+// (kill -9 included), so a lock left by a dead process never blocks; the
+// file itself stays, and is never trusted for anything but the message.
+// Readers of a run (`run:DIR` players, `az gap --run`) take no lock.
+class RunLock {
+ public:
+  // Creates RUN/lock if missing (RUN itself must exist) and takes it.
+  // FailedPrecondition, naming the holder, when another process (or
+  // another RunLock in this one) holds it.
+  static absl::StatusOr<std::unique_ptr<RunLock>> Acquire(
+      const std::string& run_dir);
+  ~RunLock();
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  explicit RunLock(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 }  // namespace az::selfplay

@@ -1,7 +1,11 @@
 #include "selfplay/run_dir.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "gtest/gtest.h"
 
@@ -39,6 +43,70 @@ TEST(RunDirTest, ListsCheckpointsInTrainingOrderAndFollowsLatest) {
   auto latest = LatestCheckpoint(run);
   ASSERT_TRUE(latest.ok()) << latest.status();
   EXPECT_EQ(*latest, run + "/checkpoints/step-00000200.ckpt");
+}
+
+std::string FreshRun(const std::string& name) {
+  const std::string run = ::testing::TempDir() + "/" + name;
+  EXPECT_EQ(std::system(("rm -rf " + run + " && mkdir -p " + run).c_str()), 0);
+  return run;
+}
+
+TEST(RunLockTest, ASecondWriterIsRefusedWithTheHolderNamed) {
+  const std::string run = FreshRun("run_lock_second");
+  auto first = RunLock::Acquire(run);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = RunLock::Acquire(run);
+  ASSERT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition)
+      << second.status();
+  const std::string pid = "process " + std::to_string(::getpid());
+  EXPECT_NE(second.status().message().find(pid), std::string::npos)
+      << second.status();
+  EXPECT_EQ(second.status().message().find('\n'), std::string::npos);
+  // Released with the object: the next writer gets it.
+  first->reset();
+  EXPECT_TRUE(RunLock::Acquire(run).ok());
+}
+
+TEST(RunLockTest, AnotherProcessHoldsItUntilItDies) {
+  const std::string run = FreshRun("run_lock_process");
+  int ready[2], release[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(release), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto lock = RunLock::Acquire(run);
+    const char ok = lock.ok() ? 'y' : 'n';
+    if (::write(ready[1], &ok, 1) != 1) ::_exit(2);
+    char c;
+    if (::read(release[0], &c, 1) < 0) ::_exit(3);
+    // Dies holding the lock: nothing releases it but the kernel.
+    ::_exit(0);
+  }
+  char ok = 0;
+  ASSERT_EQ(::read(ready[0], &ok, 1), 1);
+  ASSERT_EQ(ok, 'y');
+  auto refused = RunLock::Acquire(run);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("process " +
+                                            std::to_string(child)),
+            std::string::npos)
+      << refused.status();
+  ASSERT_EQ(::write(release[1], "x", 1), 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  // The dead holder's file is still there, naming it: not a blocker.
+  std::ifstream in(RunPaths(run).lock());
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find(std::to_string(child)), std::string::npos);
+  auto taken = RunLock::Acquire(run);
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  for (int fd : {ready[0], ready[1], release[0], release[1]}) ::close(fd);
+}
+
+TEST(RunLockTest, AMissingRunDirectoryIsAnError) {
+  EXPECT_FALSE(RunLock::Acquire(::testing::TempDir() + "/no/such/run").ok());
 }
 
 }  // namespace
