@@ -125,11 +125,7 @@ class TrainingRun::Impl {
         sample_rng_(HashPair(options.seed, 0x5a3b)) {}
 
   ~Impl() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-      farm_cv_.notify_all();
-    }
+    ReleaseWaiters();
     if (farm_) farm_->Stop().IgnoreError();
     FinishEvaluation();
   }
@@ -157,16 +153,23 @@ class TrainingRun::Impl {
   void FinishEvaluation();
   absl::Status Report(const ReportCallback& on_report);
   void Fail(const absl::Status& status);
+  // Ends every wait of the actors and the trainer for good: called before
+  // any stop of the farm, which joins actors that may wait in OnGame.
+  void ReleaseWaiters();
 
   const Game& game_;
   const TrainingOptions options_;
   const RunPaths paths_;
+  // Held from Open() to the end: declared before everything that writes the
+  // run, so it is released after all of it.
+  std::unique_ptr<RunLock> lock_;
   ReplayBuffer buffer_;
   std::unique_ptr<nn::Trainer> trainer_;
   std::unique_ptr<nn::InferenceServer> server_;
   std::unique_ptr<ReplayStore> replay_store_;
   std::unique_ptr<ReplayStore> heldout_store_;
   std::unique_ptr<MetricsLog> metrics_;
+  std::unique_ptr<engine::Evaluator> wrapped_evaluator_;  // outlives farm_
   std::unique_ptr<ActorFarm> farm_;
   double elapsed_before_ = 0.0;  // run time of earlier sessions
   int64_t last_checkpoint_step_ = -1;
@@ -232,9 +235,15 @@ absl::Status TrainingRun::Impl::Open() {
         "batch_size / samples_per_position, heldout_fraction in [0, 1), "
         "publish and checkpoint intervals >= 1"));
   }
-  for (const std::string& dir :
-       {paths_.root, paths_.checkpoints(), paths_.replay(), paths_.heldout(),
-        paths_.log()}) {
+  if (absl::Status status = MakeDirectory(paths_.root); !status.ok()) {
+    return status;
+  }
+  // One writer per run, before anything in it is read or written.
+  absl::StatusOr<std::unique_ptr<RunLock>> lock = RunLock::Acquire(paths_.root);
+  if (!lock.ok()) return lock.status();
+  lock_ = *std::move(lock);
+  for (const std::string& dir : {paths_.checkpoints(), paths_.replay(),
+                                 paths_.heldout(), paths_.log()}) {
     if (absl::Status status = MakeDirectory(dir); !status.ok()) return status;
   }
   // The metrics file first: it proves the directory is writable before
@@ -359,8 +368,15 @@ absl::Status TrainingRun::Impl::Open() {
 }
 
 void TrainingRun::Impl::Fail(const absl::Status& status) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (first_error_.ok()) first_error_ = status;
+  }
+  ReleaseWaiters();
+}
+
+void TrainingRun::Impl::ReleaseWaiters() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (first_error_.ok()) first_error_ = status;
   stopping_ = true;
   trainer_cv_.notify_all();
   farm_cv_.notify_all();
@@ -733,8 +749,17 @@ absl::StatusOr<TrainingSummary> TrainingRun::Impl::Run(
   farm.weights_version = [server = server_.get()] {
     return server->weight_version();
   };
+  engine::Evaluator* evaluator = server_.get();
+  if (options_.wrap_selfplay_evaluator) {
+    wrapped_evaluator_ = options_.wrap_selfplay_evaluator(server_.get());
+    if (wrapped_evaluator_ == nullptr) {
+      return absl::InvalidArgumentError("the self-play evaluator wrapper "
+                                        "returned nothing");
+    }
+    evaluator = wrapped_evaluator_.get();
+  }
   absl::StatusOr<std::unique_ptr<ActorFarm>> created = ActorFarm::Create(
-      game_, server_.get(), farm, [this](GameRecord record) {
+      game_, evaluator, farm, [this](GameRecord record) {
         OnGame(std::move(record));
       });
   if (!created.ok()) return created.status();
@@ -748,13 +773,15 @@ absl::StatusOr<TrainingSummary> TrainingRun::Impl::Run(
                                  std::chrono::duration<double>(
                                      options_.max_minutes * 60.0))
           : Clock::time_point::max();
+  bool farm_failed = false;
   while (status.ok()) {
     if (stop.load()) break;
     if (options_.max_steps > 0 && step_ >= options_.max_steps) break;
     if (Clock::now() >= deadline) break;
     if (!farm_->Running()) {
-      status = farm_->Stop();
-      if (status.ok()) status = absl::InternalError("self-play stopped");
+      // An actor failed. Its error comes from Stop() below, which must
+      // first release the actors waiting for the trainer.
+      farm_failed = true;
       break;
     }
     bool may_step;
@@ -777,12 +804,11 @@ absl::StatusOr<TrainingSummary> TrainingRun::Impl::Run(
 
   // Shut down in the order that keeps data: the farm first (no more games),
   // then the last checkpoint, the shards' flush and a last metrics row.
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-    farm_cv_.notify_all();
-  }
+  ReleaseWaiters();
   absl::Status farm_status = farm_->Stop();
+  if (farm_failed && farm_status.ok()) {
+    farm_status = absl::InternalError("self-play stopped");
+  }
   if (status.ok()) status = farm_status;
   FinishEvaluation();
   {

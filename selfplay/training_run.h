@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "engine/evaluator.h"
 #include "games/game.h"
 #include "nn/inference_server.h"
 #include "nn/learning_rate.h"
@@ -43,6 +44,11 @@ struct TrainingOptions {
   // and the actor threads. farm.seed is derived from `seed` and the session.
   ActorFarmOptions farm;
   nn::InferenceServerOptions inference;
+  // Wraps the evaluator the actors query (the inference server) for the
+  // session, e.g. to study self-play on a perturbed value, or in tests to
+  // make it fail. Null: the actors query the server itself.
+  std::function<std::unique_ptr<engine::Evaluator>(engine::Evaluator* server)>
+      wrap_selfplay_evaluator;
   // Share of finished games written to RUN/heldout/ and never trained on.
   double heldout_fraction = 0.02;
   int games_per_shard = 1000;

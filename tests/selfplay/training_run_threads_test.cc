@@ -6,10 +6,17 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "engine/evaluator.h"
 #include "engine/search_params.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
@@ -176,6 +183,120 @@ TEST(TrainingRunThreadsTest, RefusesAnotherShapeAndInconsistentOptions) {
   bad.max_selfplay_lead = bad.min_positions;  // training could never start
   EXPECT_EQ(TrainingRun::Open(game, bad).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(TrainingRunThreadsTest, ASecondRunOnTheSameDirectoryIsRefusedUntouched) {
+  const Game& game = **FindGame("tictactoe");
+  TrainingOptions options = SmallOptions(game, FreshDir("training_run_lock"));
+  auto first = TrainingRun::Open(game, options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const RunPaths paths(options.run_dir);
+  const std::string metrics = ReadFile(paths.metrics());
+  const std::string latest = ReadFile(paths.latest_pointer());
+  auto second = TrainingRun::Open(game, options);
+  ASSERT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition)
+      << second.status();
+  EXPECT_NE(second.status().message().find("in use by process"),
+            std::string::npos)
+      << second.status();
+  EXPECT_EQ(ReadFile(paths.metrics()), metrics);
+  EXPECT_EQ(ReadFile(paths.latest_pointer()), latest);
+  // Once the first one is gone the run opens (and resumes) again.
+  first->reset();
+  auto third = TrainingRun::Open(game, options);
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_TRUE((*third)->resumed());
+}
+
+// Passes the calls of the first thread that calls it (the healthy actor)
+// through; the other actor thread, after a few good calls, waits until the
+// healthy one has gone quiet (paused in the sink until the trainer catches
+// up) and then fails.
+class FailingActorEvaluator : public engine::Evaluator {
+ public:
+  explicit FailingActorEvaluator(engine::Evaluator* inner) : inner_(inner) {}
+  std::string Name() const override { return "failing"; }
+  absl::Status Evaluate(absl::Span<const State* const> states,
+                        absl::Span<float> priors,
+                        absl::Span<engine::LeafEvaluation> results) override {
+    using Clock = std::chrono::steady_clock;
+    const std::thread::id me = std::this_thread::get_id();
+    bool healthy;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!healthy_) healthy_ = me;
+      healthy = *healthy_ == me;
+      if (healthy) last_healthy_call_ = Clock::now();
+    }
+    if (healthy || good_calls_.fetch_add(1) < 200) {
+      absl::Status status = inner_->Evaluate(states, priors, results);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (healthy) last_healthy_call_ = Clock::now();
+      return status;
+    }
+    const auto give_up = Clock::now() + std::chrono::seconds(20);
+    while (Clock::now() < give_up) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (Clock::now() - last_healthy_call_ > std::chrono::milliseconds(30)) {
+          break;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return absl::InternalError("injected evaluator failure");
+  }
+
+ private:
+  engine::Evaluator* inner_;
+  std::mutex mu_;
+  std::optional<std::thread::id> healthy_;
+  std::chrono::steady_clock::time_point last_healthy_call_;
+  std::atomic<int> good_calls_{0};
+};
+
+TEST(TrainingRunThreadsTest, AnActorFailureEndsTheRunWhileAnotherIsPaused) {
+  const Game& game = **FindGame("tictactoe");
+  TrainingOptions options = SmallOptions(game, FreshDir("training_run_fail"));
+  // Self-play far ahead of a slow trainer: the healthy actor spends most
+  // of its time paused in the sink.
+  options.batch_size = 64;
+  options.min_positions = 100;
+  options.samples_per_position = 256;
+  options.max_selfplay_lead = 120;
+  options.eval_every_steps = 0;
+  options.wrap_selfplay_evaluator = [](engine::Evaluator* server) {
+    return std::make_unique<FailingActorEvaluator>(server);
+  };
+  auto run = TrainingRun::Open(game, options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  std::atomic<bool> stop{false};
+  std::promise<absl::Status> ended;
+  std::future<absl::Status> result = ended.get_future();
+  std::thread runner([&] {
+    ended.set_value((*run)->Run(stop, nullptr).status());
+  });
+  if (result.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    // The run hangs: nothing can join it, so the test process ends here.
+    std::fprintf(stderr,
+                 "FAILED: the run did not end 60 s after an actor failed "
+                 "(a waiter was never released)\n");
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
+  runner.join();
+  const absl::Status status = result.get();
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("injected evaluator failure"),
+            std::string::npos)
+      << status;
 }
 
 }  // namespace
