@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
-#include "nn/checkpoint.h"
+#include "base/file.h"
 
 namespace az::selfplay {
 
@@ -94,7 +94,7 @@ absl::StatusOr<std::string> LatestCheckpoint(const std::string& run_dir) {
 
 absl::Status WriteLatestPointer(const std::string& run_dir,
                                 const std::string& file_name) {
-  return nn::WriteFileAtomically(RunPaths(run_dir).latest_pointer(),
+  return base::WriteFileAtomically(RunPaths(run_dir).latest_pointer(),
                                  absl::StrCat(file_name, "\n"));
 }
 
