@@ -17,9 +17,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "analysis/parallel.h"
+#include "base/crc32c.h"
+#include "base/file.h"
 #include "games/hash.h"
 #include "games/solver.h"
-#include "nn/checkpoint.h"
 
 namespace az::analysis {
 namespace {
@@ -135,7 +136,7 @@ std::string EncodeLabelCache(uint64_t set_hash, const std::string& key,
     }
     absl::StrAppend(&text, "\n");
   }
-  const uint32_t crc = nn::Crc32c(text.data(), text.size());
+  const uint32_t crc = base::Crc32c(text.data(), text.size());
   absl::StrAppend(&text, "crc32c ", absl::Hex(crc, absl::kZeroPad8), "\n");
   return text;
 }
@@ -161,7 +162,7 @@ absl::StatusOr<std::vector<GroundTruth>> ReadLabelCache(
   std::string crc_text = text.substr(crc_at + 7);
   while (!crc_text.empty() && (crc_text.back() == '\n')) crc_text.pop_back();
   if (!absl::SimpleHexAtoi(crc_text, &stored) ||
-      stored != nn::Crc32c(text.data(), crc_at)) {
+      stored != base::Crc32c(text.data(), crc_at)) {
     return damaged("checksum mismatch");
   }
   std::vector<std::string> lines = absl::StrSplit(
@@ -326,7 +327,7 @@ absl::StatusOr<std::vector<GroundTruth>> LabelPositions(
   }
   st.computed = static_cast<int64_t>(labels.size());
   if (!options.cache_path.empty()) {
-    absl::Status written = nn::WriteFileAtomically(
+    absl::Status written = base::WriteFileAtomically(
         options.cache_path, EncodeLabelCache(hash, key, labels));
     if (written.ok()) {
       st.cache_written = true;

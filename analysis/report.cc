@@ -1,10 +1,8 @@
 #include "analysis/report.h"
 
 #include <glog/logging.h>
-#include <sys/stat.h>
 
 #include <cctype>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -15,7 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "nn/checkpoint.h"
+#include "base/file.h"
 
 namespace az::analysis {
 namespace {
@@ -105,20 +103,6 @@ std::string Slug(const std::string& text) {
 std::string FigureText(const Figure& f) {
   if (std::isnan(f.value)) return "-";
   return absl::StrCat(Num(f.value), " [", Num(f.lo), ",", Num(f.hi), "]");
-}
-
-absl::Status MakeDirectory(const std::string& dir) {
-  std::string path;
-  for (size_t i = 0; i <= dir.size(); ++i) {
-    if (i == dir.size() || (dir[i] == '/' && i > 0)) {
-      path = dir.substr(0, i);
-      if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-        return absl::InternalError(absl::StrCat(
-            "cannot create the directory ", path, ": ", std::strerror(errno)));
-      }
-    }
-  }
-  return absl::OkStatus();
 }
 
 // The results a picture is drawn for: of a run, only the newest checkpoint
@@ -308,11 +292,11 @@ Json ReportJson(const GapReport& report) {
 absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
                                                  const std::string& dir,
                                                  const std::string& gnuplot) {
-  if (absl::Status s = MakeDirectory(dir); !s.ok()) return s;
+  if (absl::Status s = base::MakeDirectories(dir); !s.ok()) return s;
   ReportFiles files;
   auto write = [&](const std::string& name,
                    const std::string& contents) -> absl::Status {
-    absl::Status s = nn::WriteFileAtomically(dir + "/" + name, contents);
+    absl::Status s = base::WriteFileAtomically(dir + "/" + name, contents);
     if (s.ok()) files.files.push_back(name);
     return s;
   };

@@ -1,15 +1,13 @@
 #include "nn/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "base/crc32c.h"
+#include "base/file.h"
 #include "nlohmann/json.hpp"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -22,16 +20,6 @@ constexpr char kMagic[8] = {'A', 'Z', 'C', 'K', 'P', 'T', '\r', '\n'};
 constexpr size_t kMaxMetadataBytes = 1 << 20;
 constexpr uint32_t kMaxTensors = 1 << 16;
 constexpr uint32_t kMaxDims = 8;
-
-std::array<uint32_t, 256> MakeCrcTable() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
-    table[i] = c;
-  }
-  return table;
-}
 
 template <typename T>
 void Put(std::string* out, T value) {
@@ -90,63 +78,7 @@ NetworkConfig ConfigFromJson(const nlohmann::json& j) {
   return c;
 }
 
-absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::UnavailableError(
-      absl::StrCat("cannot ", what, " ", path, ": ", std::strerror(errno)));
-}
-
 }  // namespace
-
-uint32_t Crc32c(const void* data, size_t size, uint32_t crc) {
-  static const std::array<uint32_t, 256> table = MakeCrcTable();
-  const auto* p = static_cast<const unsigned char*>(data);
-  crc = ~crc;
-  for (size_t i = 0; i < size; ++i) crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
-
-absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& contents) {
-  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("create", tmp);
-  size_t written = 0;
-  while (written < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      absl::Status status = Errno("write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return status;
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    absl::Status status = Errno("flush", tmp);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return status;
-  }
-  if (::close(fd) != 0) {
-    absl::Status status = Errno("close", tmp);
-    ::unlink(tmp.c_str());
-    return status;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    absl::Status status = Errno("rename the temporary file to", path);
-    ::unlink(tmp.c_str());
-    return status;
-  }
-  // Make the rename itself durable.
-  std::string dir = path.substr(0, path.find_last_of('/') + 1);
-  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return absl::OkStatus();
-}
 
 absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
                             const std::string& path) {
@@ -175,8 +107,8 @@ absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
     out.append(reinterpret_cast<const char*>(t.values.data()),
                t.values.size() * sizeof(float));
   }
-  Put<uint32_t>(&out, Crc32c(out.data(), out.size()));
-  return WriteFileAtomically(path, out);
+  Put<uint32_t>(&out, base::Crc32c(out.data(), out.size()));
+  return base::WriteFileAtomically(path, out);
 }
 
 absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
@@ -212,7 +144,7 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
   if (data.size() < sizeof(kMagic) + 8 + 4) return corrupt("truncated");
   uint32_t stored_crc;
   std::memcpy(&stored_crc, data.data() + data.size() - 4, 4);
-  if (Crc32c(data.data(), data.size() - 4) != stored_crc) {
+  if (base::Crc32c(data.data(), data.size() - 4) != stored_crc) {
     return corrupt("checksum mismatch (truncated or damaged file)");
   }
   uint32_t json_size = 0;

@@ -14,6 +14,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/crc32c.h"
+#include "base/file.h"
 #include "nn/network_config.h"
 
 namespace az::nn {
@@ -54,12 +56,9 @@ absl::Status CheckCheckpointMatches(const CheckpointMetadata& metadata,
                                     const NetworkConfig& expected,
                                     const std::string& path);
 
-// Writes `contents` to `path` atomically: a temporary file beside it, flushed
-// and fsynced, then renamed over `path`.
-absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& contents);
-
-// CRC-32C (Castagnoli) of `size` bytes, continuing from `crc`.
-uint32_t Crc32c(const void* data, size_t size, uint32_t crc = 0);
+// TODO: remove once record_io uses base/ (these moved to base/file.h and
+// base/crc32c.h).
+using base::Crc32c;
+using base::WriteFileAtomically;
 
 }  // namespace az::nn

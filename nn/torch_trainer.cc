@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "base/crc32c.h"
+#include "base/file.h"
 #include "glog/logging.h"
 #include "nn/checkpoint.h"
 
@@ -149,8 +151,8 @@ absl::Status TorchTrainer::SaveOptimizerState(const std::string& path) {
   out += config;
   Put<uint64_t>(out, payload.size());
   out += payload;
-  Put<uint32_t>(out, Crc32c(out.data(), out.size()));
-  return WriteFileAtomically(path, out);
+  Put<uint32_t>(out, base::Crc32c(out.data(), out.size()));
+  return base::WriteFileAtomically(path, out);
 }
 
 absl::Status TorchTrainer::LoadOptimizerState(const std::string& path) {
@@ -172,7 +174,7 @@ absl::Status TorchTrainer::LoadOptimizerState(const std::string& path) {
   uint32_t crc;
   size_t crc_pos = in.size() - sizeof(crc);
   Get(in, crc_pos, &crc);
-  if (Crc32c(in.data(), in.size() - sizeof(crc)) != crc) {
+  if (base::Crc32c(in.data(), in.size() - sizeof(crc)) != crc) {
     return corrupt("checksum mismatch (truncated or damaged)");
   }
   in.resize(in.size() - sizeof(crc));

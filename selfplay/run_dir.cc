@@ -17,8 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "base/file.h"
 #include "glog/logging.h"
-#include "nn/checkpoint.h"
 
 namespace az::selfplay {
 
@@ -99,7 +99,7 @@ absl::StatusOr<std::string> LatestCheckpoint(const std::string& run_dir) {
 
 absl::Status WriteLatestPointer(const std::string& run_dir,
                                 const std::string& file_name) {
-  return nn::WriteFileAtomically(RunPaths(run_dir).latest_pointer(),
+  return base::WriteFileAtomically(RunPaths(run_dir).latest_pointer(),
                                  absl::StrCat(file_name, "\n"));
 }
 

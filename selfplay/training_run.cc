@@ -1,10 +1,8 @@
 #include "selfplay/training_run.h"
 
 #include <glog/logging.h>
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -20,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/file.h"
 #include "engine/random.h"
 #include "engine/search_params.h"
 #include "games/hash.h"
@@ -38,19 +37,6 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-absl::Status MakeDirectory(const std::string& path) {
-  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) {
-    struct stat info;
-    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
-      return absl::OkStatus();
-    }
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " exists and is not a directory"));
-  }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "cannot create directory ", path, ": ", std::strerror(errno)));
 }
 
 struct ShardTotals {
@@ -235,7 +221,7 @@ absl::Status TrainingRun::Impl::Open() {
         "batch_size / samples_per_position, heldout_fraction in [0, 1), "
         "publish and checkpoint intervals >= 1"));
   }
-  if (absl::Status status = MakeDirectory(paths_.root); !status.ok()) {
+  if (absl::Status status = base::MakeDirectories(paths_.root); !status.ok()) {
     return status;
   }
   // One writer per run, before anything in it is read or written.
@@ -244,7 +230,9 @@ absl::Status TrainingRun::Impl::Open() {
   lock_ = *std::move(lock);
   for (const std::string& dir : {paths_.checkpoints(), paths_.replay(),
                                  paths_.heldout(), paths_.log()}) {
-    if (absl::Status status = MakeDirectory(dir); !status.ok()) return status;
+    if (absl::Status status = base::MakeDirectories(dir); !status.ok()) {
+      return status;
+    }
   }
   // The metrics file first: it proves the directory is writable before
   // anything expensive happens.

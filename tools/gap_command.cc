@@ -25,6 +25,7 @@
 #include "analysis/labels.h"
 #include "analysis/position_set.h"
 #include "analysis/report.h"
+#include "base/file.h"
 #include "engine/evaluators.h"
 #include "engine/search_params.h"
 #include "games/registry.h"
@@ -326,7 +327,10 @@ int RunGap(const std::vector<std::string>& args) {
 
   // Ground truth, once per set.
   if (FLAGS_label_cache != "beside" && FLAGS_label_cache != "off") {
-    ::mkdir(FLAGS_label_cache.c_str(), 0755);
+    if (absl::Status made = base::MakeDirectories(FLAGS_label_cache);
+        !made.ok()) {
+      return Fail(absl::StrCat("--label_cache: ", made.message()));
+    }
   }
   std::vector<std::vector<analysis::GroundTruth>> labels;
   std::vector<analysis::LabelStats> label_stats(sets.size());

@@ -21,8 +21,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "base/file.h"
 #include "games/registry.h"
-#include "nn/checkpoint.h"
 #include "selfplay/match.h"
 #include "selfplay/player.h"
 #include "selfplay/ratings.h"
@@ -181,7 +181,7 @@ int RunMatch(const std::vector<std::string>& args) {
                       ",", score, ",", start->size() + g.opening_plies, ",",
                       game.FormatMoves(moves), "\n");
     }
-    if (absl::Status s = nn::WriteFileAtomically(FLAGS_games_out, csv);
+    if (absl::Status s = base::WriteFileAtomically(FLAGS_games_out, csv);
         !s.ok()) {
       return Fail(1, s.message());
     }
@@ -201,7 +201,7 @@ int RunMatch(const std::vector<std::string>& args) {
                       CsvNumber((*ratings)[p.b]), ",", p.wins_first, ",",
                       p.draws_first, ",", p.losses_first, "\n");
     }
-    if (absl::Status s = nn::WriteFileAtomically(FLAGS_out, csv); !s.ok()) {
+    if (absl::Status s = base::WriteFileAtomically(FLAGS_out, csv); !s.ok()) {
       return Fail(1, s.message());
     }
   }

@@ -26,6 +26,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/file.h"
 #include "engine/search_params.h"
 #include "games/registry.h"
 #include "nn/checkpoint.h"
@@ -510,7 +511,7 @@ int RunTrain(const std::vector<std::string>& args) {
   if (!run.ok()) return Fail(1, run.status().message());
   // The run's flags, for the next session.
   if (absl::Status saved =
-          nn::WriteFileAtomically(paths.config(), RunConfigText());
+          base::WriteFileAtomically(paths.config(), RunConfigText());
       !saved.ok()) {
     return Fail(1, saved.message());
   }

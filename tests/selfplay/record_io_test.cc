@@ -1,3 +1,4 @@
+#include "base/crc32c.h"
 #include "selfplay/record_io.h"
 
 #include <sys/stat.h>
@@ -13,7 +14,6 @@
 #include "games/registry.h"
 #include "glog/logging.h"
 #include "gtest/gtest.h"
-#include "nn/checkpoint.h"
 #include "tests/selfplay/random_records.h"
 
 namespace az::selfplay {
@@ -124,7 +124,7 @@ std::string AsVersionOne(const std::string& path) {
   bytes[8] = 1;
   uint32_t name_size;
   std::memcpy(&name_size, bytes.data() + 12, 4);
-  const uint32_t crc = nn::Crc32c(bytes.data() + 8, 8 + name_size);
+  const uint32_t crc = base::Crc32c(bytes.data() + 8, 8 + name_size);
   std::memcpy(bytes.data() + 16 + name_size, &crc, 4);
   const std::string old_path = path + ".v1";
   WriteBytes(old_path, bytes);
