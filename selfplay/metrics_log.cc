@@ -5,15 +5,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/file.h"
 
 namespace az::selfplay {
 namespace {
@@ -26,31 +27,17 @@ absl::Status Errno(absl::string_view what, const std::string& path) {
                          : absl::PermissionDeniedError(message);
 }
 
-absl::Status WriteAllAt(int fd, const std::string& text,
-                        const std::string& path) {
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Errno("write to", path);
-    done += static_cast<size_t>(n);
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MetricsLog>> MetricsLog::Open(
     const std::string& path, std::vector<std::string> columns) {
   const std::string header = absl::StrJoin(columns, ",");
   std::string contents;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (in) {
-      std::stringstream buffer;
-      buffer << in.rdbuf();
-      contents = buffer.str();
-    }
+  absl::StatusOr<std::string> read = base::ReadFileBounded(path, kMaxBytes);
+  if (read.ok()) {
+    contents = *std::move(read);
+  } else if (!absl::IsNotFound(read.status())) {
+    return read.status();
   }
   // Whole lines only: a crash may have left part of a row at the end.
   const size_t last_newline = contents.rfind('\n');
@@ -79,19 +66,66 @@ absl::StatusOr<std::unique_ptr<MetricsLog>> MetricsLog::Open(
       }
     }
   }
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  // O_APPEND: every row goes to the end of the file as it is, whatever
+  // else has written or cut it since.
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("open", path);
   auto log = std::unique_ptr<MetricsLog>(
       new MetricsLog(path, std::move(columns), fd));
   log->last_row_ = std::move(last_row);
   const off_t keep = new_file ? 0 : static_cast<off_t>(whole);
   if (::ftruncate(fd, keep) != 0) return Errno("truncate", path);
-  if (::lseek(fd, 0, SEEK_END) < 0) return Errno("seek in", path);
   if (new_file) {
-    absl::Status status = WriteAllAt(fd, header + "\n", path);
+    absl::Status status = log->AppendLine(header + "\n");
     if (!status.ok()) return status;
   }
   return log;
+}
+
+absl::StatusOr<double> MetricsLog::NumberInLastRow(
+    const std::string& column) const {
+  auto it = last_row_.find(column);
+  if (it == last_row_.end() || it->second.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        path_, ": the last row has no ", column));
+  }
+  double value = 0;
+  if (!absl::SimpleAtod(it->second, &value) || !std::isfinite(value)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path_, ": the last row's ", column, " is '", it->second,
+        "', not a finite number (was the file edited?)"));
+  }
+  return value;
+}
+
+absl::Status MetricsLog::AppendLine(const std::string& line) {
+  struct stat info;
+  if (::fstat(fd_, &info) != 0) return Errno("stat", path_);
+  size_t done = 0;
+  absl::Status status;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      status = Errno("write to", path_);
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  // Flushed, so that a report on screen is a row on disk.
+  if (status.ok() && ::fdatasync(fd_) != 0) status = Errno("flush", path_);
+  if (!status.ok() && done > 0) {
+    // Part of the line got in (a full disk): cut it off again, or the next
+    // row would continue it. If even that fails, the next Open() cuts a
+    // partial last line.
+    if (::ftruncate(fd_, info.st_size) != 0) {
+      return absl::Status(status.code(),
+                          absl::StrCat(status.message(),
+                                       "; the partial row stays at the end"));
+    }
+  }
+  return status;
 }
 
 MetricsLog::MetricsLog(std::string path, std::vector<std::string> columns,
@@ -129,7 +163,7 @@ absl::Status MetricsLog::Append(
   }
   // One write per row: a killed process leaves whole rows, or a partial
   // last one that the next Open() cuts off.
-  return WriteAllAt(fd_, absl::StrCat(absl::StrJoin(row, ","), "\n"), path_);
+  return AppendLine(absl::StrCat(absl::StrJoin(row, ","), "\n"));
 }
 
 }  // namespace az::selfplay

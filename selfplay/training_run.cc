@@ -240,9 +240,12 @@ absl::Status TrainingRun::Impl::Open() {
       MetricsLog::Open(paths_.metrics(), MetricsColumns());
   if (!metrics.ok()) return metrics.status();
   metrics_ = *std::move(metrics);
-  if (auto it = metrics_->last_row_on_open().find("elapsed_s");
-      it != metrics_->last_row_on_open().end()) {
-    elapsed_before_ = std::atof(it->second.c_str());
+  if (absl::StatusOr<double> elapsed =
+          metrics_->NumberInLastRow("elapsed_s");
+      elapsed.ok()) {
+    elapsed_before_ = *elapsed;
+  } else if (!absl::IsNotFound(elapsed.status())) {
+    return elapsed.status();
   }
 
   // The weights: the latest checkpoint, or a new network.

@@ -1,8 +1,14 @@
 #include "selfplay/metrics_log.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+
+#include "absl/strings/str_split.h"
 
 #include "gtest/gtest.h"
 
@@ -68,6 +74,66 @@ TEST(MetricsLogTest, UnwritablePlaceIsAClearError) {
   ASSERT_FALSE(log.ok());
   EXPECT_NE(log.status().message().find("/nonexistent-dir/metrics.csv"),
             std::string::npos);
+}
+
+TEST(MetricsLogTest, RowsGoToTheEndOfTheFileAsItIsNow) {
+  const std::string path = FreshPath("metrics_append.csv");
+  auto log = MetricsLog::Open(path, {"step", "loss"});
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_TRUE((*log)->Append({{"step", "1"}}).ok());
+  // Something else appends a row behind the log's back (a second writer
+  // before the run lock, a person): the log's next row must not land on it.
+  std::ofstream(path, std::ios::app) << "2,0.5\n";
+  ASSERT_TRUE((*log)->Append({{"step", "3"}}).ok());
+  EXPECT_EQ(Read(path), "step,loss\n1,\n2,0.5\n3,\n");
+}
+
+TEST(MetricsLogTest, AShortWriteOnAFullDiskNeverMergesTwoRows) {
+  const std::string path = FreshPath("metrics_full.csv");
+  auto log = MetricsLog::Open(path, {"step", "note"});
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_TRUE((*log)->Append({{"step", "1"}, {"note", "first"}}).ok());
+  struct stat info;
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  // A file size limit a few bytes past the end stands in for a full disk:
+  // the next write is cut short, the one after fails.
+  struct rlimit saved;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(info.st_size) + 4;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tight), 0);
+  const absl::Status failed =
+      (*log)->Append({{"step", "2"}, {"note", "a row longer than four bytes"}});
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &saved), 0);
+  ::signal(SIGXFSZ, SIG_DFL);
+  EXPECT_FALSE(failed.ok());
+  // The disk has room again: the next row starts a line of its own.
+  ASSERT_TRUE((*log)->Append({{"step", "3"}, {"note", "third"}}).ok());
+  EXPECT_EQ(Read(path), "step,note\n1,first\n3,third\n");
+}
+
+TEST(MetricsLogTest, AnEditedNumberIsOneLineNotAGuess) {
+  const std::string path = FreshPath("metrics_edited.csv");
+  std::ofstream(path) << "elapsed_s,step\n12.5,3\nabc,4\n";
+  auto log = MetricsLog::Open(path, {"elapsed_s", "step"});
+  ASSERT_TRUE(log.ok()) << log.status();
+  const auto elapsed = (*log)->NumberInLastRow("elapsed_s");
+  EXPECT_EQ(elapsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(elapsed.status().message().find("'abc'"), std::string::npos);
+  EXPECT_NE(elapsed.status().message().find(path), std::string::npos);
+  EXPECT_EQ(elapsed.status().message().find('\n'), std::string::npos);
+  EXPECT_EQ(*(*log)->NumberInLastRow("step"), 4);
+  EXPECT_TRUE(absl::IsNotFound(
+      (*log)->NumberInLastRow("missing").status()));
+}
+
+TEST(MetricsLogTest, ANonRegularFileIsRefused) {
+  EXPECT_FALSE(MetricsLog::Open("/dev/zero", {"step"}).ok());
+  const std::string dir = FreshPath("metrics_dir.csv");
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+  EXPECT_FALSE(MetricsLog::Open(dir, {"step"}).ok());
+  ::rmdir(dir.c_str());
 }
 
 }  // namespace
