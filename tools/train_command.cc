@@ -9,14 +9,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,7 +28,7 @@
 #include "base/file.h"
 #include "engine/search_params.h"
 #include "games/registry.h"
-#include "nn/checkpoint.h"
+#include "base/file.h"
 #include "selfplay/run_dir.h"
 #include "selfplay/training_run.h"
 #include "tools/command.h"
@@ -235,29 +234,33 @@ std::string FlagValue(const std::string& name) {
   return info.current_value;
 }
 
-// Reads RUN/config and applies it: flags the command line did not set take
-// the run's values; a changed immutable flag is an error. Returns the notes
-// on changed flags. A missing config is fine (a new run).
+// RUN/config lists about 35 short lines; anything much larger is not one.
+constexpr size_t kMaxConfigBytes = 64 << 10;
+
+// Applies RUN/config (`contents`, read from `path`): flags the command line
+// did not set take the run's values; a changed immutable flag, a malformed
+// line or a flag that is not one of the run's settings is an error.
+// Returns the notes on changed flags.
 absl::StatusOr<std::vector<std::string>> ApplyRunConfig(
-    const std::string& path) {
-  std::ifstream in(path);
+    const std::string& path, const std::string& contents) {
   std::vector<std::string> notes;
-  if (!in) return notes;
-  std::string line;
   int number = 0;
   std::map<std::string, std::string> recorded;
-  while (std::getline(in, line)) {
+  std::map<std::string, int> line_of;
+  for (absl::string_view line : absl::StrSplit(contents, '\n')) {
     ++number;
     absl::string_view text = absl::StripAsciiWhitespace(line);
     if (text.empty() || absl::StartsWith(text, "#")) continue;
     std::vector<std::string> parts =
         absl::StrSplit(text, absl::MaxSplits('=', 1));
     if (parts.size() != 2 || !absl::StartsWith(parts[0], "--")) {
-      return absl::DataLossError(absl::StrCat(
+      return absl::InvalidArgumentError(absl::StrCat(
           path, ":", number, ": expected --name=value, got '", text, "'"));
     }
     recorded[parts[0].substr(2)] = parts[1];
+    line_of[parts[0].substr(2)] = number;
   }
+  const std::vector<std::string>& run_flags = ConfigFlags();
   for (const auto& [name, value] : recorded) {
     gflags::CommandLineFlagInfo info;
     if (!gflags::GetCommandLineFlagInfo(name.c_str(), &info)) {
@@ -265,9 +268,17 @@ absl::StatusOr<std::vector<std::string>> ApplyRunConfig(
                    << ", which this az does not know; ignored";
       continue;
     }
+    // Only the run's own settings: a config that could set --flagfile,
+    // --run_dir or a logging flag would do more than resume the run.
+    if (std::find(run_flags.begin(), run_flags.end(), name) ==
+        run_flags.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", line_of[name], ": --", name,
+          " is not one of the run's settings that a config may set"));
+    }
     if (info.is_default) {
       if (gflags::SetCommandLineOption(name.c_str(), value.c_str()).empty()) {
-        return absl::DataLossError(absl::StrCat(
+        return absl::InvalidArgumentError(absl::StrCat(
             path, ": bad value for --", name, ": '", value, "'"));
       }
       continue;
@@ -372,8 +383,16 @@ int RunTrain(const std::vector<std::string>& args) {
     return Fail(2, "--run_dir is required (a new or existing run directory)");
   }
   const selfplay::RunPaths paths(FLAGS_run_dir);
+  // A missing config is a new run. One that exists but cannot be read
+  // stops here: going on would start a new run over the old one's files.
+  absl::StatusOr<std::string> config =
+      base::ReadFileBounded(paths.config(), kMaxConfigBytes);
+  if (!config.ok() && !absl::IsNotFound(config.status())) {
+    return Fail(1, config.status().message());
+  }
   absl::StatusOr<std::vector<std::string>> notes =
-      ApplyRunConfig(paths.config());
+      config.ok() ? ApplyRunConfig(paths.config(), *config)
+                  : std::vector<std::string>();
   if (!notes.ok()) return Fail(2, notes.status().message());
 
   absl::StatusOr<const Game*> game_or = FindGame(FLAGS_game);

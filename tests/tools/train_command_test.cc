@@ -159,6 +159,50 @@ TEST(TrainCommandTest, BadFlagsAndPlacesGetOneLine) {
   ExpectOneLineError(SmallRun("/proc/az-run"), "/proc/az-run", 1);
 }
 
+TEST(TrainCommandTest, ARunInUseIsRefusedWithItsHolderNamed) {
+  const std::string run = FreshDir("train_in_use");
+  ASSERT_EQ(std::system(("mkdir -p '" + run + "'").c_str()), 0);
+  auto lock = selfplay::RunLock::Acquire(run);
+  ASSERT_TRUE(lock.ok()) << lock.status();
+  ExpectOneLineError(SmallRun(run) + " --max_steps=1",
+                     absl::StrCat("in use by process ", ::getpid()), 1);
+  // Refused before it touched anything.
+  EXPECT_NE(::access((run + "/config").c_str(), F_OK), 0);
+  EXPECT_NE(::access((run + "/checkpoints").c_str(), F_OK), 0);
+}
+
+TEST(TrainCommandTest, RunConfigSetsOnlyTheRunsOwnFlags) {
+  const std::string run = FreshDir("train_config_flags");
+  ASSERT_EQ(std::system(("mkdir -p '" + run + "'").c_str()), 0);
+  const std::string extra =
+      testing::WriteTempFile("train_config_extra_flags", "--max_steps=1\n");
+  for (const std::string& line :
+       {"--flagfile=" + extra, std::string("--max_steps=1"),
+        std::string("--run_dir=/tmp/elsewhere")}) {
+    std::ofstream(run + "/config") << "--game=tictactoe\n" << line << "\n";
+    const std::string flag = line.substr(0, line.find('='));
+    ExpectOneLineError(SmallRun(run), flag + " is not one of the run's");
+    EXPECT_NE(::access((run + "/checkpoints").c_str(), F_OK), 0) << line;
+  }
+}
+
+TEST(TrainCommandTest, AnUnreadableRunConfigIsAnErrorNotANewRun) {
+  // A directory, and a link to a device that never ends: neither is read
+  // as an empty config (which would start a new run over the old one).
+  const std::string run = FreshDir("train_config_unreadable");
+  ASSERT_EQ(std::system(("mkdir -p '" + run + "/config'").c_str()), 0);
+  ExpectOneLineError(SmallRun(run) + " --max_steps=1", "not a regular file",
+                     1);
+  EXPECT_NE(::access((run + "/checkpoints").c_str(), F_OK), 0);
+  ASSERT_EQ(std::system(("rmdir '" + run + "/config' && ln -s /dev/zero '" +
+                         run + "/config'")
+                            .c_str()),
+            0);
+  ExpectOneLineError(SmallRun(run) + " --max_steps=1", "not a regular file",
+                     1);
+  EXPECT_NE(::access((run + "/checkpoints").c_str(), F_OK), 0);
+}
+
 TEST(TrainCommandTest, ResumesFromTheRunDirectoryAndRefusesAnotherShape) {
   const std::string run = FreshDir("train_resume");
   CommandResult r = RunAz(SmallRun(run) + " --max_steps=20");
