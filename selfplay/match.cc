@@ -42,9 +42,10 @@ std::vector<Action> MakeOpening(const State& start, int plies, uint64_t seed,
   return moves;
 }
 
+// Plays one game; Cancelled, before the next move, once `cancel` is set.
 absl::Status PlayOne(const State& start, const std::vector<Action>& opening,
                      Player& first, Player& second, uint64_t seed,
-                     MatchGame& game) {
+                     const std::atomic<bool>* cancel, MatchGame& game) {
   std::unique_ptr<State> state = start.Clone();
   for (Action a : opening) state->Apply(a);
   game.moves = opening;
@@ -52,6 +53,9 @@ absl::Status PlayOne(const State& start, const std::vector<Action>& opening,
   first.Reset(seed);
   second.Reset(MixBits(seed + 1));
   while (!state->IsTerminal()) {
+    if (cancel != nullptr && cancel->load()) {
+      return absl::CancelledError("match cancelled");
+    }
     Player& mover = state->ToMove() == az::Player::kFirst ? first : second;
     absl::StatusOr<Action> action = mover.ChooseMove(*state, nullptr);
     if (!action.ok()) {
@@ -137,8 +141,13 @@ absl::StatusOr<MatchResult> RunMatch(const Game& game,
       g.second = s.second;
       absl::Status status =
           PlayOne(**start, opening, *mine[s.first], *mine[s.second],
-                  MixBits(options.seed ^ MixBits(i + 1)), g);
+                  MixBits(options.seed ^ MixBits(i + 1)), options.cancel, g);
       std::lock_guard<std::mutex> lock(mu);
+      // A game stopped by the cancel is dropped, not a failure.
+      if (options.cancel != nullptr && options.cancel->load() &&
+          absl::IsCancelled(status)) {
+        return;
+      }
       if (!status.ok()) {
         if (!failed.exchange(true)) first_error = status;
         return;

@@ -34,7 +34,8 @@ struct MatchOptions {
   int threads = 1;
   uint64_t seed = 1;
   // When set (and it becomes true), no further game starts, the games being
-  // played finish, and RunMatch returns Cancelled.
+  // played stop before their next move (and are dropped), and RunMatch
+  // returns Cancelled: a stop waits for one move, not one game.
   const std::atomic<bool>* cancel = nullptr;
 };
 

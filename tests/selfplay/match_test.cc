@@ -1,6 +1,10 @@
 #include "selfplay/match.h"
 
+#include <atomic>
+#include <istream>
 #include <set>
+#include <sstream>
+#include <streambuf>
 
 #include "games/registry.h"
 #include "gtest/gtest.h"
@@ -183,6 +187,63 @@ TEST(MatchTest, CancelStopsSchedulingGames) {
   });
   EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(played, 3);  // one thread: the game after the third never starts
+}
+
+// Hands out one line per read, "1\n" to "7\n" in turn; the read after the
+// first `cancel_after` lines sets `cancel` (as if Ctrl-C came while the
+// player was thinking) and still hands out its line.
+class CancellingInput : public std::streambuf {
+ public:
+  CancellingInput(std::atomic<bool>* cancel, int cancel_after)
+      : cancel_(cancel), cancel_after_(cancel_after) {}
+  int lines_read() const { return lines_; }
+
+ protected:
+  int_type underflow() override {
+    if (lines_ == cancel_after_) *cancel_ = true;
+    if (lines_ >= 100) return traits_type::eof();
+    line_[0] = static_cast<char>('1' + lines_ % 7);
+    line_[1] = '\n';
+    ++lines_;
+    setg(line_, line_, line_ + 2);
+    return traits_type::to_int_type(line_[0]);
+  }
+
+ private:
+  std::atomic<bool>* cancel_;
+  int cancel_after_;
+  int lines_ = 0;
+  char line_[2];
+};
+
+TEST(MatchTest, CancelStopsTheGameInPlayWithinOneMove) {
+  const Game& c4 = **FindGame("connect4");
+  std::atomic<bool> cancel{false};
+  CancellingInput buffer(&cancel, 2);
+  std::istream input(&buffer);
+  std::ostringstream messages;
+  PlayerOptions players;
+  players.search = engine::DefaultSearchParams(c4);
+  players.input = &input;
+  players.messages = &messages;
+  players.prompts = &messages;
+  auto human = PlayerFactory::Create(c4, "human", players);
+  auto random = PlayerFactory::Create(c4, "random", players);
+  ASSERT_TRUE(human.ok() && random.ok());
+  MatchOptions options;
+  options.games_per_pair = 2;
+  options.opening_plies = 0;
+  options.cancel = &cancel;
+  int finished = 0;
+  auto result = RunMatch(c4, {human->get(), random->get()}, options,
+                         [&](const MatchGame&) { ++finished; });
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled)
+      << result.status();
+  // The cancel came during the human's third move: that move is played,
+  // and the game stops before the next one (a connect4 game has at least
+  // 7 moves, so without the stop the human would read at least 4 lines).
+  EXPECT_EQ(buffer.lines_read(), 3);
+  EXPECT_EQ(finished, 0);
 }
 
 }  // namespace
