@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/setup.sh
-./tools/build.sh release
+# Only the binary and its LibTorch plugin: the tests are tools/test.sh's.
+./tools/build.sh release az az_torch
 mkdir -p runs
 echo "== az train --game=connect4 --run_dir=runs/c4 $*"
 echo "   (a progress line every 30 s; metrics in runs/c4/metrics.csv;"
