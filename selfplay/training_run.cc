@@ -80,23 +80,76 @@ std::string Number(double value, int digits = 4) {
 
 }  // namespace
 
+namespace {
+
+// One metrics.csv column: its name and how a report fills it. The one list
+// of the columns; MetricsColumns() and every row come from it.
+struct MetricsColumn {
+  const char* name;
+  std::string (*value)(const TrainingReport& r);
+};
+
+// An evaluation column: empty in the rows without a new evaluation.
+template <typename F>
+std::string Eval(const TrainingReport& r, F field) {
+  return r.evaluation ? field(*r.evaluation) : std::string();
+}
+
+const std::vector<MetricsColumn>& MetricsTable() {
+  using R = const TrainingReport&;
+  using E = const TrainingEvaluation&;
+  static const auto* table = new std::vector<MetricsColumn>{
+      {"elapsed_s", [](R r) { return Number(r.elapsed_s, 8); }},
+      {"session_s", [](R r) { return Number(r.session_s, 8); }},
+      {"step", [](R r) { return absl::StrCat(r.step); }},
+      {"games", [](R r) { return absl::StrCat(r.games); }},
+      {"positions", [](R r) { return absl::StrCat(r.positions); }},
+      {"heldout_games", [](R r) { return absl::StrCat(r.heldout_games); }},
+      {"buffer_positions",
+       [](R r) { return absl::StrCat(r.buffer_positions); }},
+      {"policy_loss", [](R r) { return Number(r.policy_loss); }},
+      {"value_loss", [](R r) { return Number(r.value_loss); }},
+      {"v_z_mse", [](R r) { return Number(r.v_z_mse); }},
+      {"q_z_mse", [](R r) { return Number(r.q_z_mse); }},
+      {"fresh_positions", [](R r) { return absl::StrCat(r.fresh_positions); }},
+      {"games_per_s", [](R r) { return Number(r.games_per_s); }},
+      {"positions_per_s", [](R r) { return Number(r.positions_per_s); }},
+      {"steps_per_s", [](R r) { return Number(r.steps_per_s); }},
+      {"nn_evals_per_s", [](R r) { return Number(r.nn_evals_per_s); }},
+      {"mean_batch", [](R r) { return Number(r.mean_batch); }},
+      {"batch_fill", [](R r) { return Number(r.batch_fill); }},
+      {"samples_per_position",
+       [](R r) { return Number(r.samples_per_position); }},
+      {"weight_version", [](R r) { return absl::StrCat(r.weight_version); }},
+      {"precision", [](R r) { return r.precision; }},
+      {"learning_rate", [](R r) { return Number(r.learning_rate); }},
+      {"eval_step",
+       [](R r) { return Eval(r, [](E e) { return absl::StrCat(e.step); }); }},
+      {"eval_games",
+       [](R r) { return Eval(r, [](E e) { return absl::StrCat(e.games); }); }},
+      {"eval_win_vs_random",
+       [](R r) { return Eval(r, [](E e) { return Number(e.win_vs_random); }); }},
+      {"eval_score_vs_random",
+       [](R r) {
+         return Eval(r, [](E e) { return Number(e.score_vs_random); });
+       }},
+      {"eval_win_vs_mcts",
+       [](R r) { return Eval(r, [](E e) { return Number(e.win_vs_mcts); }); }},
+      {"eval_score_vs_mcts",
+       [](R r) {
+         return Eval(r, [](E e) { return Number(e.score_vs_mcts); });
+       }}};
+  return *table;
+}
+
+}  // namespace
+
 const std::vector<std::string>& MetricsColumns() {
-  static const auto* columns = new std::vector<std::string>{
-      "elapsed_s",         "session_s",
-      "step",              "games",
-      "positions",         "heldout_games",
-      "buffer_positions",  "policy_loss",
-      "value_loss",        "v_z_mse",
-      "q_z_mse",           "fresh_positions",
-      "games_per_s",       "positions_per_s",
-      "steps_per_s",       "nn_evals_per_s",
-      "mean_batch",        "batch_fill",
-      "samples_per_position", "weight_version",
-      "precision",         "learning_rate",
-      "eval_step",
-      "eval_games",        "eval_win_vs_random",
-      "eval_score_vs_random", "eval_win_vs_mcts",
-      "eval_score_vs_mcts"};
+  static const auto* columns = [] {
+    auto* names = new std::vector<std::string>;
+    for (const MetricsColumn& c : MetricsTable()) names->push_back(c.name);
+    return names;
+  }();
   return *columns;
 }
 
@@ -680,36 +733,10 @@ absl::Status TrainingRun::Impl::Report(const ReportCallback& on_report) {
   last_report_step_ = r.step;
   last_server_stats_ = server;
 
-  std::map<std::string, std::string> row = {
-      {"elapsed_s", Number(r.elapsed_s, 8)},
-      {"session_s", Number(r.session_s, 8)},
-      {"step", absl::StrCat(r.step)},
-      {"games", absl::StrCat(r.games)},
-      {"positions", absl::StrCat(r.positions)},
-      {"heldout_games", absl::StrCat(r.heldout_games)},
-      {"buffer_positions", absl::StrCat(r.buffer_positions)},
-      {"policy_loss", Number(r.policy_loss)},
-      {"value_loss", Number(r.value_loss)},
-      {"v_z_mse", Number(r.v_z_mse)},
-      {"q_z_mse", Number(r.q_z_mse)},
-      {"fresh_positions", absl::StrCat(r.fresh_positions)},
-      {"games_per_s", Number(r.games_per_s)},
-      {"positions_per_s", Number(r.positions_per_s)},
-      {"steps_per_s", Number(r.steps_per_s)},
-      {"nn_evals_per_s", Number(r.nn_evals_per_s)},
-      {"mean_batch", Number(r.mean_batch)},
-      {"batch_fill", Number(r.batch_fill)},
-      {"samples_per_position", Number(r.samples_per_position)},
-      {"weight_version", absl::StrCat(r.weight_version)},
-      {"precision", r.precision},
-      {"learning_rate", Number(r.learning_rate)}};
-  if (const std::optional<TrainingEvaluation>& e = r.evaluation) {
-    row["eval_step"] = absl::StrCat(e->step);
-    row["eval_games"] = absl::StrCat(e->games);
-    row["eval_win_vs_random"] = Number(e->win_vs_random);
-    row["eval_score_vs_random"] = Number(e->score_vs_random);
-    row["eval_win_vs_mcts"] = Number(e->win_vs_mcts);
-    row["eval_score_vs_mcts"] = Number(e->score_vs_mcts);
+  std::map<std::string, std::string> row;
+  for (const MetricsColumn& column : MetricsTable()) {
+    std::string value = column.value(r);
+    if (!value.empty()) row[column.name] = std::move(value);
   }
   absl::Status status = metrics_->Append(row);
   // Each report also makes the shards durable (fsync), so a machine crash
