@@ -130,6 +130,15 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
     return absl::DataLossError(
         absl::StrCat(path, " is not an az checkpoint (bad magic bytes)"));
   }
+  // The checksum first: until it holds, no field is believed, the version
+  // included (a flipped bit there is damage, not a newer az). Every format
+  // version keeps this frame: magic, fields, CRC-32C of all before it.
+  if (data.size() < sizeof(kMagic) + 8 + 4) return corrupt("truncated");
+  uint32_t stored_crc;
+  std::memcpy(&stored_crc, data.data() + data.size() - 4, 4);
+  if (base::Crc32c(data.data(), data.size() - 4) != stored_crc) {
+    return corrupt("checksum mismatch (truncated or damaged file)");
+  }
   Reader r(absl::string_view(data).substr(sizeof(kMagic)));
   uint32_t version = 0;
   if (!r.Get(&version)) return corrupt("truncated header");
@@ -140,13 +149,6 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
         "); update az"));
   }
   if (version == 0) return corrupt("format version 0");
-  // The checksum covers everything before its own 4 bytes.
-  if (data.size() < sizeof(kMagic) + 8 + 4) return corrupt("truncated");
-  uint32_t stored_crc;
-  std::memcpy(&stored_crc, data.data() + data.size() - 4, 4);
-  if (base::Crc32c(data.data(), data.size() - 4) != stored_crc) {
-    return corrupt("checksum mismatch (truncated or damaged file)");
-  }
   uint32_t json_size = 0;
   absl::string_view json;
   if (!r.Get(&json_size) || json_size > kMaxMetadataBytes ||

@@ -21,7 +21,9 @@
 namespace az::nn {
 
 // Version of the file layout written by this code. Loading refuses files of a
-// newer version (written by a newer az) rather than misreading them.
+// newer version (written by a newer az) rather than misreading them. Every
+// version keeps the frame (magic first, CRC-32C of the rest last), so the
+// checksum is checked before the version is believed.
 constexpr uint32_t kCheckpointFormatVersion = 1;
 
 struct NamedTensor {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/crc32c.h"
 #include "gtest/gtest.h"
 #include "nn/fast_forward.h"
 #include "tests/nn/test_networks.h"
@@ -27,6 +28,17 @@ std::string ReadAll(const std::string& path) {
 void WriteAll(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << bytes;
+}
+
+template <typename T>
+void Append(std::string* out, T value) {
+  out->append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+// Replaces the checksum that ends `bytes` by the right one for the rest.
+void Reseal(std::string* bytes) {
+  bytes->resize(bytes->size() - 4);
+  Append<uint32_t>(bytes, base::Crc32c(bytes->data(), bytes->size()));
 }
 
 class CheckpointTest : public ::testing::Test {
@@ -105,11 +117,30 @@ TEST_F(CheckpointTest, FlippedBytesAreDetected) {
 TEST_F(CheckpointTest, NewerFormatVersionIsRefusedByName) {
   std::string bytes = ReadAll(path_);
   bytes[8] = static_cast<char>(kCheckpointFormatVersion + 1);
+  Reseal(&bytes);  // written so by a newer az, not damaged
   std::string newer = TempPath("newer");
   WriteAll(newer, bytes);
   auto r = LoadCheckpoint(newer);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(r.status().message().find("newer"), std::string::npos);
+}
+
+// A bit flip in the version field is damage like any other: the checksum
+// says so before the version is believed.
+TEST_F(CheckpointTest, AFlippedVersionByteIsDamageNotANewerVersion) {
+  const std::string bytes = ReadAll(path_);
+  std::string bad = TempPath("flipped_version");
+  for (char flip : {'\x02', '\x40', '\x80'}) {
+    std::string copy = bytes;
+    copy[8] ^= flip;
+    WriteAll(bad, copy);
+    auto r = LoadCheckpoint(bad);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss) << r.status();
+    EXPECT_EQ(r.status().message().find("newer"), std::string::npos)
+        << r.status();
+    EXPECT_NE(r.status().message().find("checksum"), std::string::npos)
+        << r.status();
+  }
 }
 
 TEST_F(CheckpointTest, AnotherGamesCheckpointIsRefused) {
