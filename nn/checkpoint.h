@@ -49,7 +49,8 @@ absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
                             const std::string& path);
 
 // Reads and verifies a checkpoint: NotFound if missing, DataLoss if truncated
-// or corrupted, FailedPrecondition if written by a newer format version.
+// or corrupted (checksum first, then every length against the bytes left),
+// FailedPrecondition if written by a newer format version.
 absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path);
 
 // OK if a network of shape `expected` can use `metadata`'s weights, else

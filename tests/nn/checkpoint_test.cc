@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +40,30 @@ void Append(std::string* out, T value) {
 void Reseal(std::string* bytes) {
   bytes->resize(bytes->size() - 4);
   Append<uint32_t>(bytes, base::Crc32c(bytes->data(), bytes->size()));
+}
+
+// A checkpoint file with `valid`'s header and metadata and one tensor of
+// `shape` followed by `value_bytes` bytes, with a valid checksum: what a
+// buggy or malicious writer could produce, which the checksum cannot catch.
+std::string CraftedCheckpoint(const std::string& valid,
+                              const std::vector<int64_t>& shape,
+                              size_t value_bytes) {
+  uint32_t json_size = 0;
+  std::memcpy(&json_size, valid.data() + 12, 4);
+  std::string out = valid.substr(0, 16 + json_size);
+  Append<uint32_t>(&out, 1);  // tensors
+  Append<uint32_t>(&out, 1);  // name size
+  out += "w";
+  Append<uint32_t>(&out, static_cast<uint32_t>(shape.size()));
+  for (int64_t d : shape) Append<int64_t>(&out, d);
+  out.append(value_bytes, '\0');
+  Append<uint32_t>(&out, 0);
+  Reseal(&out);
+  return out;
+}
+
+bool OneLine(absl::string_view message) {
+  return !message.empty() && message.find('\n') == absl::string_view::npos;
 }
 
 class CheckpointTest : public ::testing::Test {
@@ -140,6 +165,44 @@ TEST_F(CheckpointTest, AFlippedVersionByteIsDamageNotANewerVersion) {
         << r.status();
     EXPECT_NE(r.status().message().find("checksum"), std::string::npos)
         << r.status();
+  }
+}
+
+TEST_F(CheckpointTest, ACraftedTensorWithAValidChecksumLoads) {
+  std::string crafted = TempPath("crafted");
+  WriteAll(crafted, CraftedCheckpoint(ReadAll(path_), {2, 3}, 24));
+  auto r = LoadCheckpoint(crafted);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->tensors.size(), 1u);
+  EXPECT_EQ(r->tensors[0].shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(r->tensors[0].values.size(), 6u);
+}
+
+// Shapes whose element counts overflow 64 bits (or wrap to a small number)
+// in a file with a valid checksum: each is one DataLoss line, never an
+// exception from resize() or a tensor with fewer values than its shape.
+TEST_F(CheckpointTest, ShapesThatOverflowTheElementCountAreCorrupt) {
+  const std::string valid = ReadAll(path_);
+  const int64_t k2_31 = int64_t{1} << 31, k2_32 = int64_t{1} << 32;
+  const std::vector<std::vector<int64_t>> shapes = {
+      {k2_32, k2_31},         // 2^63: negative as int64
+      {k2_32, k2_32},         // 2^64: wraps to 0
+      {k2_32, k2_32, k2_32},  // wraps again
+      {k2_31, 4, k2_31},      // over the limit only after the last factor
+      {int64_t{1} << 30},     // fits, but the file holds no such bytes
+      {k2_32, 0},             // zero elements, absurd shape: fine
+  };
+  std::string crafted = TempPath("overflow");
+  for (const auto& shape : shapes) {
+    WriteAll(crafted, CraftedCheckpoint(valid, shape, 0));
+    auto r = LoadCheckpoint(crafted);
+    if (shape.back() == 0) {
+      EXPECT_TRUE(r.ok()) << r.status();
+      continue;
+    }
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss)
+        << shape[0] << "x...: " << r.status();
+    EXPECT_TRUE(OneLine(r.status().message())) << r.status();
   }
 }
 
