@@ -1,9 +1,6 @@
 #include "nn/checkpoint.h"
 
-#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -116,15 +113,13 @@ absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
 }
 
 absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot open checkpoint ", path, ": ",
-                     std::strerror(errno)));
+  absl::StatusOr<std::string> read =
+      base::ReadFileBounded(path, kMaxCheckpointBytes);
+  if (!read.ok()) {
+    return absl::Status(read.status().code(),
+                        absl::StrCat("checkpoint: ", read.status().message()));
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string data = buffer.str();
+  const std::string& data = *read;
   auto corrupt = [&](absl::string_view why) {
     return absl::DataLossError(
         absl::StrCat("checkpoint ", path, " is corrupt: ", why));

@@ -26,6 +26,11 @@ namespace az::nn {
 // checksum is checked before the version is believed.
 constexpr uint32_t kCheckpointFormatVersion = 1;
 
+// The largest checkpoint file LoadCheckpoint reads: 4 GiB, a billion float
+// weights, far beyond any network az trains, yet a bound a machine can hold.
+// Bigger files are refused from their size, before anything is read.
+constexpr int64_t kMaxCheckpointBytes = int64_t{1} << 32;
+
 struct NamedTensor {
   std::string name;
   std::vector<int64_t> shape;
@@ -50,7 +55,8 @@ absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
 
 // Reads and verifies a checkpoint: NotFound if missing, DataLoss if truncated
 // or corrupted (checksum first, then every length against the bytes left),
-// FailedPrecondition if written by a newer format version.
+// FailedPrecondition if written by a newer format version or if `path` is
+// not a regular file (a FIFO, a device) or is over kMaxCheckpointBytes.
 absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path);
 
 // OK if a network of shape `expected` can use `metadata`'s weights, else

@@ -1,5 +1,6 @@
 #include "nn/checkpoint.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "base/crc32c.h"
 #include "gtest/gtest.h"
 #include "nn/fast_forward.h"
+#include "tests/child_process.h"
 #include "tests/nn/test_networks.h"
 
 namespace az::nn {
@@ -204,6 +206,53 @@ TEST_F(CheckpointTest, ShapesThatOverflowTheElementCountAreCorrupt) {
         << shape[0] << "x...: " << r.status();
     EXPECT_TRUE(OneLine(r.status().message())) << r.status();
   }
+}
+
+// Not files a checkpoint can be: each refused at once, in a child whose
+// address space and time are capped, so that reading /dev/zero to the end
+// or waiting on a FIFO shows as a failure instead of taking the machine.
+TEST_F(CheckpointTest, DevicesFifosAndDirectoriesAreRefusedWithoutReading) {
+  const std::string fifo = TempPath("fifo");
+  std::remove(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  const std::string dir = ::testing::TempDir();
+  for (const std::string& path : {std::string("/dev/zero"), fifo, dir}) {
+    az::testing::ChildOutcome outcome = az::testing::RunInBoundedChild(
+        [&] {
+          auto r = LoadCheckpoint(path);
+          std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+          // "not a regular file": refused from what it is, not after
+          // reading it (a capped read of /dev/zero fails too, but late).
+          const absl::string_view message = r.status().message();
+          return !r.ok() && OneLine(message) &&
+                         message.find(path) != std::string::npos &&
+                         message.find("regular file") != std::string::npos
+                     ? 0
+                     : 1;
+        },
+        /*timeout_s=*/10);
+    EXPECT_TRUE(outcome.ok()) << path << ": " << outcome.Describe();
+  }
+  std::remove(fifo.c_str());
+}
+
+// A sparse file over the limit: refused from its size, before any read.
+TEST_F(CheckpointTest, AFileOverTheSizeLimitIsRefusedUnread) {
+  const std::string huge = TempPath("huge");
+  WriteAll(huge, "");
+  ASSERT_EQ(::truncate(huge.c_str(), kMaxCheckpointBytes + 1), 0);
+  az::testing::ChildOutcome outcome = az::testing::RunInBoundedChild(
+      [&] {
+        auto r = LoadCheckpoint(huge);
+        std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+        return !r.ok() && OneLine(r.status().message()) &&
+                       r.status().message().find("limit") != std::string::npos
+                   ? 0
+                   : 1;
+      },
+      /*timeout_s=*/20);
+  EXPECT_TRUE(outcome.ok()) << outcome.Describe();
+  std::remove(huge.c_str());
 }
 
 TEST_F(CheckpointTest, AnotherGamesCheckpointIsRefused) {
