@@ -109,6 +109,12 @@ absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
                t.values.size() * sizeof(float));
   }
   Put<uint32_t>(&out, base::Crc32c(out.data(), out.size()));
+  // Never write what LoadCheckpoint would refuse to read.
+  if (out.size() > static_cast<uint64_t>(kMaxCheckpointBytes)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot save checkpoint ", path, ": ", out.size(),
+        " bytes, over the limit of ", kMaxCheckpointBytes, " that az loads"));
+  }
   return base::WriteFileAtomically(path, out);
 }
 

@@ -26,9 +26,11 @@ namespace az::nn {
 // checksum is checked before the version is believed.
 constexpr uint32_t kCheckpointFormatVersion = 1;
 
-// The largest checkpoint file LoadCheckpoint reads: 4 GiB, a billion float
-// weights, far beyond any network az trains, yet a bound a machine can hold.
-// Bigger files are refused from their size, before anything is read.
+// The largest checkpoint file LoadCheckpoint reads (and SaveCheckpoint
+// writes): 4 GiB, a billion float weights, far beyond the networks az
+// trains, yet a size a machine can hold. NetworkConfig::Validate admits
+// bigger shapes, but no sane bound covers all of them. Bigger files are
+// refused from their size, before anything is read.
 constexpr int64_t kMaxCheckpointBytes = int64_t{1} << 32;
 
 struct NamedTensor {
@@ -49,7 +51,8 @@ struct Checkpoint {
   std::vector<NamedTensor> tensors;
 };
 
-// Writes `checkpoint` to `path` atomically. Errors name the path and why.
+// Writes `checkpoint` to `path` atomically. Errors name the path and why;
+// a checkpoint over kMaxCheckpointBytes is InvalidArgument, not written.
 absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
                             const std::string& path);
 
