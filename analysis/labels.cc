@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <memory>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -144,11 +143,22 @@ std::string EncodeLabelCache(uint64_t set_hash, const std::string& key,
 absl::StatusOr<std::vector<GroundTruth>> ReadLabelCache(
     const std::string& path, uint64_t set_hash, const std::string& key,
     size_t expected_positions) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": no label cache"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  // The header lines are short but for the labeller's description (`key`).
+  size_t limit = 0;
+  if (__builtin_mul_overflow(expected_positions, kMaxLabelCacheBytesPerPosition,
+                             &limit) ||
+      __builtin_add_overflow(limit, (size_t{64} << 10) + key.size(), &limit)) {
+    limit = SIZE_MAX;
+  }
+  absl::StatusOr<std::string> read = base::ReadFileBounded(path, limit);
+  if (absl::IsNotFound(read.status())) {
+    return absl::NotFoundError(absl::StrCat(path, ": no label cache"));
+  }
+  if (!read.ok()) {
+    return absl::Status(read.status().code(),
+                        absl::StrCat("label cache: ", read.status().message()));
+  }
+  const std::string& text = *read;
   auto damaged = [&](absl::string_view why) {
     return absl::DataLossError(
         absl::StrCat(path, ": damaged label cache (", why, ")"));

@@ -14,6 +14,7 @@
 // one is recomputed with a warning and never trusted.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -77,10 +78,18 @@ struct LabelStats {
 absl::StatusOr<std::vector<GroundTruth>> LabelPositions(
     const PositionSet& set, const LabelOptions& options, LabelStats* stats);
 
+// The most bytes one position's line takes in a label cache: three doubles,
+// flags, a score and a label per legal move. 4 KiB holds some 500 move
+// labels, more than any game here has legal moves.
+constexpr size_t kMaxLabelCacheBytesPerPosition = 4096;
+
 // The cache file's contents for `labels`, and back. ReadLabelCache gives
 // NotFound for a missing file, DataLoss for a damaged one, and
 // FailedPrecondition when it was made for other contents or another way
-// of labelling (`key`).
+// of labelling (`key`), or when `path` is not a regular file or is larger
+// than a cache of `expected_positions` can be (a header, `key`, and
+// kMaxLabelCacheBytesPerPosition per position): such a file is refused
+// before it is read.
 std::string EncodeLabelCache(uint64_t set_hash, const std::string& key,
                              const std::vector<GroundTruth>& labels);
 absl::StatusOr<std::vector<GroundTruth>> ReadLabelCache(

@@ -1,13 +1,11 @@
 #include "games/position_file.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/file.h"
 
 namespace az {
 namespace {
@@ -111,27 +109,14 @@ absl::StatusOr<std::vector<PositionRecord>> ParsePositions(
 
 absl::StatusOr<std::vector<PositionRecord>> ReadPositionFile(
     const Game& game, const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    int error = errno;
-    return absl::Status(absl::ErrnoToStatusCode(error),
-                        absl::StrCat(path, ": cannot open the position file (",
-                                     std::strerror(error), ")"));
+  absl::StatusOr<std::string> text =
+      base::ReadFileBounded(path, kMaxPositionFileBytes);
+  if (!text.ok()) {
+    return absl::Status(
+        text.status().code(),
+        absl::StrCat("position file: ", text.status().message()));
   }
-  std::string text;
-  char buffer[1 << 16];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) {
-    text.append(buffer, n);
-  }
-  int error = std::ferror(file) ? errno : 0;
-  std::fclose(file);
-  if (error != 0) {
-    return absl::Status(absl::ErrnoToStatusCode(error),
-                        absl::StrCat(path, ": cannot read the position file (",
-                                     std::strerror(error), ")"));
-  }
-  return ParsePositions(game, text, path);
+  return ParsePositions(game, *text, path);
 }
 
 }  // namespace az

@@ -10,6 +10,7 @@
 // moves are written back to back ("4453") or separated by commas.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@
 #include "games/game.h"
 
 namespace az {
+
+// The largest position file ReadPositionFile reads: 256 MiB, millions of
+// positions (the Connect Four benchmark sets are 1000 lines, ~30 KB each).
+constexpr int64_t kMaxPositionFileBytes = int64_t{256} << 20;
 
 struct PositionRecord {
   int line = 0;                 // 1-based line number in the file
@@ -33,7 +38,9 @@ struct PositionRecord {
 absl::StatusOr<std::vector<PositionRecord>> ParsePositions(
     const Game& game, absl::string_view text, absl::string_view file_name);
 
-// Reads and parses the position file at `path`. A missing file is NotFound,
+// Reads and parses the position file at `path`. A missing file is NotFound;
+// one that is not a regular file (a FIFO, a device) or is over
+// kMaxPositionFileBytes is FailedPrecondition, refused before it is read;
 // an unreadable one another error naming the file and the reason.
 absl::StatusOr<std::vector<PositionRecord>> ReadPositionFile(
     const Game& game, const std::string& path);

@@ -1,10 +1,8 @@
 #include "nn/checkpoint.h"
 
-#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/crc32c.h"
 #include "base/file.h"
@@ -94,8 +92,11 @@ absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
   Put<uint32_t>(&out, static_cast<uint32_t>(checkpoint.tensors.size()));
   for (const NamedTensor& t : checkpoint.tensors) {
     int64_t count = 1;
-    for (int64_t d : t.shape) count *= d;
-    if (count != static_cast<int64_t>(t.values.size())) {
+    bool overflow = false;
+    for (int64_t d : t.shape) {
+      overflow |= d < 0 || __builtin_mul_overflow(count, d, &count);
+    }
+    if (overflow || count != static_cast<int64_t>(t.values.size())) {
       return absl::InternalError(absl::StrCat(
           "tensor ", t.name, " has ", t.values.size(),
           " values but its shape holds ", count));
@@ -108,19 +109,23 @@ absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
                t.values.size() * sizeof(float));
   }
   Put<uint32_t>(&out, base::Crc32c(out.data(), out.size()));
+  // Never write what LoadCheckpoint would refuse to read.
+  if (out.size() > static_cast<uint64_t>(kMaxCheckpointBytes)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot save checkpoint ", path, ": ", out.size(),
+        " bytes, over the limit of ", kMaxCheckpointBytes, " that az loads"));
+  }
   return base::WriteFileAtomically(path, out);
 }
 
 absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot open checkpoint ", path, ": ",
-                     std::strerror(errno)));
+  absl::StatusOr<std::string> read =
+      base::ReadFileBounded(path, kMaxCheckpointBytes);
+  if (!read.ok()) {
+    return absl::Status(read.status().code(),
+                        absl::StrCat("checkpoint: ", read.status().message()));
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string data = buffer.str();
+  const std::string& data = *read;
   auto corrupt = [&](absl::string_view why) {
     return absl::DataLossError(
         absl::StrCat("checkpoint ", path, " is corrupt: ", why));
@@ -129,6 +134,15 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
       std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) {
     return absl::DataLossError(
         absl::StrCat(path, " is not an az checkpoint (bad magic bytes)"));
+  }
+  // The checksum first: until it holds, no field is believed, the version
+  // included (a flipped bit there is damage, not a newer az). Every format
+  // version keeps this frame: magic, fields, CRC-32C of all before it.
+  if (data.size() < sizeof(kMagic) + 8 + 4) return corrupt("truncated");
+  uint32_t stored_crc;
+  std::memcpy(&stored_crc, data.data() + data.size() - 4, 4);
+  if (base::Crc32c(data.data(), data.size() - 4) != stored_crc) {
+    return corrupt("checksum mismatch (truncated or damaged file)");
   }
   Reader r(absl::string_view(data).substr(sizeof(kMagic)));
   uint32_t version = 0;
@@ -140,13 +154,6 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
         "); update az"));
   }
   if (version == 0) return corrupt("format version 0");
-  // The checksum covers everything before its own 4 bytes.
-  if (data.size() < sizeof(kMagic) + 8 + 4) return corrupt("truncated");
-  uint32_t stored_crc;
-  std::memcpy(&stored_crc, data.data() + data.size() - 4, 4);
-  if (base::Crc32c(data.data(), data.size() - 4) != stored_crc) {
-    return corrupt("checksum mismatch (truncated or damaged file)");
-  }
   uint32_t json_size = 0;
   absl::string_view json;
   if (!r.Get(&json_size) || json_size > kMaxMetadataBytes ||
@@ -180,24 +187,34 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
       return corrupt(absl::StrCat("bad header of tensor ", i));
     }
     t.name = std::string(name);
-    int64_t count = 1;
+    // The name comes from the file: escaped, it cannot break the message.
+    const std::string printable_name = absl::CHexEscape(t.name);
+    // A checksum only proves the bytes are the ones written; a buggy or
+    // hostile writer can still claim any shape. So the element count is
+    // multiplied without overflow and must fit in the bytes that are left
+    // before anything is allocated for it.
+    uint64_t count = 1;
     for (uint32_t d = 0; d < dims; ++d) {
       int64_t size = 0;
-      if (!r.Get(&size) || size < 0 || size > (int64_t{1} << 32)) {
-        return corrupt(absl::StrCat("bad shape of tensor ", t.name));
+      if (!r.Get(&size) || size < 0) {
+        return corrupt(absl::StrCat("bad shape of tensor ", printable_name));
       }
       t.shape.push_back(size);
-      count *= size;
-      if (count > (int64_t{1} << 32)) {
-        return corrupt(absl::StrCat("tensor ", t.name, " is too large"));
+      if (__builtin_mul_overflow(count, static_cast<uint64_t>(size), &count)) {
+        return corrupt(absl::StrCat("the shape of tensor ", printable_name,
+                                    " overflows its element count"));
       }
     }
+    uint64_t byte_count = 0;
     absl::string_view bytes;
-    if (!r.GetBytes(static_cast<size_t>(count) * sizeof(float), &bytes)) {
-      return corrupt(absl::StrCat("tensor ", t.name, " is truncated"));
+    if (__builtin_mul_overflow(count, sizeof(float), &byte_count) ||
+        byte_count > r.remaining() ||
+        !r.GetBytes(static_cast<size_t>(byte_count), &bytes)) {
+      return corrupt(absl::StrCat("tensor ", printable_name, " holds ", count,
+                                  " values, more than the file has left"));
     }
     t.values.resize(static_cast<size_t>(count));
-    std::memcpy(t.values.data(), bytes.data(), bytes.size());
+    if (count > 0) std::memcpy(t.values.data(), bytes.data(), bytes.size());
     checkpoint.tensors.push_back(std::move(t));
   }
   if (r.remaining() != 4) return corrupt("unexpected bytes after the tensors");

@@ -21,8 +21,17 @@
 namespace az::nn {
 
 // Version of the file layout written by this code. Loading refuses files of a
-// newer version (written by a newer az) rather than misreading them.
+// newer version (written by a newer az) rather than misreading them. Every
+// version keeps the frame (magic first, CRC-32C of the rest last), so the
+// checksum is checked before the version is believed.
 constexpr uint32_t kCheckpointFormatVersion = 1;
+
+// The largest checkpoint file LoadCheckpoint reads (and SaveCheckpoint
+// writes): 4 GiB, a billion float weights, far beyond the networks az
+// trains, yet a size a machine can hold. NetworkConfig::Validate admits
+// bigger shapes, but no sane bound covers all of them. Bigger files are
+// refused from their size, before anything is read.
+constexpr int64_t kMaxCheckpointBytes = int64_t{1} << 32;
 
 struct NamedTensor {
   std::string name;
@@ -42,12 +51,15 @@ struct Checkpoint {
   std::vector<NamedTensor> tensors;
 };
 
-// Writes `checkpoint` to `path` atomically. Errors name the path and why.
+// Writes `checkpoint` to `path` atomically. Errors name the path and why;
+// a checkpoint over kMaxCheckpointBytes is InvalidArgument, not written.
 absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
                             const std::string& path);
 
 // Reads and verifies a checkpoint: NotFound if missing, DataLoss if truncated
-// or corrupted, FailedPrecondition if written by a newer format version.
+// or corrupted (checksum first, then every length against the bytes left),
+// FailedPrecondition if written by a newer format version or if `path` is
+// not a regular file (a FIFO, a device) or is over kMaxCheckpointBytes.
 absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path);
 
 // OK if a network of shape `expected` can use `metadata`'s weights, else

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -155,14 +154,32 @@ absl::Status TorchTrainer::SaveOptimizerState(const std::string& path) {
   return base::WriteFileAtomically(path, out);
 }
 
+size_t TorchTrainer::MaxOptimizerStateBytes() const {
+  // AdamW keeps two moments per parameter, each the parameter's size; the
+  // rest is the archive's bookkeeping, a few hundred bytes per tensor. The
+  // bound allows twice that and a megabyte besides.
+  size_t parameter_bytes = 0, tensors = 0;
+  for (const torch::Tensor& p : net_->parameters()) {
+    parameter_bytes += static_cast<size_t>(p.numel()) * p.element_size();
+    ++tensors;
+  }
+  return 4 * parameter_bytes + 16 * 1024 * tensors + (size_t{1} << 20) +
+         net_->config().Describe().size();
+}
+
 absl::Status TorchTrainer::LoadOptimizerState(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
+  absl::StatusOr<std::string> read =
+      base::ReadFileBounded(path, MaxOptimizerStateBytes());
+  if (absl::IsNotFound(read.status())) {
     return absl::NotFoundError(
         absl::StrCat("optimizer state ", path, ": cannot open it"));
   }
-  std::string in((std::istreambuf_iterator<char>(file)),
-                 std::istreambuf_iterator<char>());
+  if (!read.ok()) {
+    return absl::Status(
+        read.status().code(),
+        absl::StrCat("optimizer state: ", read.status().message()));
+  }
+  std::string& in = *read;
   auto corrupt = [&](const std::string& why) {
     return absl::DataLossError(
         absl::StrCat("optimizer state ", path, " is corrupt: ", why));

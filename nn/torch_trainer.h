@@ -34,6 +34,9 @@ class TorchTrainer final : public Trainer {
   TorchTrainer(ResNet net, const CheckpointMetadata& start,
                const TrainerOptions& options);
   std::unique_ptr<torch::optim::AdamW> NewOptimizer() const;
+  // The largest optimizer-state file this network's state could fill; a
+  // bigger file is refused unread.
+  size_t MaxOptimizerStateBytes() const;
 
   ResNet net_;
   TrainerOptions options_;

@@ -61,7 +61,9 @@ class Trainer {
   // same steps as one that never stopped.
   virtual absl::Status SaveOptimizerState(const std::string& path) = 0;
   // NotFound if missing, DataLoss if corrupt, InvalidArgument if written for
-  // a network of another shape. On error the trainer is unchanged. The
+  // a network of another shape, FailedPrecondition if `path` is not a
+  // regular file or is larger than this network's state can be (refused
+  // before it is read). On error the trainer is unchanged. The
   // learning rate and weight decay stay those of TrainerOptions (so a resumed
   // run may change them); the step counter becomes the file's.
   virtual absl::Status LoadOptimizerState(const std::string& path) = 0;

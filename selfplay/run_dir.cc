@@ -8,8 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -80,17 +78,32 @@ absl::StatusOr<std::vector<RunCheckpoint>> ListCheckpoints(
 absl::StatusOr<std::string> LatestCheckpoint(const std::string& run_dir) {
   const RunPaths paths(run_dir);
   const std::string pointer = paths.latest_pointer();
-  std::ifstream in(pointer);
-  if (!in) {
+  absl::StatusOr<std::string> contents =
+      base::ReadFileBounded(pointer, kMaxLatestPointerBytes);
+  if (absl::IsNotFound(contents.status())) {
     return absl::NotFoundError(
         absl::StrCat("no checkpoint pointer ", pointer, " (is ", run_dir,
                      " a training run with a checkpoint yet?)"));
   }
-  std::stringstream contents;
-  contents << in.rdbuf();
-  std::string name(absl::StripAsciiWhitespace(contents.str()));
+  // Anything else that is wrong with the pointer is an error, never
+  // NotFound: a resume must not take a run with a broken pointer for a run
+  // without checkpoints.
+  if (!contents.ok()) {
+    return absl::Status(
+        contents.status().code(),
+        absl::StrCat("checkpoint pointer: ", contents.status().message()));
+  }
+  std::string name(absl::StripAsciiWhitespace(*contents));
   if (name.empty()) {
     return absl::NotFoundError(absl::StrCat(pointer, " is empty"));
+  }
+  // One file name or path on one line, as WriteLatestPointer writes it.
+  if (std::any_of(name.begin(), name.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+      })) {
+    return absl::DataLossError(absl::StrCat(
+        "checkpoint pointer ", pointer,
+        " is damaged: it holds more than one line or control characters"));
   }
   return absl::StartsWith(name, "/")
              ? name

@@ -12,6 +12,7 @@
 //   RUN/log/                   the console log of every session
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -53,8 +54,14 @@ struct RunCheckpoint {
 absl::StatusOr<std::vector<RunCheckpoint>> ListCheckpoints(
     const std::string& run_dir);
 
+// The largest `latest` pointer LatestCheckpoint reads: one file name or
+// path (PATH_MAX is 4096) and a newline.
+constexpr size_t kMaxLatestPointerBytes = 4097;
+
 // The checkpoint file named by RUN/checkpoints/latest. NotFound when the
-// pointer or the directory is missing.
+// pointer or the directory is missing (or the pointer is empty); DataLoss
+// when it holds more than one line; FailedPrecondition when it is not a
+// regular file or longer than kMaxLatestPointerBytes.
 absl::StatusOr<std::string> LatestCheckpoint(const std::string& run_dir);
 
 // Points RUN/checkpoints/latest at `file_name` (atomically).

@@ -344,20 +344,35 @@ absl::Status TrainingRun::Impl::Open() {
   trainer_ = *std::move(trainer);
   std::string optimizer_note = "fresh optimizer";
   if (resumed_) {
-    absl::Status loaded =
-        trainer_->LoadOptimizerState(paths_.optimizer_state(step_));
+    // The optimizer state holds only Adam's moments; the weights and the
+    // games are whole without it. So a state that cannot be used (damaged,
+    // of another shape or step, not a file) costs a warning and a fresh
+    // optimizer, as a missing one does, and never blocks the resume. Only
+    // errors of the machine itself (permissions, I/O) stop it.
+    const std::string state_path = paths_.optimizer_state(step_);
+    absl::Status loaded = trainer_->LoadOptimizerState(state_path);
+    if (loaded.ok() && trainer_->step() != step_) {
+      loaded = absl::DataLossError(
+          absl::StrCat("optimizer state ", state_path, " holds step ",
+                       trainer_->step(), ", the checkpoint step ", step_));
+      // The trainer took the file's step counter: start it over.
+      absl::StatusOr<std::unique_ptr<nn::Trainer>> fresh =
+          nn::CreateTrainer(checkpoint, options_.trainer);
+      if (!fresh.ok()) return fresh.status();
+      trainer_ = *std::move(fresh);
+    }
     if (loaded.ok()) {
       optimizer_note = "optimizer state restored";
     } else if (absl::IsNotFound(loaded)) {
       LOG(WARNING) << "no optimizer state for step " << step_
                    << "; Adam's moments start afresh";
+    } else if (absl::IsDataLoss(loaded) || absl::IsInvalidArgument(loaded) ||
+               absl::IsFailedPrecondition(loaded)) {
+      LOG(WARNING) << loaded.message()
+                   << "; ignoring it, Adam's moments start afresh";
+      optimizer_note = "fresh optimizer (the saved state was unusable)";
     } else {
       return loaded;
-    }
-    if (trainer_->step() != step_) {
-      return absl::DataLossError(absl::StrCat(
-          paths_.optimizer_state(step_), " holds step ", trainer_->step(),
-          ", the checkpoint step ", step_));
     }
   }
 

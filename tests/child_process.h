@@ -11,11 +11,15 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <functional>
 #include <string>
 
 namespace az::testing {
+
+// The exit code of a child whose body threw.
+constexpr int kChildThrew = 70;
 
 struct ChildOutcome {
   bool exited = false;  // ended by exit(), with exit_code
@@ -24,6 +28,7 @@ struct ChildOutcome {
 
   bool ok() const { return exited && exit_code == 0; }
   std::string Describe() const {
+    if (exited && exit_code == kChildThrew) return "threw an exception";
     if (exited) return "exited with code " + std::to_string(exit_code);
     std::string name = signal == SIGALRM   ? " (timed out)"
                        : signal == SIGABRT ? " (aborted)"
@@ -36,7 +41,7 @@ struct ChildOutcome {
 // Runs `body` in a child process whose address space may grow by at most
 // `extra_address_space` bytes beyond the parent's current size and which is
 // killed after `timeout_s` seconds. The child's exit code is what `body`
-// returns (0 for success); an uncaught exception shows as SIGABRT.
+// returns (0 for success), or kChildThrew if it threw.
 inline ChildOutcome RunInBoundedChild(const std::function<int()>& body,
                                       unsigned timeout_s = 20,
                                       size_t extra_address_space = size_t{1}
@@ -52,7 +57,16 @@ inline ChildOutcome RunInBoundedChild(const std::function<int()>& body,
     rlimit limit{current + extra_address_space, current + extra_address_space};
     ::setrlimit(RLIMIT_AS, &limit);
     ::alarm(timeout_s);
-    const int code = body();
+    int code = kChildThrew;
+    // An exception must not unwind into the test framework, which would go
+    // on running the rest of the suite in this child.
+    try {
+      code = body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child threw: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "child threw\n");
+    }
     std::fflush(stdout);
     std::fflush(stderr);
     ::_exit(code);

@@ -1,13 +1,19 @@
 #include "analysis/labels.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
+#include "tests/child_process.h"
 #include "tests/test_util.h"
 
 namespace az::analysis {
@@ -124,6 +130,54 @@ TEST(LabelsTest, CacheIsReusedAndNeverTrustedWhenDamaged) {
   LabelStats fourth;
   ASSERT_TRUE(LabelPositions(other, options, &fourth).ok());
   EXPECT_EQ(fourth.computed, 50);
+}
+
+// A cache path that holds no file (a device, a FIFO) or a file far larger
+// than the labels of its set could be: refused without reading it all or
+// waiting for a writer, then labelled afresh and replaced by a real cache.
+// Run in a child with capped memory and time, so that a reader without a
+// bound fails the test instead of exhausting the machine.
+TEST(LabelsTest, ACacheThatCannotBeALabelCacheIsRelabelledUnread) {
+  const std::string dir =
+      ::testing::TempDir() + "/labels_special_" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  PositionSet set = TicTacToeSet(20);
+  const std::string device = dir + "/device";
+  std::filesystem::create_symlink("/dev/zero", device);
+  const std::string fifo = dir + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  const std::string huge = dir + "/huge";
+  std::ofstream(huge) << "";
+  ASSERT_EQ(::truncate(huge.c_str(), int64_t{2} << 30), 0);  // sparse
+  const std::pair<std::string, std::string> cases[] = {
+      {device, "regular file"}, {fifo, "regular file"}, {huge, "limit"}};
+  for (const auto& [path, fragment] : cases) {
+    testing::ChildOutcome outcome = testing::RunInBoundedChild(
+        [&] {
+          auto read = ReadLabelCache(path, set.ContentHash(), "solver", 20);
+          std::fprintf(stderr, "%s\n", read.status().ToString().c_str());
+          const absl::string_view message = read.status().message();
+          if (read.ok() || absl::IsNotFound(read.status()) ||
+              message.find(path) == absl::string_view::npos ||
+              message.find(fragment) == absl::string_view::npos) {
+            return 1;
+          }
+          LabelOptions options;
+          options.cache_path = path;
+          LabelStats stats;
+          auto labels = LabelPositions(set, options, &stats);
+          if (!labels.ok() || stats.computed != 20 || !stats.cache_written) {
+            return 2;
+          }
+          return std::filesystem::is_regular_file(
+                     std::filesystem::symlink_status(path))
+                     ? 0
+                     : 3;
+        },
+        /*timeout_s=*/20);
+    EXPECT_TRUE(outcome.ok()) << path << ": " << outcome.Describe();
+  }
 }
 
 TEST(LabelsTest, NoSolverNeedsPlayouts) {

@@ -1,11 +1,19 @@
 #include "games/position_file.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "games/registry.h"
 #include "gtest/gtest.h"
+#include "tests/child_process.h"
 #include "tests/test_util.h"
 
 namespace az {
@@ -17,6 +25,40 @@ std::vector<Action> Actions(absl::string_view moves) {
   auto actions = Connect4().ParseMoves(moves);
   EXPECT_TRUE(actions.ok()) << actions.status();
   return actions.ok() ? *actions : std::vector<Action>{};
+}
+
+// Not position files: a device that never ends, a FIFO nobody writes, a
+// (sparse) file over the size limit. Each is refused at once, in a child
+// with capped memory and time so that a regression fails rather than hangs.
+TEST(PositionFileTest, DevicesFifosAndOversizedFilesAreRefusedAtOnce) {
+  const std::string dir = ::testing::TempDir() + "/position_file_special_" +
+                          std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string fifo = dir + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  const std::string huge = dir + "/huge";
+  std::ofstream(huge) << "";
+  ASSERT_EQ(::truncate(huge.c_str(), kMaxPositionFileBytes + 1), 0);
+  const std::pair<std::string, std::string> cases[] = {
+      {"/dev/zero", "regular file"}, {fifo, "regular file"}, {huge, "limit"}};
+  for (const auto& [path, fragment] : cases) {
+    testing::ChildOutcome outcome = testing::RunInBoundedChild(
+        [&] {
+          auto records = ReadPositionFile(Connect4(), path);
+          std::fprintf(stderr, "%s\n", records.status().ToString().c_str());
+          const std::string message(records.status().message());
+          return absl::IsFailedPrecondition(records.status()) &&
+                         message.find(path) != std::string::npos &&
+                         message.find(fragment) != std::string::npos &&
+                         message.find('\n') == std::string::npos
+                     ? 0
+                     : 1;
+        },
+        /*timeout_s=*/20);
+    EXPECT_TRUE(outcome.ok()) << path << ": " << outcome.Describe();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(PositionFileTest, ReadsMovesScoresCommentsAndBlankLines) {

@@ -1,13 +1,17 @@
 #include "nn/checkpoint.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "base/crc32c.h"
 #include "gtest/gtest.h"
 #include "nn/fast_forward.h"
+#include "tests/child_process.h"
 #include "tests/nn/test_networks.h"
 
 namespace az::nn {
@@ -27,6 +31,41 @@ std::string ReadAll(const std::string& path) {
 void WriteAll(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << bytes;
+}
+
+template <typename T>
+void Append(std::string* out, T value) {
+  out->append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+// Replaces the checksum that ends `bytes` by the right one for the rest.
+void Reseal(std::string* bytes) {
+  bytes->resize(bytes->size() - 4);
+  Append<uint32_t>(bytes, base::Crc32c(bytes->data(), bytes->size()));
+}
+
+// A checkpoint file with `valid`'s header and metadata and one tensor of
+// `shape` followed by `value_bytes` bytes, with a valid checksum: what a
+// buggy or malicious writer could produce, which the checksum cannot catch.
+std::string CraftedCheckpoint(const std::string& valid,
+                              const std::vector<int64_t>& shape,
+                              size_t value_bytes) {
+  uint32_t json_size = 0;
+  std::memcpy(&json_size, valid.data() + 12, 4);
+  std::string out = valid.substr(0, 16 + json_size);
+  Append<uint32_t>(&out, 1);  // tensors
+  Append<uint32_t>(&out, 1);  // name size
+  out += "w";
+  Append<uint32_t>(&out, static_cast<uint32_t>(shape.size()));
+  for (int64_t d : shape) Append<int64_t>(&out, d);
+  out.append(value_bytes, '\0');
+  Append<uint32_t>(&out, 0);
+  Reseal(&out);
+  return out;
+}
+
+bool OneLine(absl::string_view message) {
+  return !message.empty() && message.find('\n') == absl::string_view::npos;
 }
 
 class CheckpointTest : public ::testing::Test {
@@ -105,11 +144,115 @@ TEST_F(CheckpointTest, FlippedBytesAreDetected) {
 TEST_F(CheckpointTest, NewerFormatVersionIsRefusedByName) {
   std::string bytes = ReadAll(path_);
   bytes[8] = static_cast<char>(kCheckpointFormatVersion + 1);
+  Reseal(&bytes);  // written so by a newer az, not damaged
   std::string newer = TempPath("newer");
   WriteAll(newer, bytes);
   auto r = LoadCheckpoint(newer);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(r.status().message().find("newer"), std::string::npos);
+}
+
+// A bit flip in the version field is damage like any other: the checksum
+// says so before the version is believed.
+TEST_F(CheckpointTest, AFlippedVersionByteIsDamageNotANewerVersion) {
+  const std::string bytes = ReadAll(path_);
+  std::string bad = TempPath("flipped_version");
+  for (char flip : {'\x02', '\x40', '\x80'}) {
+    std::string copy = bytes;
+    copy[8] ^= flip;
+    WriteAll(bad, copy);
+    auto r = LoadCheckpoint(bad);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss) << r.status();
+    EXPECT_EQ(r.status().message().find("newer"), std::string::npos)
+        << r.status();
+    EXPECT_NE(r.status().message().find("checksum"), std::string::npos)
+        << r.status();
+  }
+}
+
+TEST_F(CheckpointTest, ACraftedTensorWithAValidChecksumLoads) {
+  std::string crafted = TempPath("crafted");
+  WriteAll(crafted, CraftedCheckpoint(ReadAll(path_), {2, 3}, 24));
+  auto r = LoadCheckpoint(crafted);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->tensors.size(), 1u);
+  EXPECT_EQ(r->tensors[0].shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(r->tensors[0].values.size(), 6u);
+}
+
+// Shapes whose element counts overflow 64 bits (or wrap to a small number)
+// in a file with a valid checksum: each is one DataLoss line, never an
+// exception from resize() or a tensor with fewer values than its shape.
+TEST_F(CheckpointTest, ShapesThatOverflowTheElementCountAreCorrupt) {
+  const std::string valid = ReadAll(path_);
+  const int64_t k2_31 = int64_t{1} << 31, k2_32 = int64_t{1} << 32;
+  const std::vector<std::vector<int64_t>> shapes = {
+      {k2_32, k2_31},         // 2^63: negative as int64
+      {k2_32, k2_32},         // 2^64: wraps to 0
+      {k2_32, k2_32, k2_32},  // wraps again
+      {k2_31, 4, k2_31},      // over the limit only after the last factor
+      {int64_t{1} << 30},     // fits, but the file holds no such bytes
+      {k2_32, 0},             // zero elements, absurd shape: fine
+  };
+  std::string crafted = TempPath("overflow");
+  for (const auto& shape : shapes) {
+    WriteAll(crafted, CraftedCheckpoint(valid, shape, 0));
+    auto r = LoadCheckpoint(crafted);
+    if (shape.back() == 0) {
+      EXPECT_TRUE(r.ok()) << r.status();
+      continue;
+    }
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss)
+        << shape[0] << "x...: " << r.status();
+    EXPECT_TRUE(OneLine(r.status().message())) << r.status();
+  }
+}
+
+// Not files a checkpoint can be: each refused at once, in a child whose
+// address space and time are capped, so that reading /dev/zero to the end
+// or waiting on a FIFO shows as a failure instead of taking the machine.
+TEST_F(CheckpointTest, DevicesFifosAndDirectoriesAreRefusedWithoutReading) {
+  const std::string fifo = TempPath("fifo");
+  std::remove(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  const std::string dir = ::testing::TempDir();
+  for (const std::string& path : {std::string("/dev/zero"), fifo, dir}) {
+    az::testing::ChildOutcome outcome = az::testing::RunInBoundedChild(
+        [&] {
+          auto r = LoadCheckpoint(path);
+          std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+          // "not a regular file": refused from what it is, not after
+          // reading it (a capped read of /dev/zero fails too, but late).
+          const absl::string_view message = r.status().message();
+          return !r.ok() && OneLine(message) &&
+                         message.find(path) != std::string::npos &&
+                         message.find("regular file") != std::string::npos
+                     ? 0
+                     : 1;
+        },
+        /*timeout_s=*/10);
+    EXPECT_TRUE(outcome.ok()) << path << ": " << outcome.Describe();
+  }
+  std::remove(fifo.c_str());
+}
+
+// A sparse file over the limit: refused from its size, before any read.
+TEST_F(CheckpointTest, AFileOverTheSizeLimitIsRefusedUnread) {
+  const std::string huge = TempPath("huge");
+  WriteAll(huge, "");
+  ASSERT_EQ(::truncate(huge.c_str(), kMaxCheckpointBytes + 1), 0);
+  az::testing::ChildOutcome outcome = az::testing::RunInBoundedChild(
+      [&] {
+        auto r = LoadCheckpoint(huge);
+        std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+        return !r.ok() && OneLine(r.status().message()) &&
+                       r.status().message().find("limit") != std::string::npos
+                   ? 0
+                   : 1;
+      },
+      /*timeout_s=*/20);
+  EXPECT_TRUE(outcome.ok()) << outcome.Describe();
+  std::remove(huge.c_str());
 }
 
 TEST_F(CheckpointTest, AnotherGamesCheckpointIsRefused) {

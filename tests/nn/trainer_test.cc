@@ -1,16 +1,21 @@
 #include "nn/trainer.h"
 
+#include <sys/stat.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <random>
+#include <string>
+#include <utility>
 
 #include "games/registry.h"
 #include "gtest/gtest.h"
 #include "nn/fast_forward.h"
 #include "nn/torch_trainer.h"
+#include "tests/child_process.h"
 #include "tests/nn/test_networks.h"
 
 namespace az::nn {
@@ -225,6 +230,40 @@ TEST(TrainerTest, OptimizerStateErrorsAreStatusesNotCrashes) {
   EXPECT_TRUE(trainer->Step(batch.view).ok());
   std::remove(path.c_str());
   std::remove(bad.c_str());
+}
+
+// An optimizer-state path that holds no file (a device, a FIFO) or a file
+// far larger than this network's state could be: refused at once, the
+// trainer unchanged. In a child with capped memory and time, so that a
+// reader without a bound fails the test instead of exhausting the machine.
+TEST(TrainerTest, OptimizerStateThatCannotBeOneIsRefusedUnread) {
+  auto trainer = NewTrainer(Start());
+  const std::string fifo = TempPath("fifo.opt");
+  std::remove(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  const std::string huge = TempPath("huge.opt");
+  std::ofstream(huge) << "";
+  ASSERT_EQ(::truncate(huge.c_str(), int64_t{2} << 30), 0);  // sparse
+  const std::pair<std::string, std::string> cases[] = {
+      {"/dev/zero", "regular file"}, {fifo, "regular file"}, {huge, "limit"}};
+  for (const auto& [path, fragment] : cases) {
+    az::testing::ChildOutcome outcome = az::testing::RunInBoundedChild(
+        [&] {
+          absl::Status s = trainer->LoadOptimizerState(path);
+          std::fprintf(stderr, "%s\n", s.ToString().c_str());
+          return !s.ok() && !absl::IsNotFound(s) &&
+                         s.message().find(path) != std::string::npos &&
+                         s.message().find(fragment) != std::string::npos &&
+                         s.message().find('\n') == std::string::npos &&
+                         trainer->step() == Start().metadata.training_step
+                     ? 0
+                     : 1;
+        },
+        /*timeout_s=*/20);
+    EXPECT_TRUE(outcome.ok()) << path << ": " << outcome.Describe();
+  }
+  std::remove(fifo.c_str());
+  std::remove(huge.c_str());
 }
 
 }  // namespace

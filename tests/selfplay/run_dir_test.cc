@@ -1,13 +1,18 @@
 #include "selfplay/run_dir.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "gtest/gtest.h"
+#include "tests/child_process.h"
 
 namespace az::selfplay {
 namespace {
@@ -46,10 +51,62 @@ TEST(RunDirTest, ListsCheckpointsInTrainingOrderAndFollowsLatest) {
 }
 
 std::string FreshRun(const std::string& name) {
-  const std::string run = ::testing::TempDir() + "/" + name;
-  EXPECT_EQ(std::system(("rm -rf " + run + " && mkdir -p " + run).c_str()), 0);
+  const std::string run = ::testing::TempDir() + "/run_dir_" + name;
+  std::filesystem::remove_all(run);
+  std::filesystem::create_directories(run + "/checkpoints");
   return run;
 }
+
+// What LatestCheckpoint says about `run`, run in a child with capped memory
+// and time: a reader that blocks or reads without end fails the test
+// instead of hanging it. The child exits 0 when the status is an error that
+// names the pointer and `fragment` and is not NotFound (which would let a
+// resume start over as if the run had no checkpoint).
+testing::ChildOutcome LatestInChild(const std::string& run,
+                                    const std::string& fragment) {
+  return testing::RunInBoundedChild(
+      [&] {
+        absl::StatusOr<std::string> latest = LatestCheckpoint(run);
+        std::fprintf(stderr, "%s\n", latest.status().ToString().c_str());
+        const std::string message(latest.status().message());
+        return !latest.ok() && !absl::IsNotFound(latest.status()) &&
+                       message.find("latest") != std::string::npos &&
+                       message.find(fragment) != std::string::npos &&
+                       message.find('\n') == std::string::npos
+                   ? 0
+                   : 1;
+      },
+      /*timeout_s=*/10);
+}
+
+TEST(RunDirTest, ALatestPointerThatIsNoFileIsRefusedAtOnce) {
+  const std::string run = FreshRun("latest_device");
+  const std::string pointer = RunPaths(run).latest_pointer();
+  std::filesystem::create_symlink("/dev/zero", pointer);
+  testing::ChildOutcome outcome = LatestInChild(run, "regular file");
+  EXPECT_TRUE(outcome.ok()) << "/dev/zero: " << outcome.Describe();
+
+  std::filesystem::remove(pointer);
+  ASSERT_EQ(::mkfifo(pointer.c_str(), 0644), 0);
+  outcome = LatestInChild(run, "regular file");
+  EXPECT_TRUE(outcome.ok()) << "FIFO: " << outcome.Describe();
+}
+
+TEST(RunDirTest, ALatestPointerTooLongForAFileNameIsRefused) {
+  const std::string run = FreshRun("latest_long");
+  std::ofstream(RunPaths(run).latest_pointer())
+      << std::string(kMaxLatestPointerBytes + 1, 'a');
+  testing::ChildOutcome outcome = LatestInChild(run, "limit");
+  EXPECT_TRUE(outcome.ok()) << outcome.Describe();
+}
+
+TEST(RunDirTest, ALatestPointerWithTwoLinesIsDamaged) {
+  const std::string run = FreshRun("latest_two_lines");
+  std::ofstream(RunPaths(run).latest_pointer())
+      << "step-00000010.ckpt\nstep-00000020.ckpt\n";
+  absl::StatusOr<std::string> latest = LatestCheckpoint(run);
+  EXPECT_EQ(latest.status().code(), absl::StatusCode::kDataLoss)
+      << latest.status();
 
 TEST(RunLockTest, ASecondWriterIsRefusedWithTheHolderNamed) {
   const std::string run = FreshRun("run_lock_second");

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <mutex>
@@ -162,6 +163,54 @@ TEST(TrainingRunThreadsTest, StopFromAnotherThreadEndsWithACheckpoint) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE((*again)->resumed());
   EXPECT_EQ((*again)->step(), summary->final_step);
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// The optimizer state only saves Adam's moments; weights and games are
+// intact without it. So a damaged one costs a warning and a fresh
+// optimizer, like a missing one, never the resume.
+TEST(TrainingRunThreadsTest, ADamagedOptimizerStateFallsBackToAFreshOptimizer) {
+  const Game& game = **FindGame("tictactoe");
+  TrainingOptions options = SmallOptions(game, FreshDir("training_run_opt"));
+  options.max_steps = 20;
+  {
+    auto run = TrainingRun::Open(game, options);
+    ASSERT_TRUE(run.ok()) << run.status();
+    std::atomic<bool> stop{false};
+    auto summary = (*run)->Run(stop, [](const TrainingReport&) {});
+    ASSERT_TRUE(summary.ok()) << summary.status();
+    ASSERT_EQ(summary->final_step, 20);
+  }
+  const RunPaths paths(options.run_dir);
+  const std::string opt = paths.optimizer_state(20);
+  const std::string good = ReadBytes(opt);
+  ASSERT_GT(good.size(), 100u);
+  std::string flipped = good;
+  flipped[flipped.size() / 2] ^= 0x20;
+  const struct {
+    const char* what;
+    std::string bytes;
+  } damaged[] = {
+      {"a flipped byte", flipped},
+      {"cut in half", good.substr(0, good.size() / 2)},
+      {"empty", ""},
+      // Whole and checksummed, but the state of step 10 under step 20's name.
+      {"another step's state", ReadBytes(paths.optimizer_state(10))},
+  };
+  for (const auto& d : damaged) {
+    ASSERT_TRUE(std::filesystem::exists(paths.optimizer_state(10)));
+    std::ofstream(opt, std::ios::binary | std::ios::trunc) << d.bytes;
+    auto again = TrainingRun::Open(game, options);
+    ASSERT_TRUE(again.ok()) << d.what << ": " << again.status();
+    EXPECT_TRUE((*again)->resumed()) << d.what;
+    EXPECT_EQ((*again)->step(), 20) << d.what;
+  }
 }
 
 TEST(TrainingRunThreadsTest, RefusesAnotherShapeAndInconsistentOptions) {
