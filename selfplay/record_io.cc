@@ -22,8 +22,8 @@ namespace az::selfplay {
 namespace {
 
 // Header: magic, u32 version, u32 name length, name, u32 CRC-32C of the
-// version, length and name. The magic and version come first in every
-// version, so a newer file is recognised before its layout is trusted.
+// version, length and name. This layout is the same in every version, past
+// and future, so its checksum is verified before the version is believed.
 constexpr char kMagic[8] = {'A', 'Z', 'R', 'E', 'C', '\r', '\n', '\x1a'};
 constexpr uint32_t kMaxGameNameBytes = 256;
 constexpr size_t kFrameBytes = 8;  // u32 length + u32 CRC
@@ -125,15 +125,8 @@ absl::StatusOr<ShardHeader> ParseHeader(absl::string_view data,
     return bad("not a game record file (wrong magic bytes)");
   }
   if (data.size() < sizeof(kMagic) + 8) return bad("file ends in the header");
-  ShardHeader header;
-  header.format_version = LoadU32(data.data() + sizeof(kMagic));
-  if (header.format_version > kRecordFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "game record shard ", path, " has format version ",
-        header.format_version, " (written by a newer az); this az reads up to ",
-        kRecordFormatVersion));
-  }
-  if (header.format_version == 0) return bad("format version 0");
+  // The checksum first: until it matches, no field is believed (a flipped
+  // bit in the version must not read as a file of a newer az).
   const uint32_t name_size = LoadU32(data.data() + sizeof(kMagic) + 4);
   if (name_size > kMaxGameNameBytes) return bad("game name too long");
   const size_t body_size = 8 + name_size;
@@ -143,6 +136,15 @@ absl::StatusOr<ShardHeader> ParseHeader(absl::string_view data,
   const char* body = data.data() + sizeof(kMagic);
   if (LoadU32(body + body_size) != nn::Crc32c(body, body_size)) {
     return bad("header checksum mismatch");
+  }
+  ShardHeader header;
+  header.format_version = LoadU32(body);
+  if (header.format_version == 0) return bad("format version 0");
+  if (header.format_version > kRecordFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "game record shard ", path, " has format version ",
+        header.format_version, " (written by a newer az); this az reads up to ",
+        kRecordFormatVersion));
   }
   header.game.assign(body + 8, name_size);
   header.size = sizeof(kMagic) + body_size + 4;

@@ -52,9 +52,10 @@ struct ShardContents {
   int64_t truncated_tail_bytes = 0;
 };
 
-// Reads a whole shard. NotFound if missing; DataLoss for a bad header;
-// FailedPrecondition if written by a newer format version. Damaged records
-// are skipped and counted in the result, not errors.
+// Reads a whole shard. NotFound if missing; DataLoss for a damaged or
+// incomplete header; FailedPrecondition if written by a newer format
+// version. Damaged records are skipped and counted in the result, not
+// errors.
 absl::StatusOr<ShardContents> ReadShard(const std::string& path);
 
 // Appends records to one shard. Not thread-safe (one writer per shard; the

@@ -14,6 +14,7 @@
 #include "glog/logging.h"
 #include "gtest/gtest.h"
 #include "nn/checkpoint.h"
+#include "tests/selfplay/legacy_shards.h"
 #include "tests/selfplay/random_records.h"
 
 namespace az::selfplay {
@@ -21,6 +22,7 @@ namespace {
 
 using testing::RandomGameRecord;
 using testing::SameRecord;
+using testing::ShardHeaderBytes;
 
 const Game& Connect4() { return **FindGame("connect4"); }
 
@@ -161,6 +163,27 @@ TEST(RecordIoTest, VersionOneShardsReadAsFullSearches) {
             absl::StatusCode::kDataLoss);
 }
 
+// A flipped bit in the header's version field is damage (the checksum says
+// so), not a shard of a newer az.
+TEST(RecordIoTest, HeaderChecksumIsCheckedBeforeTheVersion) {
+  std::string bytes = ReadBytes(WriteShard("version_flip.azr", SomeRecords(2)));
+  bytes[8 + 3] ^= 0x01;  // the version's top byte: version 2^24 + 3
+  const std::string path = TempPath("version_flip_damaged.azr");
+  WriteBytes(path, bytes);
+  absl::Status status = ReadShard(path).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_NE(status.message().find("checksum"), std::string::npos) << status;
+  status = ShardWriter::Open(path, "connect4").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+
+  // A name length pointing past the end of the file is damage too.
+  bytes = ShardHeaderBytes(kRecordFormatVersion, "connect4");
+  bytes[12 + 3] = 0x7f;
+  WriteBytes(path, bytes);
+  status = ReadShard(path).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+}
+
 TEST(RecordIoTest, HeaderErrorsSayWhat) {
   EXPECT_EQ(ReadShard(TempPath("missing.azr")).status().code(),
             absl::StatusCode::kNotFound);
@@ -176,10 +199,10 @@ TEST(RecordIoTest, HeaderErrorsSayWhat) {
 
   const std::string good = WriteShard("header.azr", SomeRecords(1));
   std::string bytes = ReadBytes(good);
-  std::string newer = bytes;
-  newer[8] = static_cast<char>(kRecordFormatVersion + 1);  // version field
+  // A newer az's shard: the version field with a matching header checksum.
   const std::string newer_path = TempPath("newer.azr");
-  WriteBytes(newer_path, newer);
+  WriteBytes(newer_path,
+             ShardHeaderBytes(kRecordFormatVersion + 1, "connect4"));
   status = ReadShard(newer_path).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(status.message().find("newer"), std::string::npos) << status;

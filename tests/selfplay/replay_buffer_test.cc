@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <set>
 
@@ -39,6 +41,13 @@ std::map<int, int> HitsByTag(const ReplayBuffer& buffer, int n,
     ++hits[static_cast<int>(e.v)];
   }
   return hits;
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 std::string TempDir(const std::string& name) {
@@ -304,6 +313,47 @@ TEST(ReplayStoreTest, ReloadRestoresTheWindow) {
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_GT(stats->truncated_tail_bytes, 0);
   EXPECT_EQ(damaged.counts().positions_in_window, 45);
+}
+
+// A shard whose header is damaged costs its own games, not the resume: it is
+// skipped with a warning and counted, and the run goes on in a new shard.
+TEST(ReplayStoreTest, ShardWithADamagedHeaderIsSkippedOnReload) {
+  const std::string dir = TempDir("replay_damaged_header");
+  {
+    auto store = ReplayStore::Open(dir, "connect4", 2);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (int g = 0; g < 6; ++g) {
+      ASSERT_TRUE((*store)->Append(TaggedGame(g, 10)).ok());
+    }
+  }
+  const std::vector<std::string> shards = *ListShards(dir);
+  ASSERT_EQ(shards.size(), 3u);
+  {
+    // A flipped bit in the middle shard's version field.
+    std::fstream file(shards[1],
+                      std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(11);
+    file.put('\x01');
+  }
+  ReplayBufferOptions options;
+  options.capacity_positions = 1000;
+  ReplayBuffer reloaded(Connect4(), options);
+  absl::StatusOr<LoadStats> stats = LoadRecentGames(dir, &reloaded);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->damaged_shards, 1);
+  EXPECT_EQ(stats->shards_read, 2);
+  EXPECT_EQ(stats->games_loaded, 4);  // games 0, 1, 4 and 5
+  EXPECT_EQ(reloaded.counts().positions_in_window, 40);
+
+  // New games go to a new shard; the damaged one is left as it is.
+  const std::string damaged_bytes = ReadText(shards[1]);
+  {
+    auto store = ReplayStore::Open(dir, "connect4", 2);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Append(TaggedGame(6, 10)).ok());
+  }
+  EXPECT_EQ(ListShards(dir)->size(), 4u);
+  EXPECT_EQ(ReadText(shards[1]), damaged_bytes);
 }
 
 TEST(ReplayStoreTest, OtherGamesShardsAreAnError) {
