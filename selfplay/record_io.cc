@@ -27,6 +27,13 @@ namespace {
 constexpr char kMagic[8] = {'A', 'Z', 'R', 'E', 'C', '\r', '\n', '\x1a'};
 constexpr uint32_t kMaxGameNameBytes = 256;
 constexpr size_t kFrameBytes = 8;  // u32 length + u32 CRC
+// The least bytes a position takes (no visits: a one-byte count; v, q and
+// the z byte), a move with its position (a one-byte action), and one visit
+// entry (a one-byte action and count). Counts read from a payload are
+// bounded by these, so nothing is sized beyond what the bytes can hold.
+constexpr uint64_t kMinPositionBytes = 1 + 4 + 4 + 1;
+constexpr uint64_t kMinMoveBytes = 1 + kMinPositionBytes;
+constexpr uint64_t kMinVisitEntryBytes = 2;
 // Records are buffered in memory up to this size before a write.
 constexpr size_t kWriteBufferBytes = 1 << 20;
 
@@ -90,6 +97,31 @@ class PayloadReader {
   absl::string_view data_;
   size_t pos_ = 0;
 };
+
+// The fields of a payload before its moves.
+struct RecordStart {
+  uint64_t zigzag_weights_version = 0;
+  uint64_t seed = 0;
+  uint8_t outcome = 0;
+  uint64_t moves = 0;
+};
+
+// Reads a record's start from `in`: nullptr if well formed, else what is
+// wrong. The move count is bounded by the bytes left (kMinMoveBytes each),
+// so nothing is ever sized by a count the payload cannot hold.
+const char* ReadRecordStart(PayloadReader* in, RecordStart* start) {
+  if (!in->Varint(&start->zigzag_weights_version) || !in->Fixed(&start->seed) ||
+      !in->Fixed(&start->outcome)) {
+    return "short header";
+  }
+  if (start->outcome > static_cast<uint8_t>(GameOutcome::kDraw)) {
+    return "unknown outcome";
+  }
+  if (!in->BoundedVarint(in->remaining() / kMinMoveBytes, &start->moves)) {
+    return "move count";
+  }
+  return nullptr;
+}
 
 uint32_t LoadU32(const char* p) {
   uint32_t v;
@@ -225,31 +257,34 @@ absl::StatusOr<GameRecord> DecodeGameRecord(absl::string_view payload,
   };
   constexpr uint64_t kMaxAction = std::numeric_limits<Action>::max();
   PayloadReader in(payload);
+  RecordStart start;
+  if (const char* why = ReadRecordStart(&in, &start); why != nullptr) {
+    return bad(why);
+  }
   GameRecord record;
   record.game = game;
-  uint64_t zigzag, count;
-  uint8_t outcome;
-  if (!in.Varint(&zigzag) || !in.Fixed(&record.seed) || !in.Fixed(&outcome)) {
-    return bad("short header");
-  }
+  record.seed = start.seed;
+  const uint64_t zigzag = start.zigzag_weights_version;
   record.weights_version =
       static_cast<int64_t>(zigzag >> 1) ^ -static_cast<int64_t>(zigzag & 1);
-  if (outcome > static_cast<uint8_t>(GameOutcome::kDraw)) {
-    return bad("unknown outcome");
-  }
-  record.outcome = static_cast<GameOutcome>(outcome);
-  // Each move takes at least one byte, so the count is bounded by the size.
-  if (!in.BoundedVarint(in.remaining(), &count)) return bad("move count");
-  record.moves.resize(count);
-  record.positions.resize(count);
+  record.outcome = static_cast<GameOutcome>(start.outcome);
+  record.moves.resize(start.moves);
+  record.positions.resize(start.moves);
   for (Action& a : record.moves) {
     uint64_t value;
     if (!in.BoundedVarint(kMaxAction, &value)) return bad("move");
     a = static_cast<Action>(value);
   }
-  for (PositionRecord& p : record.positions) {
+  for (size_t i = 0; i < record.positions.size(); ++i) {
+    PositionRecord& p = record.positions[i];
+    // The entries share the bytes left with this position's count, v, q and
+    // z and with every later position.
+    const uint64_t later = record.positions.size() - 1 - i;
+    const uint64_t reserved = (later + 1) * kMinPositionBytes;
     uint64_t entries;
-    if (!in.BoundedVarint(in.remaining() / 2, &entries)) {
+    if (in.remaining() < reserved ||
+        !in.BoundedVarint((in.remaining() - reserved) / kMinVisitEntryBytes,
+                          &entries)) {
       return bad("visit count");
     }
     p.visits.resize(entries);

@@ -3,9 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <new>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +19,27 @@
 #include "nn/checkpoint.h"
 #include "tests/selfplay/legacy_shards.h"
 #include "tests/selfplay/random_records.h"
+
+// The largest single allocation while `track_allocations` is set: a decoder
+// must size nothing by a count it has not checked against the bytes left.
+namespace {
+std::atomic<bool> track_allocations{false};
+std::atomic<size_t> largest_allocation{0};
+}  // namespace
+
+void* operator new(size_t size) {
+  if (track_allocations.load(std::memory_order_relaxed)) {
+    size_t seen = largest_allocation.load(std::memory_order_relaxed);
+    while (size > seen &&
+           !largest_allocation.compare_exchange_weak(seen, size)) {
+    }
+  }
+  void* p = std::malloc(size == 0 ? 1 : size);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace az::selfplay {
 namespace {
@@ -336,6 +360,48 @@ TEST(RecordIoTest, RandomCorruptionNeverMisreads) {
   FLAGS_minloglevel = saved_level;
   EXPECT_GT(read_ok, 500);  // most damage is past the header
   EXPECT_GT(recovered, 1000);
+}
+
+// A payload that passes its checksum yet claims more moves than its bytes
+// could hold fails before anything is sized by that count.
+TEST(RecordIoTest, DecodeBoundsCountsByTheBytesLeft) {
+  constexpr size_t kMoves = 1 << 20;
+  std::string payload;
+  payload.push_back(0);                  // weights version 0
+  payload.append(8, '\0');               // seed
+  payload.push_back(0);                  // outcome
+  for (uint64_t n = kMoves;; n >>= 7) {  // the move count, a varint
+    payload.push_back(static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0)));
+    if (n < 0x80) break;
+  }
+  payload.append(kMoves, '\0');  // one byte per move, nothing for positions
+  largest_allocation = 0;
+  track_allocations = true;
+  absl::Status status = DecodeGameRecord(payload, "connect4").status();
+  track_allocations = false;
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  // Before, this one megabyte asked for 44 (a move and a position per byte).
+  EXPECT_LE(largest_allocation.load(), 8 * payload.size());
+
+  // The same count with a position per move: decodes whole.
+  GameRecord record;
+  record.game = "connect4";
+  record.outcome = GameOutcome::kDraw;
+  record.moves.assign(1000, 3);
+  record.positions.resize(1000);
+  payload = EncodeGameRecord(record);
+  absl::StatusOr<GameRecord> decoded = DecodeGameRecord(payload, "connect4");
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(SameRecord(*decoded, record));
+  // A visit count larger than the bytes left for this and later positions.
+  record.positions.assign(3, PositionRecord{});
+  record.moves.assign(3, 3);
+  payload = EncodeGameRecord(record);
+  const size_t first_visits = payload.size() - 3 * 10;  // after the moves
+  ASSERT_EQ(payload[first_visits], 0);
+  payload[first_visits] = 8;  // 8 entries (16 bytes) fit only by eating v, q
+  EXPECT_EQ(DecodeGameRecord(payload, "connect4").status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST(RecordIoTest, UnwritablePlacesAreErrorsWithThePath) {
