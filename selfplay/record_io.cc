@@ -207,6 +207,20 @@ absl::StatusOr<std::string> ReadWholeFile(int fd, const std::string& path) {
   return data;
 }
 
+// Makes a new directory entry for `path` durable.
+absl::Status SyncDirectoryOf(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("open the directory of", path);
+  const bool synced = ::fsync(fd) == 0;
+  const absl::Status status =
+      synced ? absl::OkStatus() : Errno("sync the directory of", path);
+  ::close(fd);
+  return status;
+}
+
 // The status of writing all of `data` at `offset`.
 absl::Status WriteAll(int fd, absl::string_view data, int64_t offset,
                       const std::string& path) {
@@ -381,19 +395,20 @@ absl::StatusOr<std::unique_ptr<ShardWriter>> ShardWriter::Open(
     return absl::InvalidArgumentError(
         absl::StrCat("bad game name for shard ", path, ": '", game, "'"));
   }
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) {
-    // Created whole, so a shard never exists without its full header.
-    absl::Status created = nn::WriteFileAtomically(path, EncodeHeader(game));
-    if (!created.ok()) {
-      return absl::Status(
-          created.code(),
-          absl::StrCat("cannot create game record shard: ", created.message()));
-    }
+  // Created exclusively, so two writers creating one shard get one file;
+  // its header is written below, under the lock.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  const bool created = fd >= 0;
+  if (!created && errno == EEXIST) {
     fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   }
   if (fd < 0) return Errno("open", path);
-  auto fail = [fd](absl::Status status) {
+  auto fail = [&](absl::Status status) {
+    // A shard this call created and could not give a header is removed
+    // (the lock is still held, so nobody else is using it).
+    if (created && !absl::IsFailedPrecondition(status)) {
+      ::unlink(path.c_str());
+    }
     ::close(fd);
     return status;
   };
@@ -404,16 +419,29 @@ absl::StatusOr<std::unique_ptr<ShardWriter>> ShardWriter::Open(
     }
     return fail(Errno("lock", path));
   }
+  // The locked file must be the one at `path`, not one that was replaced
+  // or removed meanwhile (its records would go nowhere).
+  struct stat locked, named;
+  if (::fstat(fd, &locked) != 0) return fail(Errno("stat", path));
+  if (::stat(path.c_str(), &named) != 0 || named.st_dev != locked.st_dev ||
+      named.st_ino != locked.st_ino) {
+    return fail(absl::FailedPreconditionError(
+        absl::StrCat("game record shard ", path,
+                     " was replaced or removed while being opened")));
+  }
   absl::StatusOr<std::string> data = ReadWholeFile(fd, path);
   if (!data.ok()) return fail(data.status());
-  if (data->empty()) {
-    // An empty file someone made for us: give it a header.
-    const std::string header = EncodeHeader(game);
-    absl::Status written = WriteAll(fd, header, 0, path);
+  const std::string new_header = EncodeHeader(game);
+  if (absl::string_view(new_header).substr(0, data->size()) == *data &&
+      data->size() < new_header.size()) {
+    // Just created, here or by a writer that stopped before its header was
+    // whole: give it the header.
+    absl::Status written = WriteAll(fd, new_header, 0, path);
     if (written.ok() && ::fsync(fd) != 0) written = Errno("flush", path);
+    if (written.ok()) written = SyncDirectoryOf(path);
     if (!written.ok()) return fail(written);
     return std::unique_ptr<ShardWriter>(
-        new ShardWriter(path, game, fd, static_cast<int64_t>(header.size()),
+        new ShardWriter(path, game, fd, static_cast<int64_t>(new_header.size()),
                         /*truncated=*/0));
   }
   absl::StatusOr<ShardHeader> header = ParseHeader(*data, path);

@@ -62,9 +62,12 @@ absl::StatusOr<ShardContents> ReadShard(const std::string& path);
 // file is locked against a second writer, also in another process).
 class ShardWriter {
  public:
-  // Opens `path` for appending, creating it (with its header, atomically) if
-  // missing. An existing shard must be of `game` and of a version this code
-  // writes; a partial record at its tail is truncated away first.
+  // Opens `path` for appending, creating it if missing (exclusively: of two
+  // writers creating one shard, one gets it and the other is refused). An
+  // existing shard must be of `game` and of a version this code writes, with
+  // a header that checks (DataLoss otherwise: it is never written to); a
+  // partial record at its tail is truncated away first. FailedPrecondition
+  // if another writer has the shard open.
   static absl::StatusOr<std::unique_ptr<ShardWriter>> Open(
       const std::string& path, const std::string& game);
 

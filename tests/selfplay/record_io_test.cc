@@ -1,6 +1,7 @@
 #include "selfplay/record_io.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <new>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "engine/random.h"
@@ -402,6 +404,119 @@ TEST(RecordIoTest, DecodeBoundsCountsByTheBytesLeft) {
   payload[first_visits] = 8;  // 8 entries (16 bytes) fit only by eating v, q
   EXPECT_EQ(DecodeGameRecord(payload, "connect4").status().code(),
             absl::StatusCode::kDataLoss);
+}
+
+// How one writer of a race to create a shard fared.
+enum class RaceResult { kWon, kRefused, kFailed };
+
+// Opens `path` and appends `record`; the writer is handed back so that it
+// stays open (and keeps its lock) until the race is judged.
+RaceResult OpenAndAppend(const std::string& path, const GameRecord& record,
+                         std::unique_ptr<ShardWriter>* writer_out) {
+  absl::StatusOr<std::unique_ptr<ShardWriter>> writer =
+      ShardWriter::Open(path, "connect4");
+  if (!writer.ok()) {
+    if (writer.status().code() == absl::StatusCode::kFailedPrecondition) {
+      return RaceResult::kRefused;
+    }
+    LOG(ERROR) << writer.status();
+    return RaceResult::kFailed;
+  }
+  if (!(*writer)->Append(record).ok() || !(*writer)->Flush().ok()) {
+    return RaceResult::kFailed;
+  }
+  *writer_out = *std::move(writer);
+  return RaceResult::kWon;
+}
+
+// One writer won, the other was refused (not failed), and the shard holds
+// the winner's record.
+void ExpectOneWinner(const std::string& path, const RaceResult results[2],
+                     const GameRecord games[2]) {
+  const int winners =
+      (results[0] == RaceResult::kWon) + (results[1] == RaceResult::kWon);
+  ASSERT_EQ(winners, 1) << "two writers on one shard, or none";
+  const int winner = results[0] == RaceResult::kWon ? 0 : 1;
+  EXPECT_EQ(results[1 - winner], RaceResult::kRefused);
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  ASSERT_EQ(contents->records.size(), 1u);
+  EXPECT_TRUE(SameRecord(contents->records[0], games[winner]));
+}
+
+// Two threads creating the same new shard at once.
+TEST(RecordIoTest, ThreadsRacingToCreateAShardGetOneWriter) {
+  const GameRecord games[2] = {RandomGameRecord(Connect4(), 61),
+                               RandomGameRecord(Connect4(), 62)};
+  for (int round = 0; round < 30; ++round) {
+    SCOPED_TRACE(round);
+    const std::string path = TempPath(absl::StrCat("race_", round, ".azr"));
+    std::atomic<int> ready{0};
+    std::unique_ptr<ShardWriter> writers[2];
+    RaceResult results[2];
+    auto race = [&](int i) {
+      ready.fetch_add(1);
+      while (ready.load() < 2) std::this_thread::yield();
+      results[i] = OpenAndAppend(path, games[i], &writers[i]);
+    };
+    std::thread first(race, 0), second(race, 1);
+    first.join();
+    second.join();
+    writers[0].reset();
+    writers[1].reset();
+    ExpectOneWinner(path, results, games);
+  }
+}
+
+// Two processes creating the same new shard at once (two self-play workers
+// given the same directory). Each keeps its writer open until both are done.
+TEST(RecordIoTest, ProcessesRacingToCreateAShardGetOneWriter) {
+  const GameRecord games[2] = {RandomGameRecord(Connect4(), 63),
+                               RandomGameRecord(Connect4(), 64)};
+  for (int round = 0; round < 30; ++round) {
+    SCOPED_TRACE(round);
+    const std::string path =
+        TempPath(absl::StrCat("process_race_", round, ".azr"));
+    int start[2], done[2], release[2];
+    ASSERT_EQ(::pipe(start), 0);
+    ASSERT_EQ(::pipe(done), 0);
+    ASSERT_EQ(::pipe(release), 0);
+    pid_t children[2];
+    for (int i = 0; i < 2; ++i) {
+      children[i] = ::fork();
+      ASSERT_GE(children[i], 0);
+      if (children[i] == 0) {
+        char byte;
+        if (::read(start[0], &byte, 1) != 1) ::_exit(2);
+        std::unique_ptr<ShardWriter> writer;
+        const char result =
+            static_cast<char>(OpenAndAppend(path, games[i], &writer));
+        const char message[2] = {static_cast<char>(i), result};
+        if (::write(done[1], message, 2) != 2) ::_exit(2);
+        if (::read(release[0], &byte, 1) != 1) ::_exit(2);
+        ::_exit(0);  // the writer's file closes with the process
+      }
+    }
+    ASSERT_EQ(::write(start[1], "go", 2), 2);
+    RaceResult results[2];
+    for (int n = 0; n < 2; ++n) {
+      char message[2];
+      ASSERT_EQ(::read(done[0], message, 2), 2);
+      results[static_cast<int>(message[0])] =
+          static_cast<RaceResult>(message[1]);
+    }
+    ASSERT_EQ(::write(release[1], "go", 2), 2);
+    for (pid_t child : children) {
+      int status;
+      ASSERT_EQ(::waitpid(child, &status, 0), child);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    }
+    for (int fd :
+         {start[0], start[1], done[0], done[1], release[0], release[1]}) {
+      ::close(fd);
+    }
+    ExpectOneWinner(path, results, games);
+  }
 }
 
 TEST(RecordIoTest, UnwritablePlacesAreErrorsWithThePath) {
