@@ -26,7 +26,9 @@ namespace {
 // and future, so its checksum is verified before the version is believed.
 constexpr char kMagic[8] = {'A', 'Z', 'R', 'E', 'C', '\r', '\n', '\x1a'};
 constexpr uint32_t kMaxGameNameBytes = 256;
-constexpr size_t kFrameBytes = 8;  // u32 length + u32 CRC
+// The smallest payload a record can have: a one-byte weights version, the
+// seed, the outcome and a one-byte move count of 0.
+constexpr uint32_t kMinRecordBytes = 1 + 8 + 1 + 1;
 // The least bytes a position takes (no visits: a one-byte count; v, q and
 // the z byte), a move with its position (a one-byte action), and one visit
 // entry (a one-byte action and count). Counts read from a payload are
@@ -127,6 +129,148 @@ uint32_t LoadU32(const char* p) {
   uint32_t v;
   std::memcpy(&v, p, sizeof(v));
   return v;
+}
+
+// The checksum stored over a version 3 frame header. Masked (as LevelDB
+// does) so that no run of zeros checksums to zeros, and so that a CRC of
+// bytes that hold a CRC does not degenerate.
+uint32_t FrameHeaderCrc(const char* header) {
+  const uint32_t crc = nn::Crc32c(header, 8);
+  return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
+}
+
+// How the records of one format version are framed.
+struct Framing {
+  size_t header_bytes;  // length, payload CRC and (version 3) header CRC
+  bool header_crc;
+};
+
+Framing FramingOf(uint32_t format_version) {
+  return format_version >= 3 ? Framing{12, true} : Framing{8, false};
+}
+
+// A whole frame: its header and payload checksums match.
+struct Frame {
+  size_t offset;  // of the frame header
+  size_t payload_offset;
+  uint32_t length;  // of the payload
+};
+
+// A stretch of bytes that is no whole frame.
+struct Damage {
+  size_t offset;
+  size_t bytes;
+};
+
+// Where the frames of a shard are. Between and after whole frames lie
+// stretches of damage; at the very end may lie a torn tail: the start of a
+// frame whose write did not finish (fewer bytes than a frame header, or a
+// frame header that checks but whose frame does not).
+struct FrameLayout {
+  std::vector<Frame> frames;
+  std::vector<Damage> damage;
+  size_t tail_offset = 0;  // where the torn tail starts; the size if none
+  bool gave_up = false;    // resynchronisation ran out of work (see below)
+};
+
+// Finds the frames of `bytes` from `start`. A frame that does not check is
+// not trusted for its length: the scan moves on byte by byte to the next
+// offset where a whole frame checks, so one damaged frame costs one record.
+// Candidates are filtered by their length range, (version 3) header CRC and
+// the start of their payload before the payload is checksummed; to keep crafted
+// input from making that quadratic, payload bytes checksummed while
+// resynchronising are limited to a few times the file size, after which the
+// rest is damage.
+class FrameScanner {
+ public:
+  FrameScanner(absl::string_view bytes, Framing framing)
+      : bytes_(bytes),
+        framing_(framing),
+        resync_budget_(4 * bytes.size() + (1 << 20)) {}
+
+  FrameLayout Scan(size_t start) {
+    FrameLayout layout;
+    size_t pos = start;
+    while (pos < bytes_.size()) {
+      if (HeaderChecks(pos) && PayloadChecks(pos)) {
+        const uint32_t length = LoadU32(bytes_.data() + pos);
+        layout.frames.push_back({pos, pos + framing_.header_bytes, length});
+        pos += framing_.header_bytes + length;
+        continue;
+      }
+      const size_t next = NextFrame(pos + 1, &layout.gave_up);
+      if (next != absl::string_view::npos) {
+        layout.damage.push_back({pos, next - pos});
+        pos = next;
+        continue;
+      }
+      // Nothing readable follows: a torn write, or damage up to the end.
+      if (!layout.gave_up &&
+          (bytes_.size() - pos < framing_.header_bytes || HeaderChecks(pos))) {
+        layout.tail_offset = pos;
+        return layout;
+      }
+      layout.damage.push_back({pos, bytes_.size() - pos});
+      break;
+    }
+    layout.tail_offset = bytes_.size();
+    return layout;
+  }
+
+ private:
+  // The frame header at `pos` is whole, checks (version 3), and its length
+  // is one a record can have (it may still run past the end of the file).
+  bool HeaderChecks(size_t pos) const {
+    if (bytes_.size() - pos < framing_.header_bytes) return false;
+    const char* header = bytes_.data() + pos;
+    const uint32_t length = LoadU32(header);
+    if (length < kMinRecordBytes || length > kMaxRecordBytes) return false;
+    return !framing_.header_crc ||
+           LoadU32(header + 8) == FrameHeaderCrc(header);
+  }
+
+  // The payload of the frame whose header checks at `pos` is all there and
+  // matches its checksum.
+  bool PayloadChecks(size_t pos) const {
+    const uint32_t length = LoadU32(bytes_.data() + pos);
+    if (bytes_.size() - pos - framing_.header_bytes < length) return false;
+    const char* payload = bytes_.data() + pos + framing_.header_bytes;
+    return LoadU32(bytes_.data() + pos + 4) == nn::Crc32c(payload, length);
+  }
+
+  // The first offset from `from` where a whole frame checks; npos if none
+  // (or if the work allowed for resynchronising ran out: `*gave_up`).
+  size_t NextFrame(size_t from, bool* gave_up) {
+    const size_t smallest = framing_.header_bytes + kMinRecordBytes;
+    for (size_t pos = from; pos + smallest <= bytes_.size(); ++pos) {
+      if (!HeaderChecks(pos)) continue;
+      const uint32_t length = LoadU32(bytes_.data() + pos);
+      if (bytes_.size() - pos - framing_.header_bytes < length) continue;
+      // Garbage rarely starts like a record: a cheap test before the CRC.
+      PayloadReader start(bytes_.substr(pos + framing_.header_bytes, length));
+      RecordStart unused;
+      if (ReadRecordStart(&start, &unused) != nullptr) continue;
+      if (length > resync_budget_) {
+        *gave_up = true;
+        return absl::string_view::npos;
+      }
+      resync_budget_ -= length;
+      if (PayloadChecks(pos)) return pos;
+    }
+    return absl::string_view::npos;
+  }
+
+  const absl::string_view bytes_;
+  const Framing framing_;
+  size_t resync_budget_;  // payload bytes NextFrame may still checksum
+};
+
+void AppendFrame(std::string* out, absl::string_view payload) {
+  const size_t start = out->size();
+  PutFixed<uint32_t>(out, static_cast<uint32_t>(payload.size()));
+  PutFixed<uint32_t>(out, nn::Crc32c(payload.data(), payload.size()));
+  PutFixed<uint32_t>(out, FrameHeaderCrc(out->data() + start));
+  out->append(payload.data(), payload.size());
 }
 
 std::string EncodeHeader(const std::string& game) {
@@ -356,35 +500,40 @@ absl::StatusOr<ShardContents> ReadShard(const std::string& path) {
   contents.game = header->game;
   contents.format_version = header->format_version;
   const absl::string_view bytes(*data);
-  size_t pos = header->size;
-  while (pos < bytes.size()) {
-    const size_t left = bytes.size() - pos;
-    uint32_t length = 0;
-    if (left >= kFrameBytes) length = LoadU32(bytes.data() + pos);
-    // An incomplete frame: a crash mid-write (or a length field so damaged
-    // that the rest of the file cannot be framed; either way it is skipped).
-    if (left < kFrameBytes || length > kMaxRecordBytes ||
-        length > left - kFrameBytes) {
-      contents.truncated_tail_bytes = static_cast<int64_t>(left);
-      LOG(WARNING) << "game record shard " << path << ": skipped " << left
-                   << " bytes of an incomplete record at offset " << pos;
-      break;
-    }
-    const absl::string_view payload = bytes.substr(pos + kFrameBytes, length);
-    const uint32_t crc = LoadU32(bytes.data() + pos + 4);
+  const FrameLayout layout =
+      FrameScanner(bytes, FramingOf(header->format_version)).Scan(header->size);
+  for (const Frame& frame : layout.frames) {
     absl::StatusOr<GameRecord> record =
-        crc == nn::Crc32c(payload.data(), payload.size())
-            ? DecodeGameRecord(payload, header->game, header->format_version)
-            : absl::DataLossError("checksum mismatch");
+        DecodeGameRecord(bytes.substr(frame.payload_offset, frame.length),
+                         header->game, header->format_version);
     if (record.ok()) {
       contents.records.push_back(*std::move(record));
     } else {
       ++contents.corrupt_records;
       LOG(WARNING) << "game record shard " << path
-                   << ": skipped a record at offset " << pos << ": "
+                   << ": skipped a record at offset " << frame.offset << ": "
                    << record.status().message();
     }
-    pos += kFrameBytes + length;
+  }
+  for (const Damage& damage : layout.damage) {
+    ++contents.corrupt_records;
+    contents.corrupt_bytes += static_cast<int64_t>(damage.bytes);
+    LOG(WARNING) << "game record shard " << path << ": skipped " << damage.bytes
+                 << " damaged bytes at offset " << damage.offset
+                 << " (at least one record lost)";
+  }
+  if (layout.gave_up) {
+    LOG(WARNING) << "game record shard " << path
+                 << ": stopped looking for records after damage at offset "
+                 << layout.damage.back().offset << " (too many false starts)";
+  }
+  if (layout.tail_offset < bytes.size()) {
+    contents.truncated_tail_bytes =
+        static_cast<int64_t>(bytes.size() - layout.tail_offset);
+    LOG(WARNING) << "game record shard " << path << ": skipped "
+                 << contents.truncated_tail_bytes
+                 << " bytes of an incomplete record at offset "
+                 << layout.tail_offset;
   }
   return contents;
 }
@@ -457,35 +606,23 @@ absl::StatusOr<std::unique_ptr<ShardWriter>> ShardWriter::Open(
         absl::StrCat("game record shard ", path, " holds games of ",
                      header->game, ", not ", game)));
   }
-  // Walk the frames to the end of the last whole record. Only the tail is
-  // cut: a crash leaves an incomplete last frame, or a complete-looking one
-  // whose bytes never reached the disk (checksum mismatch). A damaged record
-  // in the middle stays (readers skip it); nothing after it is lost.
-  const absl::string_view bytes(*data);
-  size_t pos = header->size;
-  while (pos < bytes.size()) {
-    const size_t left = bytes.size() - pos;
-    if (left < kFrameBytes) break;
-    const uint32_t length = LoadU32(bytes.data() + pos);
-    if (length > kMaxRecordBytes || length > left - kFrameBytes) break;
-    if (length == left - kFrameBytes &&
-        LoadU32(bytes.data() + pos + 4) !=
-            nn::Crc32c(bytes.data() + pos + kFrameBytes, length)) {
-      break;
-    }
-    pos += kFrameBytes + length;
-  }
-  const int64_t truncated = static_cast<int64_t>(bytes.size() - pos);
+  // Only a torn tail (a write a crash cut short) is cut: damage elsewhere,
+  // even up to the end, stays for readers to skip, and nothing after it is
+  // lost. The scan is the readers' own.
+  const FrameLayout layout =
+      FrameScanner(*data, FramingOf(header->format_version)).Scan(header->size);
+  const size_t end = layout.tail_offset;
+  const int64_t truncated = static_cast<int64_t>(data->size() - end);
   if (truncated > 0) {
     LOG(WARNING) << "game record shard " << path << ": truncating " << truncated
-                 << " bytes of an incomplete record at offset " << pos
+                 << " bytes of an incomplete record at offset " << end
                  << " before appending";
-    if (::ftruncate(fd, static_cast<off_t>(pos)) != 0 || ::fsync(fd) != 0) {
+    if (::ftruncate(fd, static_cast<off_t>(end)) != 0 || ::fsync(fd) != 0) {
       return fail(Errno("truncate the damaged tail of", path));
     }
   }
   return std::unique_ptr<ShardWriter>(
-      new ShardWriter(path, game, fd, static_cast<int64_t>(pos), truncated));
+      new ShardWriter(path, game, fd, static_cast<int64_t>(end), truncated));
 }
 
 ShardWriter::ShardWriter(std::string path, std::string game, int fd,
@@ -519,9 +656,7 @@ absl::Status ShardWriter::Append(const GameRecord& record) {
     return absl::InvalidArgumentError(absl::StrCat(
         "game record of ", payload.size(), " bytes is over the limit"));
   }
-  PutFixed<uint32_t>(&buffer_, static_cast<uint32_t>(payload.size()));
-  PutFixed<uint32_t>(&buffer_, nn::Crc32c(payload.data(), payload.size()));
-  buffer_ += payload;
+  AppendFrame(&buffer_, payload);
   ++records_appended_;
   if (buffer_.size() >= kWriteBufferBytes) return WriteBuffer();
   return absl::OkStatus();

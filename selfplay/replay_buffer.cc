@@ -340,6 +340,7 @@ absl::StatusOr<LoadStats> LoadRecentGames(const std::string& dir,
     }
     ++stats.shards_read;
     stats.corrupt_records += contents->corrupt_records;
+    stats.corrupt_bytes += contents->corrupt_bytes;
     stats.truncated_tail_bytes += contents->truncated_tail_bytes;
     for (const GameRecord& r : contents->records) {
       positions += TrainingPositions(r);

@@ -174,9 +174,10 @@ struct LoadStats {
   int64_t shards_read = 0;
   int64_t games_loaded = 0;
   int64_t positions_loaded = 0;  // training positions (full searches)
-  int64_t corrupt_records = 0;       // skipped: checksum or decode failure
+  int64_t corrupt_records = 0;       // skipped: damaged or undecodable
   int64_t truncated_tail_bytes = 0;  // skipped: incomplete last records
   int64_t invalid_records = 0;       // skipped: not replayable in the game
+  int64_t corrupt_bytes = 0;         // skipped: damage between records
   int64_t damaged_shards = 0;        // skipped whole: the header is damaged
 };
 

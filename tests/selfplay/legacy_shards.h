@@ -1,11 +1,17 @@
-// Shard bytes built by hand, for the tests that give the readers files no
-// ShardWriter of this version would write (other versions, damage).
+// Shards in the layout of format versions 1 and 2, built byte by byte, for
+// the tests that check that runs written by an older az still read and
+// resume. Those versions framed each record as [u32 length][u32 CRC-32C of
+// the payload][payload], without a checksum over the frame header.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "nn/checkpoint.h"
+#include "selfplay/game_record.h"
+#include "selfplay/record_io.h"
 
 namespace az::selfplay::testing {
 
@@ -24,6 +30,23 @@ inline std::string ShardHeaderBytes(uint32_t version, const std::string& game) {
   header += body;
   AppendU32(&header, nn::Crc32c(body.data(), body.size()));
   return header;
+}
+
+// The bytes of a version 1 or 2 shard holding `records` (whose payloads are
+// the current ones: versions 1 to 3 share the record layout, version 1 lacks
+// the full-search mark). `offsets`, if given, gets where each frame starts.
+inline std::string LegacyShardBytes(uint32_t version,
+                                    const std::vector<GameRecord>& records,
+                                    std::vector<int64_t>* offsets = nullptr) {
+  std::string bytes = ShardHeaderBytes(version, "connect4");
+  for (const GameRecord& record : records) {
+    if (offsets) offsets->push_back(static_cast<int64_t>(bytes.size()));
+    const std::string payload = EncodeGameRecord(record);
+    AppendU32(&bytes, static_cast<uint32_t>(payload.size()));
+    AppendU32(&bytes, nn::Crc32c(payload.data(), payload.size()));
+    bytes += payload;
+  }
+  return bytes;
 }
 
 }  // namespace az::selfplay::testing

@@ -4,13 +4,14 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
+#include "tests/selfplay/legacy_shards.h"
 #include "tests/selfplay/random_records.h"
 
 namespace az::selfplay {
@@ -354,6 +355,45 @@ TEST(ReplayStoreTest, ShardWithADamagedHeaderIsSkippedOnReload) {
   }
   EXPECT_EQ(ListShards(dir)->size(), 4u);
   EXPECT_EQ(ReadText(shards[1]), damaged_bytes);
+}
+
+// A run written by the previous az (version 2 shards) resumes: its games
+// load, and new games go to a new shard of the current version beside them.
+TEST(ReplayStoreTest, ResumesARunWithVersionTwoShards) {
+  const std::string dir = TempDir("replay_version_two");
+  std::filesystem::create_directories(dir);
+  std::vector<GameRecord> old_games;
+  for (int g = 0; g < 4; ++g) old_games.push_back(TaggedGame(g, 10));
+  for (int s = 0; s < 2; ++s) {
+    std::ofstream(absl::StrCat(dir, "/", ShardFileName(s)), std::ios::binary)
+        << testing::LegacyShardBytes(
+               2, {old_games.begin() + 2 * s, old_games.begin() + 2 * s + 2});
+  }
+  ReplayBufferOptions options;
+  options.capacity_positions = 1000;
+  ReplayBuffer buffer(Connect4(), options);
+  absl::StatusOr<LoadStats> stats = LoadRecentGames(dir, &buffer);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->games_loaded, 4);
+  EXPECT_EQ(stats->corrupt_records + stats->damaged_shards, 0);
+  {
+    auto store = ReplayStore::Open(dir, "connect4", 2);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Append(TaggedGame(4, 10)).ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  absl::StatusOr<std::vector<std::string>> shards = ListShards(dir);
+  ASSERT_TRUE(shards.ok());
+  ASSERT_EQ(shards->size(), 3u);
+  absl::StatusOr<ShardContents> newest = ReadShard(shards->back());
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  EXPECT_EQ(newest->format_version, kRecordFormatVersion);
+  ReplayBuffer resumed(Connect4(), options);
+  stats = LoadRecentGames(dir, &resumed);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->shards_read, 3);
+  EXPECT_EQ(stats->games_loaded, 5);
+  EXPECT_EQ(resumed.counts().positions_in_window, 50);
 }
 
 TEST(ReplayStoreTest, OtherGamesShardsAreAnError) {
