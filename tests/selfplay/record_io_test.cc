@@ -399,6 +399,39 @@ TEST(RecordIoTest, DamagedFrameHeaderLosesOnlyThatRecord) {
   EXPECT_EQ(contents->corrupt_records, 1);
 }
 
+// A damaged byte anywhere after the shard header costs at most the record
+// it falls in; every other record is read, and none is misread.
+TEST(RecordIoTest, OneDamagedByteAnywhereLosesAtMostOneRecord) {
+  const int saved_level = FLAGS_minloglevel;
+  FLAGS_minloglevel = google::GLOG_ERROR;  // one warning per damaged byte
+  std::vector<GameRecord> records = SomeRecords(4);
+  std::vector<int64_t> offsets;
+  const std::string bytes =
+      ReadBytes(WriteShard("one_byte.azr", records, &offsets));
+  const std::string path = TempPath("one_byte_damaged.azr");
+  for (size_t at = offsets[0]; at < bytes.size(); ++at) {
+    for (const char mask : {'\x01', '\xff'}) {
+      std::string damaged = bytes;
+      damaged[at] ^= mask;
+      WriteBytes(path, damaged);
+      absl::StatusOr<ShardContents> contents = ReadShard(path);
+      ASSERT_TRUE(contents.ok()) << at << ": " << contents.status();
+      // The record whose frame holds the damaged byte.
+      size_t hit = 0;
+      while (hit + 1 < offsets.size() &&
+             offsets[hit + 1] <= static_cast<int64_t>(at)) {
+        ++hit;
+      }
+      ASSERT_EQ(contents->records.size(), records.size() - 1) << at;
+      for (size_t i = 0, j = 0; i < records.size(); ++i) {
+        if (i == hit) continue;
+        EXPECT_TRUE(SameRecord(contents->records[j++], records[i])) << at;
+      }
+    }
+  }
+  FLAGS_minloglevel = saved_level;
+}
+
 // Bytes that are no frame at all (overwritten, or from another file) between
 // records: skipped as one damaged stretch, every record around them kept.
 TEST(RecordIoTest, GarbageBetweenRecordsIsSkippedAsDamage) {
