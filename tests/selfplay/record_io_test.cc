@@ -40,8 +40,14 @@ void* operator new(size_t size) {
   if (p == nullptr) throw std::bad_alloc();
   return p;
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
+// Not inlined: GCC would then see free() on memory from operator new and
+// warn, not knowing that this operator new is malloc.
+__attribute__((noinline)) void operator delete(void* p) noexcept {
+  std::free(p);
+}
+__attribute__((noinline)) void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
 
 namespace az::selfplay {
 namespace {
@@ -401,32 +407,31 @@ TEST(RecordIoTest, DamagedFrameHeaderLosesOnlyThatRecord) {
 
 // A damaged byte anywhere after the shard header costs at most the record
 // it falls in; every other record is read, and none is misread.
-TEST(RecordIoTest, OneDamagedByteAnywhereLosesAtMostOneRecord) {
+TEST(RecordIoTest, OneDamagedByteAnywhereLosesOnlyItsRecord) {
   const int saved_level = FLAGS_minloglevel;
   FLAGS_minloglevel = google::GLOG_ERROR;  // one warning per damaged byte
-  std::vector<GameRecord> records = SomeRecords(4);
+  std::vector<GameRecord> records = SomeRecords(3);
   std::vector<int64_t> offsets;
   const std::string bytes =
       ReadBytes(WriteShard("one_byte.azr", records, &offsets));
   const std::string path = TempPath("one_byte_damaged.azr");
+  constexpr char kMasks[3] = {'\x01', '\x80', '\xff'};
   for (size_t at = offsets[0]; at < bytes.size(); ++at) {
-    for (const char mask : {'\x01', '\xff'}) {
-      std::string damaged = bytes;
-      damaged[at] ^= mask;
-      WriteBytes(path, damaged);
-      absl::StatusOr<ShardContents> contents = ReadShard(path);
-      ASSERT_TRUE(contents.ok()) << at << ": " << contents.status();
-      // The record whose frame holds the damaged byte.
-      size_t hit = 0;
-      while (hit + 1 < offsets.size() &&
-             offsets[hit + 1] <= static_cast<int64_t>(at)) {
-        ++hit;
-      }
-      ASSERT_EQ(contents->records.size(), records.size() - 1) << at;
-      for (size_t i = 0, j = 0; i < records.size(); ++i) {
-        if (i == hit) continue;
-        EXPECT_TRUE(SameRecord(contents->records[j++], records[i])) << at;
-      }
+    std::string damaged = bytes;
+    damaged[at] ^= kMasks[at % 3];  // one bit, the top bit, every bit
+    WriteBytes(path, damaged);
+    absl::StatusOr<ShardContents> contents = ReadShard(path);
+    ASSERT_TRUE(contents.ok()) << at << ": " << contents.status();
+    // The record whose frame holds the damaged byte.
+    size_t hit = 0;
+    while (hit + 1 < offsets.size() &&
+           offsets[hit + 1] <= static_cast<int64_t>(at)) {
+      ++hit;
+    }
+    ASSERT_EQ(contents->records.size(), records.size() - 1) << at;
+    for (size_t i = 0, j = 0; i < records.size(); ++i) {
+      if (i == hit) continue;
+      EXPECT_TRUE(SameRecord(contents->records[j++], records[i])) << at;
     }
   }
   FLAGS_minloglevel = saved_level;
