@@ -32,13 +32,14 @@ inline std::string ShardHeaderBytes(uint32_t version, const std::string& game) {
   return header;
 }
 
-// The bytes of a version 1 or 2 shard holding `records` (whose payloads are
-// the current ones: versions 1 to 3 share the record layout, version 1 lacks
-// the full-search mark). `offsets`, if given, gets where each frame starts.
-inline std::string LegacyShardBytes(uint32_t version,
+// The bytes of a version 1 or 2 shard of `game` holding `records` (whose
+// payloads are the current ones: versions 1 to 3 share the record layout,
+// version 1 lacks the full-search mark). `offsets`, if given, gets where
+// each frame starts.
+inline std::string LegacyShardBytes(uint32_t version, const std::string& game,
                                     const std::vector<GameRecord>& records,
                                     std::vector<int64_t>* offsets = nullptr) {
-  std::string bytes = ShardHeaderBytes(version, "connect4");
+  std::string bytes = ShardHeaderBytes(version, game);
   for (const GameRecord& record : records) {
     if (offsets) offsets->push_back(static_cast<int64_t>(bytes.size()));
     const std::string payload = EncodeGameRecord(record);

@@ -155,7 +155,7 @@ TEST(RecordIoTest, ReopeningAppendsAfterExistingRecords) {
 TEST(RecordIoTest, VersionOneShardsReadAsFullSearches) {
   std::vector<GameRecord> records = SomeRecords(3);
   const std::string v1 = TempPath("v1.azr");
-  WriteBytes(v1, LegacyShardBytes(1, records));
+  WriteBytes(v1, LegacyShardBytes(1, "connect4", records));
   absl::StatusOr<ShardContents> contents = ReadShard(v1);
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_EQ(contents->format_version, 1u);
@@ -167,7 +167,7 @@ TEST(RecordIoTest, VersionOneShardsReadAsFullSearches) {
   // Version 1 had no marks: a flag bit there is damage, not a quick search.
   records[1].positions[0].full_search = false;
   const std::string v1_marked = TempPath("v1_marked.azr");
-  WriteBytes(v1_marked, LegacyShardBytes(1, records));
+  WriteBytes(v1_marked, LegacyShardBytes(1, "connect4", records));
   contents = ReadShard(v1_marked);
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_EQ(contents->corrupt_records, 1);
@@ -191,7 +191,7 @@ TEST(RecordIoTest, VersionTwoShardsStillReadAndResynchronise) {
   std::vector<GameRecord> records = SomeRecords(5);
   records[2].positions[1].full_search = false;
   std::vector<int64_t> offsets;
-  const std::string bytes = LegacyShardBytes(2, records, &offsets);
+  const std::string bytes = LegacyShardBytes(2, "connect4", records, &offsets);
   const std::string path = TempPath("v2.azr");
   WriteBytes(path, bytes);
   absl::StatusOr<ShardContents> contents = ReadShard(path);

@@ -367,7 +367,8 @@ TEST(ReplayStoreTest, ResumesARunWithVersionTwoShards) {
   for (int s = 0; s < 2; ++s) {
     std::ofstream(absl::StrCat(dir, "/", ShardFileName(s)), std::ios::binary)
         << testing::LegacyShardBytes(
-               2, {old_games.begin() + 2 * s, old_games.begin() + 2 * s + 2});
+               2, "connect4",
+               {old_games.begin() + 2 * s, old_games.begin() + 2 * s + 2});
   }
   ReplayBufferOptions options;
   options.capacity_positions = 1000;

@@ -1,12 +1,14 @@
 // The training run in-process, with two actor threads, the trainer and the
 // evaluation thread at once (the tsan preset runs this): the pace between
 // self-play and training holds, reports add up, weights reach the inference
-// server, and a stop from another thread ends the run with a checkpoint.
+// server, and a stop from another thread ends the run with a checkpoint;
+// a run resumes over shards of the previous version and damaged ones.
 #include "selfplay/training_run.h"
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -15,7 +17,10 @@
 #include "gtest/gtest.h"
 #include "nn/network_builder.h"
 #include "selfplay/record_io.h"
+#include "selfplay/replay_buffer.h"
 #include "selfplay/run_dir.h"
+#include "tests/selfplay/legacy_shards.h"
+#include "tests/selfplay/random_records.h"
 
 namespace az::selfplay {
 namespace {
@@ -155,6 +160,43 @@ TEST(TrainingRunThreadsTest, StopFromAnotherThreadEndsWithACheckpoint) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE((*again)->resumed());
   EXPECT_EQ((*again)->step(), summary->final_step);
+}
+
+// A run of the previous az (version 2 shards) resumes, and a shard whose
+// header is damaged (here among the held-out games, which only the count of
+// games reads) is skipped rather than a reason to refuse the run.
+TEST(TrainingRunThreadsTest, ResumesOverOldAndDamagedShards) {
+  const Game& game = **FindGame("tictactoe");
+  TrainingOptions options = SmallOptions(game, FreshDir("training_run_old"));
+  {
+    auto run = TrainingRun::Open(game, options);
+    ASSERT_TRUE(run.ok()) << run.status();
+  }
+  const RunPaths paths(options.run_dir);
+  std::vector<GameRecord> old_games;
+  for (int g = 0; g < 3; ++g) {
+    old_games.push_back(testing::RandomGameRecord(game, 70 + g));
+  }
+  std::ofstream(paths.replay() + "/" + ShardFileName(0), std::ios::binary)
+      << testing::LegacyShardBytes(2, game.Name(), old_games);
+  const std::string damaged = paths.heldout() + "/" + ShardFileName(0);
+  {
+    auto writer = ShardWriter::Open(damaged, game.Name());
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    ASSERT_TRUE((*writer)->Append(testing::RandomGameRecord(game, 80)).ok());
+  }
+  {
+    std::fstream file(damaged,
+                      std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(11);  // the version field's top byte
+    file.put('\x01');
+  }
+  auto run = TrainingRun::Open(game, options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_TRUE((*run)->resumed());
+  EXPECT_NE((*run)->DescribeStart().find("3 games (0 held out)"),
+            std::string::npos)
+      << (*run)->DescribeStart();
 }
 
 TEST(TrainingRunThreadsTest, RefusesAnotherShapeAndInconsistentOptions) {
