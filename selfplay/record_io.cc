@@ -45,7 +45,8 @@ constexpr size_t kWriteBufferBytes = 1 << 20;
 //     varint number of visit entries m, m x (varint action, varint count),
 //     f32 v, f32 q, u8 z (0 loss, 1 draw, 2 win).
 // Version 2 is version 1 with one more bit in the z byte: bit 2 (value 4)
-// is set when the position got a quick search, not the full one.
+// is set when the position got a quick search, not the full one. Version 3
+// keeps the payload of version 2 and changes only the frame (FrameScanner).
 constexpr uint8_t kRewardMask = 0x03;
 constexpr uint8_t kQuickSearchBit = 0x04;
 
