@@ -14,8 +14,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "base/crc32c.h"
-#include "base/file.h"
 #include "nn/network_config.h"
 
 namespace az::nn {
@@ -67,10 +65,5 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path);
 absl::Status CheckCheckpointMatches(const CheckpointMetadata& metadata,
                                     const NetworkConfig& expected,
                                     const std::string& path);
-
-// TODO: remove once record_io uses base/ (these moved to base/file.h and
-// base/crc32c.h).
-using base::Crc32c;
-using base::WriteFileAtomically;
 
 }  // namespace az::nn

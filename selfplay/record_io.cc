@@ -12,8 +12,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/crc32c.h"
 #include "glog/logging.h"
-#include "nn/checkpoint.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "game records are stored little-endian");
@@ -22,11 +22,20 @@ namespace az::selfplay {
 namespace {
 
 // Header: magic, u32 version, u32 name length, name, u32 CRC-32C of the
-// version, length and name. The magic and version come first in every
-// version, so a newer file is recognised before its layout is trusted.
+// version, length and name. This layout is the same in every version, past
+// and future, so its checksum is verified before the version is believed.
 constexpr char kMagic[8] = {'A', 'Z', 'R', 'E', 'C', '\r', '\n', '\x1a'};
 constexpr uint32_t kMaxGameNameBytes = 256;
-constexpr size_t kFrameBytes = 8;  // u32 length + u32 CRC
+// The smallest payload a record can have: a one-byte weights version, the
+// seed, the outcome and a one-byte move count of 0.
+constexpr uint32_t kMinRecordBytes = 1 + 8 + 1 + 1;
+// The least bytes a position takes (no visits: a one-byte count; v, q and
+// the z byte), a move with its position (a one-byte action), and one visit
+// entry (a one-byte action and count). Counts read from a payload are
+// bounded by these, so nothing is sized beyond what the bytes can hold.
+constexpr uint64_t kMinPositionBytes = 1 + 4 + 4 + 1;
+constexpr uint64_t kMinMoveBytes = 1 + kMinPositionBytes;
+constexpr uint64_t kMinVisitEntryBytes = 2;
 // Records are buffered in memory up to this size before a write.
 constexpr size_t kWriteBufferBytes = 1 << 20;
 
@@ -36,7 +45,8 @@ constexpr size_t kWriteBufferBytes = 1 << 20;
 //     varint number of visit entries m, m x (varint action, varint count),
 //     f32 v, f32 q, u8 z (0 loss, 1 draw, 2 win).
 // Version 2 is version 1 with one more bit in the z byte: bit 2 (value 4)
-// is set when the position got a quick search, not the full one.
+// is set when the position got a quick search, not the full one. Version 3
+// keeps the payload of version 2 and changes only the frame (FrameScanner).
 constexpr uint8_t kRewardMask = 0x03;
 constexpr uint8_t kQuickSearchBit = 0x04;
 
@@ -91,10 +101,177 @@ class PayloadReader {
   size_t pos_ = 0;
 };
 
+// The fields of a payload before its moves.
+struct RecordStart {
+  uint64_t zigzag_weights_version = 0;
+  uint64_t seed = 0;
+  uint8_t outcome = 0;
+  uint64_t moves = 0;
+};
+
+// Reads a record's start from `in`: nullptr if well formed, else what is
+// wrong. The move count is bounded by the bytes left (kMinMoveBytes each),
+// so nothing is ever sized by a count the payload cannot hold.
+const char* ReadRecordStart(PayloadReader* in, RecordStart* start) {
+  if (!in->Varint(&start->zigzag_weights_version) || !in->Fixed(&start->seed) ||
+      !in->Fixed(&start->outcome)) {
+    return "short header";
+  }
+  if (start->outcome > static_cast<uint8_t>(GameOutcome::kDraw)) {
+    return "unknown outcome";
+  }
+  if (!in->BoundedVarint(in->remaining() / kMinMoveBytes, &start->moves)) {
+    return "move count";
+  }
+  return nullptr;
+}
+
 uint32_t LoadU32(const char* p) {
   uint32_t v;
   std::memcpy(&v, p, sizeof(v));
   return v;
+}
+
+// The checksum stored over a version 3 frame header. Masked (as LevelDB
+// does) so that no run of zeros checksums to zeros, and so that a CRC of
+// bytes that hold a CRC does not degenerate.
+uint32_t FrameHeaderCrc(const char* header) {
+  const uint32_t crc = base::Crc32c(header, 8);
+  return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
+}
+
+// How the records of one format version are framed.
+struct Framing {
+  size_t header_bytes;  // length, payload CRC and (version 3) header CRC
+  bool header_crc;
+};
+
+Framing FramingOf(uint32_t format_version) {
+  return format_version >= 3 ? Framing{12, true} : Framing{8, false};
+}
+
+// A whole frame: its header and payload checksums match.
+struct Frame {
+  size_t offset;  // of the frame header
+  size_t payload_offset;
+  uint32_t length;  // of the payload
+};
+
+// A stretch of bytes that is no whole frame.
+struct Damage {
+  size_t offset;
+  size_t bytes;
+};
+
+// Where the frames of a shard are. Between and after whole frames lie
+// stretches of damage; at the very end may lie a torn tail: the start of a
+// frame whose write did not finish (fewer bytes than a frame header, or a
+// frame header that checks but whose frame does not).
+struct FrameLayout {
+  std::vector<Frame> frames;
+  std::vector<Damage> damage;
+  size_t tail_offset = 0;  // where the torn tail starts; the size if none
+  bool gave_up = false;    // resynchronisation ran out of work (see below)
+};
+
+// Finds the frames of `bytes` from `start`. A frame that does not check is
+// not trusted for its length: the scan moves on byte by byte to the next
+// offset where a whole frame checks, so one damaged frame costs one record.
+// Candidates are filtered by their length range, (version 3) header CRC and
+// the start of their payload before the payload is checksummed; to keep crafted
+// input from making that quadratic, payload bytes checksummed while
+// resynchronising are limited to a few times the file size, after which the
+// rest is damage.
+class FrameScanner {
+ public:
+  FrameScanner(absl::string_view bytes, Framing framing)
+      : bytes_(bytes),
+        framing_(framing),
+        resync_budget_(4 * bytes.size() + (1 << 20)) {}
+
+  FrameLayout Scan(size_t start) {
+    FrameLayout layout;
+    size_t pos = start;
+    while (pos < bytes_.size()) {
+      if (HeaderChecks(pos) && PayloadChecks(pos)) {
+        const uint32_t length = LoadU32(bytes_.data() + pos);
+        layout.frames.push_back({pos, pos + framing_.header_bytes, length});
+        pos += framing_.header_bytes + length;
+        continue;
+      }
+      const size_t next = NextFrame(pos + 1, &layout.gave_up);
+      if (next != absl::string_view::npos) {
+        layout.damage.push_back({pos, next - pos});
+        pos = next;
+        continue;
+      }
+      // Nothing readable follows: a torn write, or damage up to the end.
+      if (!layout.gave_up &&
+          (bytes_.size() - pos < framing_.header_bytes || HeaderChecks(pos))) {
+        layout.tail_offset = pos;
+        return layout;
+      }
+      layout.damage.push_back({pos, bytes_.size() - pos});
+      break;
+    }
+    layout.tail_offset = bytes_.size();
+    return layout;
+  }
+
+ private:
+  // The frame header at `pos` is whole, checks (version 3), and its length
+  // is one a record can have (it may still run past the end of the file).
+  bool HeaderChecks(size_t pos) const {
+    if (bytes_.size() - pos < framing_.header_bytes) return false;
+    const char* header = bytes_.data() + pos;
+    const uint32_t length = LoadU32(header);
+    if (length < kMinRecordBytes || length > kMaxRecordBytes) return false;
+    return !framing_.header_crc ||
+           LoadU32(header + 8) == FrameHeaderCrc(header);
+  }
+
+  // The payload of the frame whose header checks at `pos` is all there and
+  // matches its checksum.
+  bool PayloadChecks(size_t pos) const {
+    const uint32_t length = LoadU32(bytes_.data() + pos);
+    if (bytes_.size() - pos - framing_.header_bytes < length) return false;
+    const char* payload = bytes_.data() + pos + framing_.header_bytes;
+    return LoadU32(bytes_.data() + pos + 4) == base::Crc32c(payload, length);
+  }
+
+  // The first offset from `from` where a whole frame checks; npos if none
+  // (or if the work allowed for resynchronising ran out: `*gave_up`).
+  size_t NextFrame(size_t from, bool* gave_up) {
+    const size_t smallest = framing_.header_bytes + kMinRecordBytes;
+    for (size_t pos = from; pos + smallest <= bytes_.size(); ++pos) {
+      if (!HeaderChecks(pos)) continue;
+      const uint32_t length = LoadU32(bytes_.data() + pos);
+      if (bytes_.size() - pos - framing_.header_bytes < length) continue;
+      // Garbage rarely starts like a record: a cheap test before the CRC.
+      PayloadReader start(bytes_.substr(pos + framing_.header_bytes, length));
+      RecordStart unused;
+      if (ReadRecordStart(&start, &unused) != nullptr) continue;
+      if (length > resync_budget_) {
+        *gave_up = true;
+        return absl::string_view::npos;
+      }
+      resync_budget_ -= length;
+      if (PayloadChecks(pos)) return pos;
+    }
+    return absl::string_view::npos;
+  }
+
+  const absl::string_view bytes_;
+  const Framing framing_;
+  size_t resync_budget_;  // payload bytes NextFrame may still checksum
+};
+
+void AppendFrame(std::string* out, absl::string_view payload) {
+  const size_t start = out->size();
+  PutFixed<uint32_t>(out, static_cast<uint32_t>(payload.size()));
+  PutFixed<uint32_t>(out, base::Crc32c(payload.data(), payload.size()));
+  PutFixed<uint32_t>(out, FrameHeaderCrc(out->data() + start));
+  out->append(payload.data(), payload.size());
 }
 
 std::string EncodeHeader(const std::string& game) {
@@ -104,7 +281,7 @@ std::string EncodeHeader(const std::string& game) {
   body += game;
   std::string header(kMagic, sizeof(kMagic));
   header += body;
-  PutFixed<uint32_t>(&header, nn::Crc32c(body.data(), body.size()));
+  PutFixed<uint32_t>(&header, base::Crc32c(body.data(), body.size()));
   return header;
 }
 
@@ -125,15 +302,8 @@ absl::StatusOr<ShardHeader> ParseHeader(absl::string_view data,
     return bad("not a game record file (wrong magic bytes)");
   }
   if (data.size() < sizeof(kMagic) + 8) return bad("file ends in the header");
-  ShardHeader header;
-  header.format_version = LoadU32(data.data() + sizeof(kMagic));
-  if (header.format_version > kRecordFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "game record shard ", path, " has format version ",
-        header.format_version, " (written by a newer az); this az reads up to ",
-        kRecordFormatVersion));
-  }
-  if (header.format_version == 0) return bad("format version 0");
+  // The checksum first: until it matches, no field is believed (a flipped
+  // bit in the version must not read as a file of a newer az).
   const uint32_t name_size = LoadU32(data.data() + sizeof(kMagic) + 4);
   if (name_size > kMaxGameNameBytes) return bad("game name too long");
   const size_t body_size = 8 + name_size;
@@ -141,8 +311,17 @@ absl::StatusOr<ShardHeader> ParseHeader(absl::string_view data,
     return bad("file ends in the header");
   }
   const char* body = data.data() + sizeof(kMagic);
-  if (LoadU32(body + body_size) != nn::Crc32c(body, body_size)) {
+  if (LoadU32(body + body_size) != base::Crc32c(body, body_size)) {
     return bad("header checksum mismatch");
+  }
+  ShardHeader header;
+  header.format_version = LoadU32(body);
+  if (header.format_version == 0) return bad("format version 0");
+  if (header.format_version > kRecordFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "game record shard ", path, " has format version ",
+        header.format_version, " (written by a newer az); this az reads up to ",
+        kRecordFormatVersion));
   }
   header.game.assign(body + 8, name_size);
   header.size = sizeof(kMagic) + body_size + 4;
@@ -171,6 +350,20 @@ absl::StatusOr<std::string> ReadWholeFile(int fd, const std::string& path) {
   }
   data.resize(done);
   return data;
+}
+
+// Makes a new directory entry for `path` durable.
+absl::Status SyncDirectoryOf(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("open the directory of", path);
+  const bool synced = ::fsync(fd) == 0;
+  const absl::Status status =
+      synced ? absl::OkStatus() : Errno("sync the directory of", path);
+  ::close(fd);
+  return status;
 }
 
 // The status of writing all of `data` at `offset`.
@@ -223,31 +416,34 @@ absl::StatusOr<GameRecord> DecodeGameRecord(absl::string_view payload,
   };
   constexpr uint64_t kMaxAction = std::numeric_limits<Action>::max();
   PayloadReader in(payload);
+  RecordStart start;
+  if (const char* why = ReadRecordStart(&in, &start); why != nullptr) {
+    return bad(why);
+  }
   GameRecord record;
   record.game = game;
-  uint64_t zigzag, count;
-  uint8_t outcome;
-  if (!in.Varint(&zigzag) || !in.Fixed(&record.seed) || !in.Fixed(&outcome)) {
-    return bad("short header");
-  }
+  record.seed = start.seed;
+  const uint64_t zigzag = start.zigzag_weights_version;
   record.weights_version =
       static_cast<int64_t>(zigzag >> 1) ^ -static_cast<int64_t>(zigzag & 1);
-  if (outcome > static_cast<uint8_t>(GameOutcome::kDraw)) {
-    return bad("unknown outcome");
-  }
-  record.outcome = static_cast<GameOutcome>(outcome);
-  // Each move takes at least one byte, so the count is bounded by the size.
-  if (!in.BoundedVarint(in.remaining(), &count)) return bad("move count");
-  record.moves.resize(count);
-  record.positions.resize(count);
+  record.outcome = static_cast<GameOutcome>(start.outcome);
+  record.moves.resize(start.moves);
+  record.positions.resize(start.moves);
   for (Action& a : record.moves) {
     uint64_t value;
     if (!in.BoundedVarint(kMaxAction, &value)) return bad("move");
     a = static_cast<Action>(value);
   }
-  for (PositionRecord& p : record.positions) {
+  for (size_t i = 0; i < record.positions.size(); ++i) {
+    PositionRecord& p = record.positions[i];
+    // The entries share the bytes left with this position's count, v, q and
+    // z and with every later position.
+    const uint64_t later = record.positions.size() - 1 - i;
+    const uint64_t reserved = (later + 1) * kMinPositionBytes;
     uint64_t entries;
-    if (!in.BoundedVarint(in.remaining() / 2, &entries)) {
+    if (in.remaining() < reserved ||
+        !in.BoundedVarint((in.remaining() - reserved) / kMinVisitEntryBytes,
+                          &entries)) {
       return bad("visit count");
     }
     p.visits.resize(entries);
@@ -305,35 +501,40 @@ absl::StatusOr<ShardContents> ReadShard(const std::string& path) {
   contents.game = header->game;
   contents.format_version = header->format_version;
   const absl::string_view bytes(*data);
-  size_t pos = header->size;
-  while (pos < bytes.size()) {
-    const size_t left = bytes.size() - pos;
-    uint32_t length = 0;
-    if (left >= kFrameBytes) length = LoadU32(bytes.data() + pos);
-    // An incomplete frame: a crash mid-write (or a length field so damaged
-    // that the rest of the file cannot be framed; either way it is skipped).
-    if (left < kFrameBytes || length > kMaxRecordBytes ||
-        length > left - kFrameBytes) {
-      contents.truncated_tail_bytes = static_cast<int64_t>(left);
-      LOG(WARNING) << "game record shard " << path << ": skipped " << left
-                   << " bytes of an incomplete record at offset " << pos;
-      break;
-    }
-    const absl::string_view payload = bytes.substr(pos + kFrameBytes, length);
-    const uint32_t crc = LoadU32(bytes.data() + pos + 4);
+  const FrameLayout layout =
+      FrameScanner(bytes, FramingOf(header->format_version)).Scan(header->size);
+  for (const Frame& frame : layout.frames) {
     absl::StatusOr<GameRecord> record =
-        crc == nn::Crc32c(payload.data(), payload.size())
-            ? DecodeGameRecord(payload, header->game, header->format_version)
-            : absl::DataLossError("checksum mismatch");
+        DecodeGameRecord(bytes.substr(frame.payload_offset, frame.length),
+                         header->game, header->format_version);
     if (record.ok()) {
       contents.records.push_back(*std::move(record));
     } else {
       ++contents.corrupt_records;
       LOG(WARNING) << "game record shard " << path
-                   << ": skipped a record at offset " << pos << ": "
+                   << ": skipped a record at offset " << frame.offset << ": "
                    << record.status().message();
     }
-    pos += kFrameBytes + length;
+  }
+  for (const Damage& damage : layout.damage) {
+    ++contents.corrupt_records;
+    contents.corrupt_bytes += static_cast<int64_t>(damage.bytes);
+    LOG(WARNING) << "game record shard " << path << ": skipped " << damage.bytes
+                 << " damaged bytes at offset " << damage.offset
+                 << " (at least one record lost)";
+  }
+  if (layout.gave_up) {
+    LOG(WARNING) << "game record shard " << path
+                 << ": stopped looking for records after damage at offset "
+                 << layout.damage.back().offset << " (too many false starts)";
+  }
+  if (layout.tail_offset < bytes.size()) {
+    contents.truncated_tail_bytes =
+        static_cast<int64_t>(bytes.size() - layout.tail_offset);
+    LOG(WARNING) << "game record shard " << path << ": skipped "
+                 << contents.truncated_tail_bytes
+                 << " bytes of an incomplete record at offset "
+                 << layout.tail_offset;
   }
   return contents;
 }
@@ -344,19 +545,20 @@ absl::StatusOr<std::unique_ptr<ShardWriter>> ShardWriter::Open(
     return absl::InvalidArgumentError(
         absl::StrCat("bad game name for shard ", path, ": '", game, "'"));
   }
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) {
-    // Created whole, so a shard never exists without its full header.
-    absl::Status created = nn::WriteFileAtomically(path, EncodeHeader(game));
-    if (!created.ok()) {
-      return absl::Status(
-          created.code(),
-          absl::StrCat("cannot create game record shard: ", created.message()));
-    }
+  // Created exclusively, so two writers creating one shard get one file;
+  // its header is written below, under the lock.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  const bool created = fd >= 0;
+  if (!created && errno == EEXIST) {
     fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   }
   if (fd < 0) return Errno("open", path);
-  auto fail = [fd](absl::Status status) {
+  auto fail = [&](absl::Status status) {
+    // A shard this call created and could not give a header is removed
+    // (the lock is still held, so nobody else is using it).
+    if (created && !absl::IsFailedPrecondition(status)) {
+      ::unlink(path.c_str());
+    }
     ::close(fd);
     return status;
   };
@@ -367,16 +569,29 @@ absl::StatusOr<std::unique_ptr<ShardWriter>> ShardWriter::Open(
     }
     return fail(Errno("lock", path));
   }
+  // The locked file must be the one at `path`, not one that was replaced
+  // or removed meanwhile (its records would go nowhere).
+  struct stat locked, named;
+  if (::fstat(fd, &locked) != 0) return fail(Errno("stat", path));
+  if (::stat(path.c_str(), &named) != 0 || named.st_dev != locked.st_dev ||
+      named.st_ino != locked.st_ino) {
+    return fail(absl::FailedPreconditionError(
+        absl::StrCat("game record shard ", path,
+                     " was replaced or removed while being opened")));
+  }
   absl::StatusOr<std::string> data = ReadWholeFile(fd, path);
   if (!data.ok()) return fail(data.status());
-  if (data->empty()) {
-    // An empty file someone made for us: give it a header.
-    const std::string header = EncodeHeader(game);
-    absl::Status written = WriteAll(fd, header, 0, path);
+  const std::string new_header = EncodeHeader(game);
+  if (absl::string_view(new_header).substr(0, data->size()) == *data &&
+      data->size() < new_header.size()) {
+    // Just created, here or by a writer that stopped before its header was
+    // whole: give it the header.
+    absl::Status written = WriteAll(fd, new_header, 0, path);
     if (written.ok() && ::fsync(fd) != 0) written = Errno("flush", path);
+    if (written.ok()) written = SyncDirectoryOf(path);
     if (!written.ok()) return fail(written);
     return std::unique_ptr<ShardWriter>(
-        new ShardWriter(path, game, fd, static_cast<int64_t>(header.size()),
+        new ShardWriter(path, game, fd, static_cast<int64_t>(new_header.size()),
                         /*truncated=*/0));
   }
   absl::StatusOr<ShardHeader> header = ParseHeader(*data, path);
@@ -392,35 +607,23 @@ absl::StatusOr<std::unique_ptr<ShardWriter>> ShardWriter::Open(
         absl::StrCat("game record shard ", path, " holds games of ",
                      header->game, ", not ", game)));
   }
-  // Walk the frames to the end of the last whole record. Only the tail is
-  // cut: a crash leaves an incomplete last frame, or a complete-looking one
-  // whose bytes never reached the disk (checksum mismatch). A damaged record
-  // in the middle stays (readers skip it); nothing after it is lost.
-  const absl::string_view bytes(*data);
-  size_t pos = header->size;
-  while (pos < bytes.size()) {
-    const size_t left = bytes.size() - pos;
-    if (left < kFrameBytes) break;
-    const uint32_t length = LoadU32(bytes.data() + pos);
-    if (length > kMaxRecordBytes || length > left - kFrameBytes) break;
-    if (length == left - kFrameBytes &&
-        LoadU32(bytes.data() + pos + 4) !=
-            nn::Crc32c(bytes.data() + pos + kFrameBytes, length)) {
-      break;
-    }
-    pos += kFrameBytes + length;
-  }
-  const int64_t truncated = static_cast<int64_t>(bytes.size() - pos);
+  // Only a torn tail (a write a crash cut short) is cut: damage elsewhere,
+  // even up to the end, stays for readers to skip, and nothing after it is
+  // lost. The scan is the readers' own.
+  const FrameLayout layout =
+      FrameScanner(*data, FramingOf(header->format_version)).Scan(header->size);
+  const size_t end = layout.tail_offset;
+  const int64_t truncated = static_cast<int64_t>(data->size() - end);
   if (truncated > 0) {
     LOG(WARNING) << "game record shard " << path << ": truncating " << truncated
-                 << " bytes of an incomplete record at offset " << pos
+                 << " bytes of an incomplete record at offset " << end
                  << " before appending";
-    if (::ftruncate(fd, static_cast<off_t>(pos)) != 0 || ::fsync(fd) != 0) {
+    if (::ftruncate(fd, static_cast<off_t>(end)) != 0 || ::fsync(fd) != 0) {
       return fail(Errno("truncate the damaged tail of", path));
     }
   }
   return std::unique_ptr<ShardWriter>(
-      new ShardWriter(path, game, fd, static_cast<int64_t>(pos), truncated));
+      new ShardWriter(path, game, fd, static_cast<int64_t>(end), truncated));
 }
 
 ShardWriter::ShardWriter(std::string path, std::string game, int fd,
@@ -454,9 +657,7 @@ absl::Status ShardWriter::Append(const GameRecord& record) {
     return absl::InvalidArgumentError(absl::StrCat(
         "game record of ", payload.size(), " bytes is over the limit"));
   }
-  PutFixed<uint32_t>(&buffer_, static_cast<uint32_t>(payload.size()));
-  PutFixed<uint32_t>(&buffer_, nn::Crc32c(payload.data(), payload.size()));
-  buffer_ += payload;
+  AppendFrame(&buffer_, payload);
   ++records_appended_;
   if (buffer_.size() >= kWriteBufferBytes) return WriteBuffer();
   return absl::OkStatus();

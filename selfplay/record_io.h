@@ -1,14 +1,22 @@
 // Game records on disk: shard files of self-play games.
 //
-// A shard is a file header (magic, format version, game name, header CRC)
-// followed by records appended one after another, each framed as
-//   [u32 payload length][u32 CRC-32C of the payload][payload]
-// (little-endian). Shards are append-only, so the only damage a crash can do
-// is a partial record at the tail: readers detect and skip it (reported,
-// never fatal) and a writer reopening the shard truncates it before
-// appending. Any record whose checksum does not match is skipped and counted,
-// never misread. The payload layout is in record_io.cc; a file written by a
-// newer format version is refused rather than guessed at.
+// A shard is a file header (magic, format version, game name, header CRC;
+// the same layout in every version) followed by records appended one after
+// another, each framed (little-endian) as
+//   [u32 payload length][u32 CRC-32C of the payload]
+//   [u32 masked CRC-32C of the 8 bytes before it][payload]
+// The frame header's own checksum makes a damaged length detectable, and
+// its mask keeps runs of zeros from passing for frames; no payload is
+// shorter than the smallest record. A frame that does not check is never
+// trusted for its length: readers look byte by byte for the next frame that
+// does, so one damaged frame costs one record, and report the bytes skipped
+// as damage. Only a torn tail (the start of a frame whose write a crash cut
+// short) is reported as such, and it is what a writer reopening the shard
+// truncates before appending; damage elsewhere is left for readers to skip.
+// Files come from other machines too, so nothing in one is believed before
+// its checksum matches, and no count is trusted beyond what the bytes left
+// can hold. The payload layout is in record_io.cc; a file written by a newer
+// format version is refused rather than guessed at.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +32,10 @@
 namespace az::selfplay {
 
 // Version of the shard layout written by this code. Version 2 added the
-// full-search mark of each position; version 1 shards are still read (all
-// their positions had full searches) but never appended to.
-constexpr uint32_t kRecordFormatVersion = 2;
+// full-search mark of each position; version 3 added the frame header's
+// checksum. Shards of versions 1 and 2 (frames of length and payload CRC
+// only) are still read, but never appended to.
+constexpr uint32_t kRecordFormatVersion = 3;
 
 // A record larger than this is taken as a corrupt length field, not a game
 // (the longest games here encode to a few kilobytes).
@@ -46,24 +55,32 @@ struct ShardContents {
   std::string game;  // from the header
   uint32_t format_version = 0;
   std::vector<GameRecord> records;  // the whole, valid records, in file order
-  // Records whose checksum did not match or whose payload did not decode.
+  // Records lost to damage: each stretch of bytes between whole frames (or
+  // from the last one to the end) that is no frame counts one (at least one
+  // record was there), and so does each whole frame that does not decode.
   int64_t corrupt_records = 0;
+  // Bytes of those stretches (in the middle of the file or up to its end).
+  int64_t corrupt_bytes = 0;
   // Bytes of an incomplete record at the end (a crash mid-write); 0 if none.
   int64_t truncated_tail_bytes = 0;
 };
 
-// Reads a whole shard. NotFound if missing; DataLoss for a bad header;
-// FailedPrecondition if written by a newer format version. Damaged records
-// are skipped and counted in the result, not errors.
+// Reads a whole shard. NotFound if missing; DataLoss for a damaged or
+// incomplete header; FailedPrecondition if written by a newer format
+// version. Damaged records are skipped and counted in the result, not
+// errors.
 absl::StatusOr<ShardContents> ReadShard(const std::string& path);
 
 // Appends records to one shard. Not thread-safe (one writer per shard; the
 // file is locked against a second writer, also in another process).
 class ShardWriter {
  public:
-  // Opens `path` for appending, creating it (with its header, atomically) if
-  // missing. An existing shard must be of `game` and of a version this code
-  // writes; a partial record at its tail is truncated away first.
+  // Opens `path` for appending, creating it if missing (exclusively: of two
+  // writers creating one shard, one gets it and the other is refused). An
+  // existing shard must be of `game` and of a version this code writes, with
+  // a header that checks (DataLoss otherwise: it is never written to); a
+  // partial record at its tail is truncated away first. FailedPrecondition
+  // if another writer has the shard open.
   static absl::StatusOr<std::unique_ptr<ShardWriter>> Open(
       const std::string& path, const std::string& game);
 

@@ -326,6 +326,12 @@ absl::StatusOr<LoadStats> LoadRecentGames(const std::string& dir,
   for (auto it = shards->rbegin(); it != shards->rend() && positions < capacity;
        ++it) {
     absl::StatusOr<ShardContents> contents = ReadShard(*it);
+    if (absl::IsDataLoss(contents.status())) {
+      // A damaged header costs that shard's games, never the resume.
+      ++stats.damaged_shards;
+      LOG(WARNING) << "skipped a shard: " << contents.status().message();
+      continue;
+    }
     if (!contents.ok()) return contents.status();
     if (contents->game != game.Name()) {
       return absl::InvalidArgumentError(
@@ -334,6 +340,7 @@ absl::StatusOr<LoadStats> LoadRecentGames(const std::string& dir,
     }
     ++stats.shards_read;
     stats.corrupt_records += contents->corrupt_records;
+    stats.corrupt_bytes += contents->corrupt_bytes;
     stats.truncated_tail_bytes += contents->truncated_tail_bytes;
     for (const GameRecord& r : contents->records) {
       positions += TrainingPositions(r);

@@ -174,15 +174,19 @@ struct LoadStats {
   int64_t shards_read = 0;
   int64_t games_loaded = 0;
   int64_t positions_loaded = 0;  // training positions (full searches)
-  int64_t corrupt_records = 0;       // skipped: checksum or decode failure
+  int64_t corrupt_records = 0;       // skipped: damaged or undecodable
   int64_t truncated_tail_bytes = 0;  // skipped: incomplete last records
   int64_t invalid_records = 0;       // skipped: not replayable in the game
+  int64_t corrupt_bytes = 0;         // skipped: damage between records
+  int64_t damaged_shards = 0;        // skipped whole: the header is damaged
 };
 
 // Refills `buffer` with the newest games of the shards in `dir`, reading
 // shards newest first until the buffer's capacity is covered, then adding
-// the games oldest first. Damaged records and tails are skipped and counted;
-// an unreadable shard or one of another game is an error.
+// the games oldest first. Damaged records and tails are skipped and counted,
+// and so are shards whose header is damaged (left as they are: a new run's
+// games go to a new shard). A shard that cannot be read, is of another game
+// or of a newer format is an error.
 absl::StatusOr<LoadStats> LoadRecentGames(const std::string& dir,
                                           ReplayBuffer* buffer);
 

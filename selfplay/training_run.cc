@@ -44,6 +44,7 @@ struct ShardTotals {
   int64_t positions = 0;
   int64_t damaged_records = 0;
   int64_t truncated_bytes = 0;
+  int64_t damaged_shards = 0;  // skipped whole: their header is damaged
 };
 
 // Counts the whole, valid games of every shard in `dir`.
@@ -54,6 +55,12 @@ absl::StatusOr<ShardTotals> CountShardGames(const Game& game,
   ShardTotals totals;
   for (const std::string& path : *shards) {
     absl::StatusOr<ShardContents> contents = ReadShard(path);
+    if (absl::IsDataLoss(contents.status())) {
+      // Its games are lost; the run goes on without them.
+      ++totals.damaged_shards;
+      LOG(WARNING) << "skipped a shard: " << contents.status().message();
+      continue;
+    }
     if (!contents.ok()) return contents.status();
     if (contents->game != game.Name()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -393,9 +400,12 @@ absl::Status TrainingRun::Impl::Open() {
   if (!heldout.ok()) return heldout.status();
   const int64_t damaged = replay->damaged_records + heldout->damaged_records;
   const int64_t truncated = replay->truncated_bytes + heldout->truncated_bytes;
-  if (damaged > 0 || truncated > 0) {
-    LOG(WARNING) << "skipped " << damaged << " damaged game records and "
-                 << truncated << " bytes of half-written shard tails";
+  const int64_t damaged_shards =
+      replay->damaged_shards + heldout->damaged_shards;
+  if (damaged > 0 || truncated > 0 || damaged_shards > 0) {
+    LOG(WARNING) << "skipped " << damaged << " damaged game records, "
+                 << truncated << " bytes of half-written shard tails and "
+                 << damaged_shards << " shards with a damaged header";
   }
   games_ = replay->games + heldout->games;
   positions_ = replay->positions;

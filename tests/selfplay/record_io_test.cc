@@ -1,26 +1,61 @@
-#include "base/crc32c.h"
 #include "selfplay/record_io.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <new>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "base/crc32c.h"
 #include "engine/random.h"
 #include "games/registry.h"
 #include "glog/logging.h"
 #include "gtest/gtest.h"
+#include "tests/selfplay/legacy_shards.h"
 #include "tests/selfplay/random_records.h"
+
+// The largest single allocation while `track_allocations` is set: a decoder
+// must size nothing by a count it has not checked against the bytes left.
+namespace {
+std::atomic<bool> track_allocations{false};
+std::atomic<size_t> largest_allocation{0};
+}  // namespace
+
+void* operator new(size_t size) {
+  if (track_allocations.load(std::memory_order_relaxed)) {
+    size_t seen = largest_allocation.load(std::memory_order_relaxed);
+    while (size > seen &&
+           !largest_allocation.compare_exchange_weak(seen, size)) {
+    }
+  }
+  void* p = std::malloc(size == 0 ? 1 : size);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+// Not inlined: GCC would then see free() on memory from operator new and
+// warn, not knowing that this operator new is malloc.
+__attribute__((noinline)) void operator delete(void* p) noexcept {
+  std::free(p);
+}
+__attribute__((noinline)) void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
 
 namespace az::selfplay {
 namespace {
 
+using testing::LegacyShardBytes;
 using testing::RandomGameRecord;
 using testing::SameRecord;
+using testing::ShardHeaderBytes;
 
 const Game& Connect4() { return **FindGame("connect4"); }
 
@@ -117,23 +152,10 @@ TEST(RecordIoTest, ReopeningAppendsAfterExistingRecords) {
   }
 }
 
-// The shard at `path` rewritten as format version 1 (the header's version
-// field and checksum; version 1 payloads are version 2 ones without marks).
-std::string AsVersionOne(const std::string& path) {
-  std::string bytes = ReadBytes(path);
-  bytes[8] = 1;
-  uint32_t name_size;
-  std::memcpy(&name_size, bytes.data() + 12, 4);
-  const uint32_t crc = base::Crc32c(bytes.data() + 8, 8 + name_size);
-  std::memcpy(bytes.data() + 16 + name_size, &crc, 4);
-  const std::string old_path = path + ".v1";
-  WriteBytes(old_path, bytes);
-  return old_path;
-}
-
 TEST(RecordIoTest, VersionOneShardsReadAsFullSearches) {
   std::vector<GameRecord> records = SomeRecords(3);
-  const std::string v1 = AsVersionOne(WriteShard("v1.azr", records));
+  const std::string v1 = TempPath("v1.azr");
+  WriteBytes(v1, LegacyShardBytes(1, "connect4", records));
   absl::StatusOr<ShardContents> contents = ReadShard(v1);
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_EQ(contents->format_version, 1u);
@@ -144,7 +166,9 @@ TEST(RecordIoTest, VersionOneShardsReadAsFullSearches) {
   }
   // Version 1 had no marks: a flag bit there is damage, not a quick search.
   records[1].positions[0].full_search = false;
-  contents = ReadShard(AsVersionOne(WriteShard("v1_marked.azr", records)));
+  const std::string v1_marked = TempPath("v1_marked.azr");
+  WriteBytes(v1_marked, LegacyShardBytes(1, "connect4", records));
+  contents = ReadShard(v1_marked);
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_EQ(contents->corrupt_records, 1);
   EXPECT_EQ(contents->records.size(), 2u);
@@ -159,6 +183,68 @@ TEST(RecordIoTest, VersionOneShardsReadAsFullSearches) {
   payload.back() |= 0x08;  // the last position's reward-and-marks byte
   EXPECT_EQ(DecodeGameRecord(payload, "connect4").status().code(),
             absl::StatusCode::kDataLoss);
+}
+
+// Version 2 shards (frames without a header checksum) still read, and damage
+// in them is skipped the same way: one bad frame loses one record.
+TEST(RecordIoTest, VersionTwoShardsStillReadAndResynchronise) {
+  std::vector<GameRecord> records = SomeRecords(5);
+  records[2].positions[1].full_search = false;
+  std::vector<int64_t> offsets;
+  const std::string bytes = LegacyShardBytes(2, "connect4", records, &offsets);
+  const std::string path = TempPath("v2.azr");
+  WriteBytes(path, bytes);
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_EQ(contents->format_version, 2u);
+  ASSERT_EQ(contents->records.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_TRUE(SameRecord(contents->records[i], records[i])) << i;
+  }
+  EXPECT_EQ(ShardWriter::Open(path, "connect4").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  const int64_t frame = offsets[3] - offsets[2];
+  for (const bool zeros : {false, true}) {
+    SCOPED_TRACE(zeros ? "zeroed frame" : "damaged length");
+    std::string damaged = bytes;
+    if (zeros) {
+      std::fill(damaged.begin() + offsets[2], damaged.begin() + offsets[3],
+                '\0');
+    } else {
+      damaged[offsets[2] + 3] ^= 0x40;  // the length's top byte
+    }
+    WriteBytes(path, damaged);
+    contents = ReadShard(path);
+    ASSERT_TRUE(contents.ok()) << contents.status();
+    EXPECT_EQ(contents->corrupt_records, 1);
+    EXPECT_EQ(contents->corrupt_bytes, frame);
+    EXPECT_EQ(contents->truncated_tail_bytes, 0);
+    ASSERT_EQ(contents->records.size(), 4u);
+    EXPECT_TRUE(SameRecord(contents->records[2], records[3]));
+    EXPECT_TRUE(SameRecord(contents->records[3], records[4]));
+  }
+}
+
+// A flipped bit in the header's version field is damage (the checksum says
+// so), not a shard of a newer az.
+TEST(RecordIoTest, HeaderChecksumIsCheckedBeforeTheVersion) {
+  std::string bytes = ReadBytes(WriteShard("version_flip.azr", SomeRecords(2)));
+  bytes[8 + 3] ^= 0x01;  // the version's top byte: version 2^24 + 3
+  const std::string path = TempPath("version_flip_damaged.azr");
+  WriteBytes(path, bytes);
+  absl::Status status = ReadShard(path).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_NE(status.message().find("checksum"), std::string::npos) << status;
+  status = ShardWriter::Open(path, "connect4").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+
+  // A name length pointing past the end of the file is damage too.
+  bytes = ShardHeaderBytes(kRecordFormatVersion, "connect4");
+  bytes[12 + 3] = 0x7f;
+  WriteBytes(path, bytes);
+  status = ReadShard(path).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
 }
 
 TEST(RecordIoTest, HeaderErrorsSayWhat) {
@@ -176,10 +262,10 @@ TEST(RecordIoTest, HeaderErrorsSayWhat) {
 
   const std::string good = WriteShard("header.azr", SomeRecords(1));
   std::string bytes = ReadBytes(good);
-  std::string newer = bytes;
-  newer[8] = static_cast<char>(kRecordFormatVersion + 1);  // version field
+  // A newer az's shard: the version field with a matching header checksum.
   const std::string newer_path = TempPath("newer.azr");
-  WriteBytes(newer_path, newer);
+  WriteBytes(newer_path,
+             ShardHeaderBytes(kRecordFormatVersion + 1, "connect4"));
   status = ReadShard(newer_path).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(status.message().find("newer"), std::string::npos) << status;
@@ -273,6 +359,171 @@ TEST(RecordIoTest, FlippedByteInTheMiddleSkipsOnlyThatRecord) {
   EXPECT_EQ((*writer)->truncated_bytes_on_open(), 0);
 }
 
+// Any bit flipped in a frame's length or checksum loses that record only:
+// the reader finds the next frame, says it skipped damage (not a tail), and
+// a writer reopening the shard keeps the later records.
+TEST(RecordIoTest, DamagedFrameHeaderLosesOnlyThatRecord) {
+  const int saved_level = FLAGS_minloglevel;
+  FLAGS_minloglevel = google::GLOG_ERROR;  // one warning per flipped bit
+  std::vector<GameRecord> records = SomeRecords(5);
+  std::vector<int64_t> offsets;
+  const std::string bytes =
+      ReadBytes(WriteShard("frame_header.azr", records, &offsets));
+  const int64_t frame = offsets[3] - offsets[2];
+  const std::string path = TempPath("frame_header_damaged.azr");
+  for (int bit = 0; bit < 96; ++bit) {  // length, payload CRC, header CRC
+    SCOPED_TRACE(bit);
+    std::string damaged = bytes;
+    damaged[offsets[2] + bit / 8] ^= static_cast<char>(1 << (bit % 8));
+    WriteBytes(path, damaged);
+    absl::StatusOr<ShardContents> contents = ReadShard(path);
+    ASSERT_TRUE(contents.ok()) << contents.status();
+    EXPECT_EQ(contents->corrupt_records, 1);
+    EXPECT_EQ(contents->corrupt_bytes, frame);
+    EXPECT_EQ(contents->truncated_tail_bytes, 0);
+    ASSERT_EQ(contents->records.size(), 4u);
+    EXPECT_TRUE(SameRecord(contents->records[1], records[1]));
+    EXPECT_TRUE(SameRecord(contents->records[2], records[3]));
+    EXPECT_TRUE(SameRecord(contents->records[3], records[4]));
+  }
+  FLAGS_minloglevel = saved_level;
+
+  // A writer leaves the damage alone and appends after the last record.
+  const GameRecord extra = RandomGameRecord(Connect4(), 777);
+  {
+    auto writer = ShardWriter::Open(path, "connect4");
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    EXPECT_EQ((*writer)->truncated_bytes_on_open(), 0);
+    ASSERT_TRUE((*writer)->Append(extra).ok());
+    ASSERT_TRUE((*writer)->Flush().ok());
+  }
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  ASSERT_EQ(contents->records.size(), 5u);
+  EXPECT_TRUE(SameRecord(contents->records[3], records[4]));
+  EXPECT_TRUE(SameRecord(contents->records[4], extra));
+  EXPECT_EQ(contents->corrupt_records, 1);
+}
+
+// A damaged byte anywhere after the shard header costs at most the record
+// it falls in; every other record is read, and none is misread.
+TEST(RecordIoTest, OneDamagedByteAnywhereLosesOnlyItsRecord) {
+  const int saved_level = FLAGS_minloglevel;
+  FLAGS_minloglevel = google::GLOG_ERROR;  // one warning per damaged byte
+  std::vector<GameRecord> records = SomeRecords(3);
+  std::vector<int64_t> offsets;
+  const std::string bytes =
+      ReadBytes(WriteShard("one_byte.azr", records, &offsets));
+  const std::string path = TempPath("one_byte_damaged.azr");
+  constexpr char kMasks[3] = {'\x01', '\x80', '\xff'};
+  for (size_t at = offsets[0]; at < bytes.size(); ++at) {
+    std::string damaged = bytes;
+    damaged[at] ^= kMasks[at % 3];  // one bit, the top bit, every bit
+    WriteBytes(path, damaged);
+    absl::StatusOr<ShardContents> contents = ReadShard(path);
+    ASSERT_TRUE(contents.ok()) << at << ": " << contents.status();
+    // The record whose frame holds the damaged byte.
+    size_t hit = 0;
+    while (hit + 1 < offsets.size() &&
+           offsets[hit + 1] <= static_cast<int64_t>(at)) {
+      ++hit;
+    }
+    ASSERT_EQ(contents->records.size(), records.size() - 1) << at;
+    for (size_t i = 0, j = 0; i < records.size(); ++i) {
+      if (i == hit) continue;
+      EXPECT_TRUE(SameRecord(contents->records[j++], records[i])) << at;
+    }
+  }
+  FLAGS_minloglevel = saved_level;
+}
+
+// Bytes that are no frame at all (overwritten, or from another file) between
+// records: skipped as one damaged stretch, every record around them kept.
+TEST(RecordIoTest, GarbageBetweenRecordsIsSkippedAsDamage) {
+  std::vector<GameRecord> records = SomeRecords(5);
+  std::vector<int64_t> offsets;
+  std::string bytes = ReadBytes(WriteShard("garbage.azr", records, &offsets));
+  engine::Rng rng(11);
+  std::string garbage(1000, '\0');
+  for (char& c : garbage) c = static_cast<char>(rng.Below(256));
+  bytes.insert(offsets[2], garbage);
+  const std::string path = TempPath("garbage_damaged.azr");
+  WriteBytes(path, bytes);
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_EQ(contents->corrupt_records, 1);
+  EXPECT_EQ(contents->corrupt_bytes, 1000);
+  EXPECT_EQ(contents->truncated_tail_bytes, 0);
+  ASSERT_EQ(contents->records.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_TRUE(SameRecord(contents->records[i], records[i])) << i;
+  }
+}
+
+// Zeros (blocks a crash left unwritten, a zeroed sector) are no record: not
+// an empty frame each eight bytes, but one damaged stretch.
+TEST(RecordIoTest, ZeroedRegionsReadAsDamageNotRecords) {
+  std::vector<GameRecord> records = SomeRecords(3);
+  std::vector<int64_t> offsets;
+  const std::string bytes =
+      ReadBytes(WriteShard("zeros.azr", records, &offsets));
+  const std::string path = TempPath("zeros_damaged.azr");
+
+  // Zeros after the last record.
+  WriteBytes(path, bytes + std::string(4096, '\0'));
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  ASSERT_EQ(contents->records.size(), 3u);
+  EXPECT_EQ(contents->corrupt_records, 1);
+  EXPECT_EQ(contents->corrupt_bytes, 4096);
+  EXPECT_EQ(contents->truncated_tail_bytes, 0);
+
+  // A record's frame zeroed in place.
+  std::string zeroed = bytes;
+  std::fill(zeroed.begin() + offsets[1], zeroed.begin() + offsets[2], '\0');
+  WriteBytes(path, zeroed);
+  contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  ASSERT_EQ(contents->records.size(), 2u);
+  EXPECT_TRUE(SameRecord(contents->records[0], records[0]));
+  EXPECT_TRUE(SameRecord(contents->records[1], records[2]));
+  EXPECT_EQ(contents->corrupt_records, 1);
+  EXPECT_EQ(contents->corrupt_bytes, offsets[2] - offsets[1]);
+  EXPECT_EQ(contents->truncated_tail_bytes, 0);
+}
+
+// Bytes crafted to hold a frame header that checks every 32 bytes, each
+// claiming the rest of the file with a wrong payload checksum: looking for
+// the next frame must not checksum the rest of the file from every one.
+TEST(RecordIoTest, CraftedFalseFramesCannotMakeReadingQuadratic) {
+  std::vector<GameRecord> records = SomeRecords(2);
+  std::string bytes = ReadBytes(WriteShard("crafted.azr", records));
+  constexpr size_t kFalseFrames = 1 << 16;  // 2 MiB of them
+  const size_t end = bytes.size() + 32 * kFalseFrames;
+  for (size_t i = 0; i < kFalseFrames; ++i) {
+    std::string header;
+    testing::AppendU32(&header, static_cast<uint32_t>(end - bytes.size() - 12));
+    testing::AppendU32(&header, 0x12345678);  // not the payload's CRC
+    const uint32_t crc = base::Crc32c(header.data(), 8);
+    testing::AppendU32(&header, ((crc >> 15) | (crc << 17)) + 0xa282ead8u);
+    bytes += header;
+    bytes += std::string(20, '\0');  // a payload that starts like a record
+  }
+  const std::string path = TempPath("crafted_damaged.azr");
+  WriteBytes(path, bytes);
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_EQ(contents->records.size(), 2u);
+  EXPECT_EQ(contents->corrupt_bytes + contents->truncated_tail_bytes,
+            static_cast<int64_t>(32 * kFalseFrames));
+  // Checksumming the rest from every false frame would be 64 GiB of CRC.
+  EXPECT_LT(seconds, 20.0);
+}
+
 // Random damage anywhere: reading never crashes and never returns a record
 // that was not written.
 TEST(RecordIoTest, RandomCorruptionNeverMisreads) {
@@ -313,6 +564,161 @@ TEST(RecordIoTest, RandomCorruptionNeverMisreads) {
   FLAGS_minloglevel = saved_level;
   EXPECT_GT(read_ok, 500);  // most damage is past the header
   EXPECT_GT(recovered, 1000);
+}
+
+// A payload that passes its checksum yet claims more moves than its bytes
+// could hold fails before anything is sized by that count.
+TEST(RecordIoTest, DecodeBoundsCountsByTheBytesLeft) {
+  constexpr size_t kMoves = 1 << 20;
+  std::string payload;
+  payload.push_back(0);                  // weights version 0
+  payload.append(8, '\0');               // seed
+  payload.push_back(0);                  // outcome
+  for (uint64_t n = kMoves;; n >>= 7) {  // the move count, a varint
+    payload.push_back(static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0)));
+    if (n < 0x80) break;
+  }
+  payload.append(kMoves, '\0');  // one byte per move, nothing for positions
+  largest_allocation = 0;
+  track_allocations = true;
+  absl::Status status = DecodeGameRecord(payload, "connect4").status();
+  track_allocations = false;
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  // Before, this one megabyte asked for 44 (a move and a position per byte).
+  EXPECT_LE(largest_allocation.load(), 8 * payload.size());
+
+  // The same count with a position per move: decodes whole.
+  GameRecord record;
+  record.game = "connect4";
+  record.outcome = GameOutcome::kDraw;
+  record.moves.assign(1000, 3);
+  record.positions.resize(1000);
+  payload = EncodeGameRecord(record);
+  absl::StatusOr<GameRecord> decoded = DecodeGameRecord(payload, "connect4");
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(SameRecord(*decoded, record));
+  // A visit count larger than the bytes left for this and later positions.
+  record.positions.assign(3, PositionRecord{});
+  record.moves.assign(3, 3);
+  payload = EncodeGameRecord(record);
+  const size_t first_visits = payload.size() - 3 * 10;  // after the moves
+  ASSERT_EQ(payload[first_visits], 0);
+  payload[first_visits] = 8;  // 8 entries (16 bytes) fit only by eating v, q
+  EXPECT_EQ(DecodeGameRecord(payload, "connect4").status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+// How one writer of a race to create a shard fared.
+enum class RaceResult { kWon, kRefused, kFailed };
+
+// Opens `path` and appends `record`; the writer is handed back so that it
+// stays open (and keeps its lock) until the race is judged.
+RaceResult OpenAndAppend(const std::string& path, const GameRecord& record,
+                         std::unique_ptr<ShardWriter>* writer_out) {
+  absl::StatusOr<std::unique_ptr<ShardWriter>> writer =
+      ShardWriter::Open(path, "connect4");
+  if (!writer.ok()) {
+    if (writer.status().code() == absl::StatusCode::kFailedPrecondition) {
+      return RaceResult::kRefused;
+    }
+    LOG(ERROR) << writer.status();
+    return RaceResult::kFailed;
+  }
+  if (!(*writer)->Append(record).ok() || !(*writer)->Flush().ok()) {
+    return RaceResult::kFailed;
+  }
+  *writer_out = *std::move(writer);
+  return RaceResult::kWon;
+}
+
+// One writer won, the other was refused (not failed), and the shard holds
+// the winner's record.
+void ExpectOneWinner(const std::string& path, const RaceResult results[2],
+                     const GameRecord games[2]) {
+  const int winners =
+      (results[0] == RaceResult::kWon) + (results[1] == RaceResult::kWon);
+  ASSERT_EQ(winners, 1) << "two writers on one shard, or none";
+  const int winner = results[0] == RaceResult::kWon ? 0 : 1;
+  EXPECT_EQ(results[1 - winner], RaceResult::kRefused);
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  ASSERT_EQ(contents->records.size(), 1u);
+  EXPECT_TRUE(SameRecord(contents->records[0], games[winner]));
+}
+
+// Two threads creating the same new shard at once.
+TEST(RecordIoTest, ThreadsRacingToCreateAShardGetOneWriter) {
+  const GameRecord games[2] = {RandomGameRecord(Connect4(), 61),
+                               RandomGameRecord(Connect4(), 62)};
+  for (int round = 0; round < 30; ++round) {
+    SCOPED_TRACE(round);
+    const std::string path = TempPath(absl::StrCat("race_", round, ".azr"));
+    std::atomic<int> ready{0};
+    std::unique_ptr<ShardWriter> writers[2];
+    RaceResult results[2];
+    auto race = [&](int i) {
+      ready.fetch_add(1);
+      while (ready.load() < 2) std::this_thread::yield();
+      results[i] = OpenAndAppend(path, games[i], &writers[i]);
+    };
+    std::thread first(race, 0), second(race, 1);
+    first.join();
+    second.join();
+    writers[0].reset();
+    writers[1].reset();
+    ExpectOneWinner(path, results, games);
+  }
+}
+
+// Two processes creating the same new shard at once (two self-play workers
+// given the same directory). Each keeps its writer open until both are done.
+TEST(RecordIoTest, ProcessesRacingToCreateAShardGetOneWriter) {
+  const GameRecord games[2] = {RandomGameRecord(Connect4(), 63),
+                               RandomGameRecord(Connect4(), 64)};
+  for (int round = 0; round < 30; ++round) {
+    SCOPED_TRACE(round);
+    const std::string path =
+        TempPath(absl::StrCat("process_race_", round, ".azr"));
+    int start[2], done[2], release[2];
+    ASSERT_EQ(::pipe(start), 0);
+    ASSERT_EQ(::pipe(done), 0);
+    ASSERT_EQ(::pipe(release), 0);
+    pid_t children[2];
+    for (int i = 0; i < 2; ++i) {
+      children[i] = ::fork();
+      ASSERT_GE(children[i], 0);
+      if (children[i] == 0) {
+        char byte;
+        if (::read(start[0], &byte, 1) != 1) ::_exit(2);
+        std::unique_ptr<ShardWriter> writer;
+        const char result =
+            static_cast<char>(OpenAndAppend(path, games[i], &writer));
+        const char message[2] = {static_cast<char>(i), result};
+        if (::write(done[1], message, 2) != 2) ::_exit(2);
+        if (::read(release[0], &byte, 1) != 1) ::_exit(2);
+        ::_exit(0);  // the writer's file closes with the process
+      }
+    }
+    ASSERT_EQ(::write(start[1], "go", 2), 2);
+    RaceResult results[2];
+    for (int n = 0; n < 2; ++n) {
+      char message[2];
+      ASSERT_EQ(::read(done[0], message, 2), 2);
+      results[static_cast<int>(message[0])] =
+          static_cast<RaceResult>(message[1]);
+    }
+    ASSERT_EQ(::write(release[1], "go", 2), 2);
+    for (pid_t child : children) {
+      int status;
+      ASSERT_EQ(::waitpid(child, &status, 0), child);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    }
+    for (int fd :
+         {start[0], start[1], done[0], done[1], release[0], release[1]}) {
+      ::close(fd);
+    }
+    ExpectOneWinner(path, results, games);
+  }
 }
 
 TEST(RecordIoTest, UnwritablePlacesAreErrorsWithThePath) {

@@ -3,12 +3,15 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
+#include "tests/selfplay/legacy_shards.h"
 #include "tests/selfplay/random_records.h"
 
 namespace az::selfplay {
@@ -39,6 +42,13 @@ std::map<int, int> HitsByTag(const ReplayBuffer& buffer, int n,
     ++hits[static_cast<int>(e.v)];
   }
   return hits;
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 std::string TempDir(const std::string& name) {
@@ -304,6 +314,87 @@ TEST(ReplayStoreTest, ReloadRestoresTheWindow) {
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_GT(stats->truncated_tail_bytes, 0);
   EXPECT_EQ(damaged.counts().positions_in_window, 45);
+}
+
+// A shard whose header is damaged costs its own games, not the resume: it is
+// skipped with a warning and counted, and the run goes on in a new shard.
+TEST(ReplayStoreTest, ShardWithADamagedHeaderIsSkippedOnReload) {
+  const std::string dir = TempDir("replay_damaged_header");
+  {
+    auto store = ReplayStore::Open(dir, "connect4", 2);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (int g = 0; g < 6; ++g) {
+      ASSERT_TRUE((*store)->Append(TaggedGame(g, 10)).ok());
+    }
+  }
+  const std::vector<std::string> shards = *ListShards(dir);
+  ASSERT_EQ(shards.size(), 3u);
+  {
+    // A flipped bit in the middle shard's version field.
+    std::fstream file(shards[1],
+                      std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(11);
+    file.put('\x01');
+  }
+  ReplayBufferOptions options;
+  options.capacity_positions = 1000;
+  ReplayBuffer reloaded(Connect4(), options);
+  absl::StatusOr<LoadStats> stats = LoadRecentGames(dir, &reloaded);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->damaged_shards, 1);
+  EXPECT_EQ(stats->shards_read, 2);
+  EXPECT_EQ(stats->games_loaded, 4);  // games 0, 1, 4 and 5
+  EXPECT_EQ(reloaded.counts().positions_in_window, 40);
+
+  // New games go to a new shard; the damaged one is left as it is.
+  const std::string damaged_bytes = ReadText(shards[1]);
+  {
+    auto store = ReplayStore::Open(dir, "connect4", 2);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Append(TaggedGame(6, 10)).ok());
+  }
+  EXPECT_EQ(ListShards(dir)->size(), 4u);
+  EXPECT_EQ(ReadText(shards[1]), damaged_bytes);
+}
+
+// A run written by the previous az (version 2 shards) resumes: its games
+// load, and new games go to a new shard of the current version beside them.
+TEST(ReplayStoreTest, ResumesARunWithVersionTwoShards) {
+  const std::string dir = TempDir("replay_version_two");
+  std::filesystem::create_directories(dir);
+  std::vector<GameRecord> old_games;
+  for (int g = 0; g < 4; ++g) old_games.push_back(TaggedGame(g, 10));
+  for (int s = 0; s < 2; ++s) {
+    std::ofstream(absl::StrCat(dir, "/", ShardFileName(s)), std::ios::binary)
+        << testing::LegacyShardBytes(
+               2, "connect4",
+               {old_games.begin() + 2 * s, old_games.begin() + 2 * s + 2});
+  }
+  ReplayBufferOptions options;
+  options.capacity_positions = 1000;
+  ReplayBuffer buffer(Connect4(), options);
+  absl::StatusOr<LoadStats> stats = LoadRecentGames(dir, &buffer);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->games_loaded, 4);
+  EXPECT_EQ(stats->corrupt_records + stats->damaged_shards, 0);
+  {
+    auto store = ReplayStore::Open(dir, "connect4", 2);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Append(TaggedGame(4, 10)).ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  absl::StatusOr<std::vector<std::string>> shards = ListShards(dir);
+  ASSERT_TRUE(shards.ok());
+  ASSERT_EQ(shards->size(), 3u);
+  absl::StatusOr<ShardContents> newest = ReadShard(shards->back());
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  EXPECT_EQ(newest->format_version, kRecordFormatVersion);
+  ReplayBuffer resumed(Connect4(), options);
+  stats = LoadRecentGames(dir, &resumed);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->shards_read, 3);
+  EXPECT_EQ(stats->games_loaded, 5);
+  EXPECT_EQ(resumed.counts().positions_in_window, 50);
 }
 
 TEST(ReplayStoreTest, OtherGamesShardsAreAnError) {

@@ -107,6 +107,7 @@ TEST(RunDirTest, ALatestPointerWithTwoLinesIsDamaged) {
   absl::StatusOr<std::string> latest = LatestCheckpoint(run);
   EXPECT_EQ(latest.status().code(), absl::StatusCode::kDataLoss)
       << latest.status();
+}
 
 TEST(RunLockTest, ASecondWriterIsRefusedWithTheHolderNamed) {
   const std::string run = FreshRun("run_lock_second");

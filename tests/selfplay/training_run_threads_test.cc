@@ -1,7 +1,8 @@
 // The training run in-process, with two actor threads, the trainer and the
 // evaluation thread at once (the tsan preset runs this): the pace between
 // self-play and training holds, reports add up, weights reach the inference
-// server, and a stop from another thread ends the run with a checkpoint.
+// server, and a stop from another thread ends the run with a checkpoint;
+// a run resumes over shards of the previous version and damaged ones.
 #include "selfplay/training_run.h"
 
 #include <atomic>
@@ -23,7 +24,10 @@
 #include "gtest/gtest.h"
 #include "nn/network_builder.h"
 #include "selfplay/record_io.h"
+#include "selfplay/replay_buffer.h"
 #include "selfplay/run_dir.h"
+#include "tests/selfplay/legacy_shards.h"
+#include "tests/selfplay/random_records.h"
 
 namespace az::selfplay {
 namespace {
@@ -213,6 +217,43 @@ TEST(TrainingRunThreadsTest, ADamagedOptimizerStateFallsBackToAFreshOptimizer) {
   }
 }
 
+// A run of the previous az (version 2 shards) resumes, and a shard whose
+// header is damaged (here among the held-out games, which only the count of
+// games reads) is skipped rather than a reason to refuse the run.
+TEST(TrainingRunThreadsTest, ResumesOverOldAndDamagedShards) {
+  const Game& game = **FindGame("tictactoe");
+  TrainingOptions options = SmallOptions(game, FreshDir("training_run_old"));
+  {
+    auto run = TrainingRun::Open(game, options);
+    ASSERT_TRUE(run.ok()) << run.status();
+  }
+  const RunPaths paths(options.run_dir);
+  std::vector<GameRecord> old_games;
+  for (int g = 0; g < 3; ++g) {
+    old_games.push_back(testing::RandomGameRecord(game, 70 + g));
+  }
+  std::ofstream(paths.replay() + "/" + ShardFileName(0), std::ios::binary)
+      << testing::LegacyShardBytes(2, game.Name(), old_games);
+  const std::string damaged = paths.heldout() + "/" + ShardFileName(0);
+  {
+    auto writer = ShardWriter::Open(damaged, game.Name());
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    ASSERT_TRUE((*writer)->Append(testing::RandomGameRecord(game, 80)).ok());
+  }
+  {
+    std::fstream file(damaged,
+                      std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(11);  // the version field's top byte
+    file.put('\x01');
+  }
+  auto run = TrainingRun::Open(game, options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_TRUE((*run)->resumed());
+  EXPECT_NE((*run)->DescribeStart().find("3 games (0 held out)"),
+            std::string::npos)
+      << (*run)->DescribeStart();
+}
+
 TEST(TrainingRunThreadsTest, RefusesAnotherShapeAndInconsistentOptions) {
   const Game& game = **FindGame("tictactoe");
   TrainingOptions options = SmallOptions(game, FreshDir("training_run_shape"));
@@ -234,29 +275,22 @@ TEST(TrainingRunThreadsTest, RefusesAnotherShapeAndInconsistentOptions) {
             absl::StatusCode::kInvalidArgument);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 TEST(TrainingRunThreadsTest, ASecondRunOnTheSameDirectoryIsRefusedUntouched) {
   const Game& game = **FindGame("tictactoe");
   TrainingOptions options = SmallOptions(game, FreshDir("training_run_lock"));
   auto first = TrainingRun::Open(game, options);
   ASSERT_TRUE(first.ok()) << first.status();
   const RunPaths paths(options.run_dir);
-  const std::string metrics = ReadFile(paths.metrics());
-  const std::string latest = ReadFile(paths.latest_pointer());
+  const std::string metrics = ReadBytes(paths.metrics());
+  const std::string latest = ReadBytes(paths.latest_pointer());
   auto second = TrainingRun::Open(game, options);
   ASSERT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition)
       << second.status();
   EXPECT_NE(second.status().message().find("in use by process"),
             std::string::npos)
       << second.status();
-  EXPECT_EQ(ReadFile(paths.metrics()), metrics);
-  EXPECT_EQ(ReadFile(paths.latest_pointer()), latest);
+  EXPECT_EQ(ReadBytes(paths.metrics()), metrics);
+  EXPECT_EQ(ReadBytes(paths.latest_pointer()), latest);
   // Once the first one is gone the run opens (and resumes) again.
   first->reset();
   auto third = TrainingRun::Open(game, options);
