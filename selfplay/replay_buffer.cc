@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -56,23 +57,46 @@ absl::Status ValidateGameRecord(const Game& game, const GameRecord& record) {
     return invalid("moves and positions differ in number");
   }
   std::unique_ptr<State> state = game.NewInitialState();
+  std::vector<bool> visited(game.NumActions());
+  std::vector<az::Player> to_move;
+  to_move.reserve(record.moves.size());
   for (size_t i = 0; i < record.moves.size(); ++i) {
     const Action move = record.moves[i];
     if (state->IsTerminal() || move < 0 || move >= game.NumActions() ||
         !state->IsLegal(move)) {
       return invalid(absl::StrCat("move ", i + 1, " is illegal"));
     }
-    for (const auto& [action, count] : record.positions[i].visits) {
-      if (action < 0 || action >= game.NumActions()) {
-        return invalid(
-            absl::StrCat("visits on action ", action, " at move ", i + 1));
+    const PositionRecord& p = record.positions[i];
+    // The policy target: visits on distinct legal actions only.
+    std::fill(visited.begin(), visited.end(), false);
+    for (const auto& [action, count] : p.visits) {
+      if (action < 0 || action >= game.NumActions() ||
+          !state->IsLegal(action) || visited[action]) {
+        return invalid(absl::StrCat("visits on action ", action, " at move ",
+                                    i + 1, " (illegal or listed twice)"));
       }
+      visited[action] = true;
     }
+    // q can be a value target; v is only ever measured.
+    if (!(p.q >= -1 && p.q <= 1)) {
+      return invalid(
+          absl::StrCat("a search value outside [-1, 1] at move ", i + 1));
+    }
+    to_move.push_back(state->ToMove());
     state->Apply(move);
   }
-  if (record.outcome != GameOutcome::kOngoing &&
-      (!state->IsTerminal() || state->Outcome() != record.outcome)) {
-    return invalid("the outcome does not match the moves");
+  if (record.outcome != GameOutcome::kOngoing) {
+    if (!state->IsTerminal() || state->Outcome() != record.outcome) {
+      return invalid("the outcome does not match the moves");
+    }
+    // The rules give every position's reward: a record that says otherwise
+    // is damaged or forged, never a training target.
+    for (size_t i = 0; i < record.positions.size(); ++i) {
+      if (record.positions[i].z != RewardFor(record.outcome, to_move[i])) {
+        return invalid(absl::StrCat("the reward at move ", i + 1,
+                                    " is not the one the rules give"));
+      }
+    }
   }
   return absl::OkStatus();
 }

@@ -78,8 +78,10 @@ struct ReplayBufferCounts {
 int64_t TrainingPositions(const GameRecord& record);
 
 // OK if `record` can be replayed in `game`: same game, one position per move,
-// every move legal, visits on actions of the game. Records from disk or
-// another process go through this before anything replays them.
+// every move legal, visits on distinct legal actions, the search value q in [-1, 1], and
+// for a finished game the outcome and every position's reward the ones the
+// rules give. Records from disk or another process go through this before
+// anything replays or trains on them.
 absl::Status ValidateGameRecord(const Game& game, const GameRecord& record);
 
 // Thread-safe: actors call AddGame() while a trainer calls Sample().

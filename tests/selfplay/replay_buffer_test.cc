@@ -258,6 +258,36 @@ TEST(ReplayBufferTest, RejectsRecordsThatDoNotReplay) {
   EXPECT_EQ(buffer.counts().games_added, 0);
 }
 
+// What the rules can recompute is checked, not trusted: a record from disk
+// or another machine cannot train the value head on a forged reward, or the
+// policy head on illegal or doubled moves.
+TEST(ReplayBufferTest, RejectsRecordsThatContradictTheRules) {
+  ReplayBuffer buffer(Connect4(), {});
+  const GameRecord good = RandomGameRecord(Connect4(), 7);
+  ASSERT_NE(good.outcome, GameOutcome::kOngoing);
+  ASSERT_TRUE(ValidateGameRecord(Connect4(), good).ok());
+  GameRecord forged_reward = good;
+  forged_reward.positions[2].z =
+      forged_reward.positions[2].z.is_win() ? TerminalReward::Loss()
+                                            : TerminalReward::Win();
+  GameRecord illegal_visit = RandomGameRecord(Connect4(), 8);
+  // Column 1 is full after six moves in it; here: visits on a full column.
+  illegal_visit.moves = {0, 0, 0, 0, 0, 0, 1};
+  illegal_visit.positions.resize(7);
+  illegal_visit.outcome = GameOutcome::kOngoing;
+  illegal_visit.positions[6].visits = {{0, 5}, {1, 3}};
+  GameRecord doubled = good;
+  doubled.positions[0].visits.push_back(doubled.positions[0].visits.front());
+  GameRecord out_of_range = good;
+  out_of_range.positions[1].q = 1.5f;
+  for (const GameRecord* bad :
+       {&forged_reward, &illegal_visit, &doubled, &out_of_range}) {
+    EXPECT_EQ(buffer.AddGame(*bad).code(), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(buffer.counts().games_added, 0);
+  EXPECT_TRUE(buffer.AddGame(good).ok());
+}
+
 TEST(ReplayStoreTest, ReloadRestoresTheWindow) {
   const std::string dir = TempDir("replay_reload");
   ReplayBufferOptions options;
