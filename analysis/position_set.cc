@@ -113,10 +113,17 @@ absl::StatusOr<PositionSet> LoadHeldoutSet(const Game& game,
   set.kind = SetKind::kHeldout;
   set.game = &game;
   set.default_label_cache = paths.heldout() + "/gap-labels";
-  int64_t game_id = 0, skipped = 0;
+  int64_t game_id = 0, skipped = 0, damaged_shards = 0;
   for (const std::string& shard : *shards) {
     absl::StatusOr<selfplay::ShardContents> contents =
         selfplay::ReadShard(shard);
+    // A shard whose header is damaged costs its games, as in training;
+    // a newer format or an unreadable file stays an error.
+    if (absl::IsDataLoss(contents.status())) {
+      LOG(WARNING) << "skipped " << contents.status().message();
+      ++damaged_shards;
+      continue;
+    }
     if (!contents.ok()) {
       return absl::Status(
           contents.status().code(),
@@ -147,9 +154,10 @@ absl::StatusOr<PositionSet> LoadHeldoutSet(const Game& game,
       ++game_id;
     }
   }
-  if (skipped > 0) {
+  if (skipped > 0 || damaged_shards > 0) {
     LOG(WARNING) << name << ": skipped " << skipped
-                 << " damaged or invalid game records";
+                 << " damaged or invalid game records and " << damaged_shards
+                 << " shards with a damaged header";
   }
   set.description = absl::StrCat("held-out self-play games of ", run_dir, " (",
                                  game_id, " games)");

@@ -1,6 +1,8 @@
 #include "analysis/position_set.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -153,6 +155,40 @@ TEST(PositionSetTest, HeldoutGamesKeepTheirGameIds) {
   // A run of another game is refused, a missing one is an error.
   EXPECT_FALSE(LoadHeldoutSet(ConnectFour(), run).ok());
   EXPECT_FALSE(LoadHeldoutSet(TicTacToe(), run + "-missing").ok());
+}
+
+TEST(PositionSetTest, AHeldoutShardWithADamagedHeaderCostsOnlyItsGames) {
+  const std::string run = ::testing::TempDir() + "/heldout_damaged_run";
+  std::filesystem::remove_all(run);
+  selfplay::RunPaths paths(run);
+  {
+    auto store = selfplay::ReplayStore::Open(paths.heldout(), "tictactoe", 2);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (int g = 0; g < 5; ++g) {
+      ASSERT_TRUE((*store)
+                      ->Append(selfplay::testing::RandomGameRecord(
+                          TicTacToe(), 200 + g))
+                      .ok());
+    }
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  std::vector<std::string> shards;
+  for (const auto& entry : std::filesystem::directory_iterator(paths.heldout())) {
+    shards.push_back(entry.path());
+  }
+  std::sort(shards.begin(), shards.end());
+  ASSERT_EQ(shards.size(), 3u);  // 2 + 2 + 1 games
+  // One bit of the first shard's header (its game name) flipped.
+  std::fstream file(shards[0], std::ios::in | std::ios::out | std::ios::binary);
+  file.seekg(17);
+  char c = 0;
+  file.get(c);
+  file.seekp(17);
+  file.put(static_cast<char>(c ^ 0x01));
+  file.close();
+  absl::StatusOr<PositionSet> set = LoadHeldoutSet(TicTacToe(), run);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->NumGames(), 3);
 }
 
 }  // namespace
