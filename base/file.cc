@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -32,8 +33,11 @@ void SplitPath(const std::string& path, std::string* dir, std::string* name) {
   }
 }
 
-std::string TemporaryName(absl::string_view name, pid_t pid) {
-  return absl::StrCat(name, ".tmp.", pid);
+// NAME.tmp.PID.N: unique to one call (N counts the process's writes), so
+// that threads writing the same file never share a temporary one.
+std::string TemporaryName(absl::string_view name) {
+  static std::atomic<uint64_t> writes{0};
+  return absl::StrCat(name, ".tmp.", ::getpid(), ".", writes.fetch_add(1));
 }
 
 // Whether a process with this PID exists. EPERM means it does, but belongs
@@ -51,7 +55,16 @@ void RemoveStaleTemporaryFiles(const std::string& dir,
   while (const dirent* entry = ::readdir(handle)) {
     absl::string_view entry_name = entry->d_name;
     if (!absl::StartsWith(entry_name, prefix)) continue;
+    // The PID, then (in names of this version) a dot and a sequence number.
     absl::string_view digits = entry_name.substr(prefix.size());
+    if (const size_t dot = digits.find('.'); dot != absl::string_view::npos) {
+      const absl::string_view sequence = digits.substr(dot + 1);
+      if (sequence.empty() || !std::all_of(sequence.begin(), sequence.end(),
+                                           absl::ascii_isdigit)) {
+        continue;
+      }
+      digits = digits.substr(0, dot);
+    }
     if (digits.empty() ||
         !std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit)) {
       continue;
@@ -98,11 +111,11 @@ absl::Status WriteFileAtomically(const std::string& path,
   RemoveStaleTemporaryFiles(dir, name);
   const std::string tmp =
       absl::StrCat(path.substr(0, path.size() - name.size()),
-                   TemporaryName(name, ::getpid()));
-  // O_NOFOLLOW: a symbolic link planted under the temporary name is not
-  // followed to somewhere else.
+                   TemporaryName(name));
+  // O_EXCL (with O_NOFOLLOW): a file or link planted under the temporary
+  // name is an error, never followed or overwritten.
   const int fd = ::open(
-      tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+      tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) {
     const int error = errno;
     return ErrnoStatus(error, absl::StrCat("cannot create ", tmp));

@@ -23,20 +23,20 @@ namespace az::base {
 // absl::ErrnoToStatusCode maps it (ENOSPC and EDQUOT: ResourceExhausted).
 absl::Status ErrnoStatus(int error_number, absl::string_view what);
 
-// Writes `contents` to `path` atomically: into PATH.tmp.PID beside it,
+// Writes `contents` to `path` atomically: into a new PATH.tmp.PID.N beside
+// it (N numbers the process's writes, so threads writing the same `path` at
+// once each get their own temporary file, and the last rename wins),
 // fsynced, renamed over `path`, and then the directory is fsynced so that
-// the rename itself survives a power cut. Any failed step is an error,
-// the directory's fsync included: the file may then be in place but is not
+// the rename itself survives a power cut. Any failed step is an error, the
+// directory's fsync included: the file may then be in place but is not
 // known to be durable.
 //
 // Before writing, temporary files of earlier writers of the same `path`
-// (PATH.tmp.PID) are removed when no process with that PID is alive, so a
-// writer that crashed does not leave them behind for ever. A process in
-// another PID namespace (another container sharing the directory) looks
-// dead from here: give each such writer its own files.
-//
-// Two threads of one process must not write the same `path` at once: they
-// would share the temporary file.
+// (PATH.tmp.PID.N, or PATH.tmp.PID of older versions) are removed when no
+// process with that PID is alive, so a writer that crashed does not leave
+// them behind for ever. A process in another PID namespace (another
+// container sharing the directory) looks dead from here: give each such
+// writer its own files.
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents);
 

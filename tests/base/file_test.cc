@@ -8,12 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -146,9 +149,37 @@ TEST(WriteFileAtomicallyTest, DoesNotFollowASymbolicLinkAtTheTemporaryName) {
   const std::string path = dir + "/data";
   const std::string victim = dir + "/victim";
   WriteAll(victim, "keep me");
-  fs::create_symlink(victim, absl::StrCat(path, ".tmp.", ::getpid()));
+  // Links under every temporary name this process could use next.
+  for (int n = 0; n < 5000; ++n) {
+    fs::create_symlink(victim, absl::StrCat(path, ".tmp.", ::getpid(), ".", n));
+  }
   EXPECT_FALSE(WriteFileAtomically(path, "new").ok());
   EXPECT_EQ(ReadAll(victim), "keep me");
+}
+
+TEST(WriteFileAtomicallyTest, ThreadsWritingOneFileEachGetAWholeWrite) {
+  const std::string dir = FreshDir("threads");
+  const std::string path = dir + "/data";
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        if (!WriteFileAtomically(path, absl::StrCat("writer ", t, " ", i)).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& w : writers) w.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(ReadAll(path).rfind("writer ", 0), 0u) << ReadAll(path);
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    ++files;
+    EXPECT_EQ(entry.path().filename(), "data");
+  }
+  EXPECT_EQ(files, 1);
 }
 
 TEST(WriteFileAtomicallyTest, ErrnoCodesMapToStatusCodes) {
