@@ -24,14 +24,18 @@ std::string Env(const char* name) {
   return value == nullptr ? "" : value;
 }
 
-std::string ReadFile(const std::string& path) {
+}  // namespace
+
+std::string ReadFileBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
 
-}  // namespace
+void WriteFileBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
 
 std::string TestDataDir() { return Env("AZ_TEST_DATA"); }
 std::string SharedDataDir() { return Env("AZ_SHARED_DATA"); }
@@ -70,8 +74,8 @@ CommandResult RunAz(const std::string& args, const std::string& stdin_text) {
   int status = std::system(command.c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = ReadFile(base + ".out");
-  result.err = ReadFile(base + ".err");
+  result.out = ReadFileBytes(base + ".out");
+  result.err = ReadFileBytes(base + ".err");
   for (const std::string& path : {in, base + ".out", base + ".err"}) {
     std::remove(path.c_str());
   }

@@ -35,6 +35,11 @@ CommandResult ExpectOneLineError(const std::string& args,
                                  const std::string& fragment,
                                  int exit_code = 2);
 
+// The bytes of the file at `path` (empty if it cannot be read), and a
+// plain overwrite of it: for tests that inspect or damage files.
+std::string ReadFileBytes(const std::string& path);
+void WriteFileBytes(const std::string& path, const std::string& bytes);
+
 // Writes `contents` to a fresh file in the test's temporary directory and
 // returns its path.
 std::string WriteTempFile(const std::string& name, const std::string& contents);

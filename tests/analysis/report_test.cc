@@ -8,9 +8,12 @@
 #include "engine/evaluators.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 
 namespace az::analysis {
 namespace {
+
+using ::az::testing::ReadFileBytes;
 
 GapReport MakeReport() {
   const Game& game = **FindGame("tictactoe");
@@ -38,13 +41,6 @@ GapReport MakeReport() {
   }
   ComputeDifferences(&report);
   return report;
-}
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 TEST(ReportTest, DifferencesPairTheHeldoutSetWithTheOthers) {
@@ -99,7 +95,7 @@ TEST(ReportTest, DirectoryWithoutAPlottingProgram) {
         "report.md", "report.json", "steps.dat", "steps-mse.gp"}) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + name)) << name;
   }
-  const std::string figures = Read(dir + "/figures.csv");
+  const std::string figures = ReadFileBytes(dir + "/figures.csv");
   EXPECT_TRUE(absl::StartsWith(
       figures,
       "set,player,step,stratum,positions,games,source,measure,value,lo,hi\n"));
@@ -108,8 +104,8 @@ TEST(ReportTest, DirectoryWithoutAPlottingProgram) {
                                 "value,mse,"));
   // 2 results with pictures x (reliability + stages), one steps plot per
   // measure.
-  EXPECT_TRUE(absl::StrContains(Read(dir + "/report.md"), "pictures skipped"));
-  const std::string positions = Read(dir + "/positions.csv");
+  EXPECT_TRUE(absl::StrContains(ReadFileBytes(dir + "/report.md"), "pictures skipped"));
+  const std::string positions = ReadFileBytes(dir + "/positions.csv");
   EXPECT_EQ(std::count(positions.begin(), positions.end(), '\n'),
             1 + 4 * 60 * 2);
 }
@@ -132,7 +128,7 @@ TEST(ReportTest, DirectoryWithGnuplotHasPictures) {
   }
   // Newest step only: 2 sets x (reliability + stages), plus 7 over steps.
   EXPECT_EQ(pngs, 4 + 7);
-  const std::string md = Read(dir + "/report.md");
+  const std::string md = ReadFileBytes(dir + "/report.md");
   EXPECT_TRUE(absl::StrContains(md, "-reliability.png)"));
   EXPECT_TRUE(absl::StrContains(md, "steps-mse.png)"));
 }

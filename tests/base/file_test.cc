@@ -21,9 +21,13 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/child_process.h"
+#include "tests/test_util.h"
 
 namespace az::base {
 namespace {
+
+using ::az::testing::ReadFileBytes;
+using ::az::testing::WriteFileBytes;
 
 namespace fs = std::filesystem;
 using ::az::testing::ChildOutcome;
@@ -36,17 +40,6 @@ std::string FreshDir(const std::string& name) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteAll(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
 bool Contains(absl::string_view text, absl::string_view part) {
@@ -68,9 +61,9 @@ TEST(WriteFileAtomicallyTest, ReplacesTheWholeFileAndLeavesNoTemporary) {
   const std::string path = dir + "/data";
   ASSERT_TRUE(WriteFileAtomically(path, std::string(10000, 'a')).ok());
   ASSERT_TRUE(WriteFileAtomically(path, "short").ok());
-  EXPECT_EQ(ReadAll(path), "short");
+  EXPECT_EQ(ReadFileBytes(path), "short");
   ASSERT_TRUE(WriteFileAtomically(path, "").ok());
-  EXPECT_EQ(ReadAll(path), "");
+  EXPECT_EQ(ReadFileBytes(path), "");
   int entries = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     ++entries;
@@ -83,7 +76,7 @@ TEST(WriteFileAtomicallyTest, KeepsEmbeddedZeroBytes) {
   const std::string path = FreshDir("binary") + "/data";
   const std::string bytes("a\0b\0\0c", 6);
   ASSERT_TRUE(WriteFileAtomically(path, bytes).ok());
-  EXPECT_EQ(ReadAll(path), bytes);
+  EXPECT_EQ(ReadFileBytes(path), bytes);
 }
 
 TEST(WriteFileAtomicallyTest, MissingDirectoryIsNotFoundNamingTheFile) {
@@ -97,11 +90,11 @@ TEST(WriteFileAtomicallyTest, RemovesTheTemporaryFileOfADeadWriter) {
   const std::string dir = FreshDir("stale");
   const std::string path = dir + "/data";
   const std::string stale = absl::StrCat(path, ".tmp.", DeadPid());
-  WriteAll(stale, "half-written by a writer that crashed");
+  WriteFileBytes(stale, "half-written by a writer that crashed");
   ASSERT_TRUE(fs::exists(stale));
   ASSERT_TRUE(WriteFileAtomically(path, "new").ok());
   EXPECT_FALSE(fs::exists(stale));
-  EXPECT_EQ(ReadAll(path), "new");
+  EXPECT_EQ(ReadFileBytes(path), "new");
 }
 
 TEST(WriteFileAtomicallyTest, KeepsTheTemporaryFileOfALiveWriter) {
@@ -114,13 +107,13 @@ TEST(WriteFileAtomicallyTest, KeepsTheTemporaryFileOfALiveWriter) {
   }
   ASSERT_GT(writer, 0);
   const std::string live = absl::StrCat(path, ".tmp.", writer);
-  WriteAll(live, "being written");
+  WriteFileBytes(live, "being written");
   const absl::Status s = WriteFileAtomically(path, "new");
   ::kill(writer, SIGKILL);
   ::waitpid(writer, nullptr, 0);
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_TRUE(fs::exists(live));
-  EXPECT_EQ(ReadAll(live), "being written");
+  EXPECT_EQ(ReadFileBytes(live), "being written");
 }
 
 TEST(WriteFileAtomicallyTest, LeavesOtherFilesThatLookLikeTemporaries) {
@@ -133,9 +126,9 @@ TEST(WriteFileAtomicallyTest, LeavesOtherFilesThatLookLikeTemporaries) {
   const std::string not_a_pid = path + ".tmp.12x";
   const std::string pid_zero = path + ".tmp.0";
   const std::string directory = absl::StrCat(path, ".tmp.", DeadPid());
-  WriteAll(other, "x");
-  WriteAll(not_a_pid, "x");
-  WriteAll(pid_zero, "x");
+  WriteFileBytes(other, "x");
+  WriteFileBytes(not_a_pid, "x");
+  WriteFileBytes(pid_zero, "x");
   fs::create_directory(directory);
   ASSERT_TRUE(WriteFileAtomically(path, "new").ok());
   EXPECT_TRUE(fs::exists(other));
@@ -148,13 +141,13 @@ TEST(WriteFileAtomicallyTest, DoesNotFollowASymbolicLinkAtTheTemporaryName) {
   const std::string dir = FreshDir("symlink");
   const std::string path = dir + "/data";
   const std::string victim = dir + "/victim";
-  WriteAll(victim, "keep me");
+  WriteFileBytes(victim, "keep me");
   // Links under every temporary name this process could use next.
   for (int n = 0; n < 5000; ++n) {
     fs::create_symlink(victim, absl::StrCat(path, ".tmp.", ::getpid(), ".", n));
   }
   EXPECT_FALSE(WriteFileAtomically(path, "new").ok());
-  EXPECT_EQ(ReadAll(victim), "keep me");
+  EXPECT_EQ(ReadFileBytes(victim), "keep me");
 }
 
 TEST(WriteFileAtomicallyTest, ThreadsWritingOneFileEachGetAWholeWrite) {
@@ -173,7 +166,7 @@ TEST(WriteFileAtomicallyTest, ThreadsWritingOneFileEachGetAWholeWrite) {
   }
   for (std::thread& w : writers) w.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(ReadAll(path).rfind("writer ", 0), 0u) << ReadAll(path);
+  EXPECT_EQ(ReadFileBytes(path).rfind("writer ", 0), 0u) << ReadFileBytes(path);
   int files = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     ++files;
@@ -271,11 +264,11 @@ TEST(WriteFileAtomicallyTest, ADirectoryThatCannotBeSyncedIsAnError) {
 TEST(ReadFileBoundedTest, ReadsAWholeFileUpToTheLimit) {
   const std::string path = FreshDir("read") + "/data";
   const std::string bytes = std::string("x\0y", 3) + std::string(5000, 'z');
-  WriteAll(path, bytes);
+  WriteFileBytes(path, bytes);
   absl::StatusOr<std::string> read = ReadFileBounded(path, bytes.size());
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(*read, bytes);
-  WriteAll(path, "");
+  WriteFileBytes(path, "");
   read = ReadFileBounded(path, 0);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(*read, "");
@@ -283,7 +276,7 @@ TEST(ReadFileBoundedTest, ReadsAWholeFileUpToTheLimit) {
 
 TEST(ReadFileBoundedTest, AFileOverTheLimitIsRefusedNamingPathAndLimit) {
   const std::string path = FreshDir("over") + "/data";
-  WriteAll(path, std::string(1001, 'x'));
+  WriteFileBytes(path, std::string(1001, 'x'));
   absl::StatusOr<std::string> read = ReadFileBounded(path, 1000);
   EXPECT_EQ(read.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(Contains(read.status().message(), path)) << read.status();
@@ -362,7 +355,7 @@ TEST(MakeDirectoriesTest, CreatesMissingParentsAndAcceptsExistingOnes) {
 
 TEST(MakeDirectoriesTest, AFileInTheWayIsFailedPrecondition) {
   const std::string dir = FreshDir("in_the_way");
-  WriteAll(dir + "/file", "x");
+  WriteFileBytes(dir + "/file", "x");
   absl::Status s = MakeDirectories(dir + "/file/sub");
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
   EXPECT_TRUE(Contains(s.message(), dir + "/file")) << s;

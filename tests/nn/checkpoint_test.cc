@@ -13,24 +13,16 @@
 #include "nn/fast_forward.h"
 #include "tests/child_process.h"
 #include "tests/nn/test_networks.h"
+#include "tests/test_util.h"
 
 namespace az::nn {
 namespace {
 
+using ::az::testing::ReadFileBytes;
+using ::az::testing::WriteFileBytes;
+
 std::string TempPath(const std::string& name) {
   return ::testing::TempDir() + "/ckpt_" + std::to_string(getpid()) + "_" + name;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteAll(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
 }
 
 template <typename T>
@@ -116,11 +108,11 @@ TEST_F(CheckpointTest, MissingFileIsNotFound) {
 }
 
 TEST_F(CheckpointTest, EveryTruncationIsDetected) {
-  std::string bytes = ReadAll(path_);
+  std::string bytes = ReadFileBytes(path_);
   std::string cut = TempPath("cut");
   for (size_t len : {size_t{0}, size_t{5}, size_t{8}, size_t{20}, bytes.size() / 2,
                      bytes.size() - 5, bytes.size() - 1}) {
-    WriteAll(cut, bytes.substr(0, len));
+    WriteFileBytes(cut, bytes.substr(0, len));
     auto r = LoadCheckpoint(cut);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss)
         << "length " << len << ": " << r.status();
@@ -128,13 +120,13 @@ TEST_F(CheckpointTest, EveryTruncationIsDetected) {
 }
 
 TEST_F(CheckpointTest, FlippedBytesAreDetected) {
-  std::string bytes = ReadAll(path_);
+  std::string bytes = ReadFileBytes(path_);
   std::string bad = TempPath("flip");
   for (size_t pos : {size_t{3}, size_t{12}, size_t{40}, bytes.size() / 3,
                      bytes.size() - 2}) {
     std::string copy = bytes;
     copy[pos] ^= 0x10;
-    WriteAll(bad, copy);
+    WriteFileBytes(bad, copy);
     auto r = LoadCheckpoint(bad);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss)
         << "byte " << pos << ": " << r.status();
@@ -142,11 +134,11 @@ TEST_F(CheckpointTest, FlippedBytesAreDetected) {
 }
 
 TEST_F(CheckpointTest, NewerFormatVersionIsRefusedByName) {
-  std::string bytes = ReadAll(path_);
+  std::string bytes = ReadFileBytes(path_);
   bytes[8] = static_cast<char>(kCheckpointFormatVersion + 1);
   Reseal(&bytes);  // written so by a newer az, not damaged
   std::string newer = TempPath("newer");
-  WriteAll(newer, bytes);
+  WriteFileBytes(newer, bytes);
   auto r = LoadCheckpoint(newer);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(r.status().message().find("newer"), std::string::npos);
@@ -155,12 +147,12 @@ TEST_F(CheckpointTest, NewerFormatVersionIsRefusedByName) {
 // A bit flip in the version field is damage like any other: the checksum
 // says so before the version is believed.
 TEST_F(CheckpointTest, AFlippedVersionByteIsDamageNotANewerVersion) {
-  const std::string bytes = ReadAll(path_);
+  const std::string bytes = ReadFileBytes(path_);
   std::string bad = TempPath("flipped_version");
   for (char flip : {'\x02', '\x40', '\x80'}) {
     std::string copy = bytes;
     copy[8] ^= flip;
-    WriteAll(bad, copy);
+    WriteFileBytes(bad, copy);
     auto r = LoadCheckpoint(bad);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss) << r.status();
     EXPECT_EQ(r.status().message().find("newer"), std::string::npos)
@@ -172,7 +164,7 @@ TEST_F(CheckpointTest, AFlippedVersionByteIsDamageNotANewerVersion) {
 
 TEST_F(CheckpointTest, ACraftedTensorWithAValidChecksumLoads) {
   std::string crafted = TempPath("crafted");
-  WriteAll(crafted, CraftedCheckpoint(ReadAll(path_), {2, 3}, 24));
+  WriteFileBytes(crafted, CraftedCheckpoint(ReadFileBytes(path_), {2, 3}, 24));
   auto r = LoadCheckpoint(crafted);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->tensors.size(), 1u);
@@ -184,7 +176,7 @@ TEST_F(CheckpointTest, ACraftedTensorWithAValidChecksumLoads) {
 // in a file with a valid checksum: each is one DataLoss line, never an
 // exception from resize() or a tensor with fewer values than its shape.
 TEST_F(CheckpointTest, ShapesThatOverflowTheElementCountAreCorrupt) {
-  const std::string valid = ReadAll(path_);
+  const std::string valid = ReadFileBytes(path_);
   const int64_t k2_31 = int64_t{1} << 31, k2_32 = int64_t{1} << 32;
   const std::vector<std::vector<int64_t>> shapes = {
       {k2_32, k2_31},         // 2^63: negative as int64
@@ -196,7 +188,7 @@ TEST_F(CheckpointTest, ShapesThatOverflowTheElementCountAreCorrupt) {
   };
   std::string crafted = TempPath("overflow");
   for (const auto& shape : shapes) {
-    WriteAll(crafted, CraftedCheckpoint(valid, shape, 0));
+    WriteFileBytes(crafted, CraftedCheckpoint(valid, shape, 0));
     auto r = LoadCheckpoint(crafted);
     if (shape.back() == 0) {
       EXPECT_TRUE(r.ok()) << r.status();
@@ -239,7 +231,7 @@ TEST_F(CheckpointTest, DevicesFifosAndDirectoriesAreRefusedWithoutReading) {
 // A sparse file over the limit: refused from its size, before any read.
 TEST_F(CheckpointTest, AFileOverTheSizeLimitIsRefusedUnread) {
   const std::string huge = TempPath("huge");
-  WriteAll(huge, "");
+  WriteFileBytes(huge, "");
   ASSERT_EQ(::truncate(huge.c_str(), kMaxCheckpointBytes + 1), 0);
   az::testing::ChildOutcome outcome = az::testing::RunInBoundedChild(
       [&] {

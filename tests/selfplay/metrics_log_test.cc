@@ -11,16 +11,12 @@
 #include "absl/strings/str_split.h"
 
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 
 namespace az::selfplay {
 namespace {
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::az::testing::ReadFileBytes;
 
 std::string FreshPath(const std::string& name) {
   const std::string path = ::testing::TempDir() + "/" + name;
@@ -36,12 +32,12 @@ TEST(MetricsLogTest, WritesHeaderAndRowsByColumnName) {
   EXPECT_TRUE((*log)->last_row_on_open().empty());
   ASSERT_TRUE((*log)->Append({{"step", "1"}, {"loss", "0.5"}}).ok());
   ASSERT_TRUE((*log)->Append({{"note", "x"}, {"step", "2"}}).ok());
-  EXPECT_EQ(Read(path), "step,loss,note\n1,0.5,\n2,,x\n");
+  EXPECT_EQ(ReadFileBytes(path), "step,loss,note\n1,0.5,\n2,,x\n");
   EXPECT_EQ((*log)->Append({{"nope", "1"}}).code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ((*log)->Append({{"note", "a,b"}}).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Read(path), "step,loss,note\n1,0.5,\n2,,x\n");
+  EXPECT_EQ(ReadFileBytes(path), "step,loss,note\n1,0.5,\n2,,x\n");
 }
 
 TEST(MetricsLogTest, ReopeningAppendsAndRemembersTheLastRow) {
@@ -57,7 +53,7 @@ TEST(MetricsLogTest, ReopeningAppendsAndRemembersTheLastRow) {
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ((*log)->last_row_on_open().at("step"), "10");
   ASSERT_TRUE((*log)->Append({{"step", "30"}, {"loss", "2"}}).ok());
-  EXPECT_EQ(Read(path), "step,loss\n10,1\n30,2\n");
+  EXPECT_EQ(ReadFileBytes(path), "step,loss\n10,1\n30,2\n");
 }
 
 TEST(MetricsLogTest, AnotherLayoutIsMovedAsideNotLost) {
@@ -65,8 +61,8 @@ TEST(MetricsLogTest, AnotherLayoutIsMovedAsideNotLost) {
   std::ofstream(path) << "a,b\n1,2\n";
   auto log = MetricsLog::Open(path, {"step"});
   ASSERT_TRUE(log.ok()) << log.status();
-  EXPECT_EQ(Read(path + ".1"), "a,b\n1,2\n");
-  EXPECT_EQ(Read(path), "step\n");
+  EXPECT_EQ(ReadFileBytes(path + ".1"), "a,b\n1,2\n");
+  EXPECT_EQ(ReadFileBytes(path), "step\n");
 }
 
 TEST(MetricsLogTest, UnwritablePlaceIsAClearError) {
@@ -85,7 +81,7 @@ TEST(MetricsLogTest, RowsGoToTheEndOfTheFileAsItIsNow) {
   // before the run lock, a person): the log's next row must not land on it.
   std::ofstream(path, std::ios::app) << "2,0.5\n";
   ASSERT_TRUE((*log)->Append({{"step", "3"}}).ok());
-  EXPECT_EQ(Read(path), "step,loss\n1,\n2,0.5\n3,\n");
+  EXPECT_EQ(ReadFileBytes(path), "step,loss\n1,\n2,0.5\n3,\n");
 }
 
 TEST(MetricsLogTest, AShortWriteOnAFullDiskNeverMergesTwoRows) {
@@ -110,7 +106,7 @@ TEST(MetricsLogTest, AShortWriteOnAFullDiskNeverMergesTwoRows) {
   EXPECT_FALSE(failed.ok());
   // The disk has room again: the next row starts a line of its own.
   ASSERT_TRUE((*log)->Append({{"step", "3"}, {"note", "third"}}).ok());
-  EXPECT_EQ(Read(path), "step,note\n1,first\n3,third\n");
+  EXPECT_EQ(ReadFileBytes(path), "step,note\n1,first\n3,third\n");
 }
 
 TEST(MetricsLogTest, AnEditedNumberIsOneLineNotAGuess) {

@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "tests/selfplay/legacy_shards.h"
 #include "tests/selfplay/random_records.h"
+#include "tests/test_util.h"
 
 // The largest single allocation while `track_allocations` is set: a decoder
 // must size nothing by a count it has not checked against the bytes left.
@@ -52,6 +53,9 @@ __attribute__((noinline)) void operator delete(void* p, size_t) noexcept {
 namespace az::selfplay {
 namespace {
 
+using ::az::testing::ReadFileBytes;
+using ::az::testing::WriteFileBytes;
+
 using testing::LegacyShardBytes;
 using testing::RandomGameRecord;
 using testing::SameRecord;
@@ -64,18 +68,6 @@ std::string TempPath(const std::string& name) {
       absl::StrCat(::testing::TempDir(), "/", getpid(), "_", name);
   ::unlink(path.c_str());
   return path;
-}
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
 }
 
 std::vector<GameRecord> SomeRecords(int n) {
@@ -155,7 +147,7 @@ TEST(RecordIoTest, ReopeningAppendsAfterExistingRecords) {
 TEST(RecordIoTest, VersionOneShardsReadAsFullSearches) {
   std::vector<GameRecord> records = SomeRecords(3);
   const std::string v1 = TempPath("v1.azr");
-  WriteBytes(v1, LegacyShardBytes(1, "connect4", records));
+  WriteFileBytes(v1, LegacyShardBytes(1, "connect4", records));
   absl::StatusOr<ShardContents> contents = ReadShard(v1);
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_EQ(contents->format_version, 1u);
@@ -167,7 +159,7 @@ TEST(RecordIoTest, VersionOneShardsReadAsFullSearches) {
   // Version 1 had no marks: a flag bit there is damage, not a quick search.
   records[1].positions[0].full_search = false;
   const std::string v1_marked = TempPath("v1_marked.azr");
-  WriteBytes(v1_marked, LegacyShardBytes(1, "connect4", records));
+  WriteFileBytes(v1_marked, LegacyShardBytes(1, "connect4", records));
   contents = ReadShard(v1_marked);
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_EQ(contents->corrupt_records, 1);
@@ -193,7 +185,7 @@ TEST(RecordIoTest, VersionTwoShardsStillReadAndResynchronise) {
   std::vector<int64_t> offsets;
   const std::string bytes = LegacyShardBytes(2, "connect4", records, &offsets);
   const std::string path = TempPath("v2.azr");
-  WriteBytes(path, bytes);
+  WriteFileBytes(path, bytes);
   absl::StatusOr<ShardContents> contents = ReadShard(path);
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_EQ(contents->format_version, 2u);
@@ -214,7 +206,7 @@ TEST(RecordIoTest, VersionTwoShardsStillReadAndResynchronise) {
     } else {
       damaged[offsets[2] + 3] ^= 0x40;  // the length's top byte
     }
-    WriteBytes(path, damaged);
+    WriteFileBytes(path, damaged);
     contents = ReadShard(path);
     ASSERT_TRUE(contents.ok()) << contents.status();
     EXPECT_EQ(contents->corrupt_records, 1);
@@ -229,10 +221,10 @@ TEST(RecordIoTest, VersionTwoShardsStillReadAndResynchronise) {
 // A flipped bit in the header's version field is damage (the checksum says
 // so), not a shard of a newer az.
 TEST(RecordIoTest, HeaderChecksumIsCheckedBeforeTheVersion) {
-  std::string bytes = ReadBytes(WriteShard("version_flip.azr", SomeRecords(2)));
+  std::string bytes = ReadFileBytes(WriteShard("version_flip.azr", SomeRecords(2)));
   bytes[8 + 3] ^= 0x01;  // the version's top byte: version 2^24 + 3
   const std::string path = TempPath("version_flip_damaged.azr");
-  WriteBytes(path, bytes);
+  WriteFileBytes(path, bytes);
   absl::Status status = ReadShard(path).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
   EXPECT_NE(status.message().find("checksum"), std::string::npos) << status;
@@ -242,7 +234,7 @@ TEST(RecordIoTest, HeaderChecksumIsCheckedBeforeTheVersion) {
   // A name length pointing past the end of the file is damage too.
   bytes = ShardHeaderBytes(kRecordFormatVersion, "connect4");
   bytes[12 + 3] = 0x7f;
-  WriteBytes(path, bytes);
+  WriteFileBytes(path, bytes);
   status = ReadShard(path).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
 }
@@ -252,7 +244,7 @@ TEST(RecordIoTest, HeaderErrorsSayWhat) {
             absl::StatusCode::kNotFound);
 
   const std::string not_shard = TempPath("not_shard.azr");
-  WriteBytes(not_shard, "hello, this is not a shard at all");
+  WriteFileBytes(not_shard, "hello, this is not a shard at all");
   absl::Status status = ReadShard(not_shard).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(status.message().find("magic"), std::string::npos) << status;
@@ -261,10 +253,10 @@ TEST(RecordIoTest, HeaderErrorsSayWhat) {
   EXPECT_FALSE(ShardWriter::Open(not_shard, "connect4").ok());
 
   const std::string good = WriteShard("header.azr", SomeRecords(1));
-  std::string bytes = ReadBytes(good);
+  std::string bytes = ReadFileBytes(good);
   // A newer az's shard: the version field with a matching header checksum.
   const std::string newer_path = TempPath("newer.azr");
-  WriteBytes(newer_path,
+  WriteFileBytes(newer_path,
              ShardHeaderBytes(kRecordFormatVersion + 1, "connect4"));
   status = ReadShard(newer_path).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
@@ -273,13 +265,13 @@ TEST(RecordIoTest, HeaderErrorsSayWhat) {
   std::string renamed = bytes;
   renamed[17] ^= 0x20;  // a letter of the game name: the header CRC catches it
   const std::string renamed_path = TempPath("renamed.azr");
-  WriteBytes(renamed_path, renamed);
+  WriteFileBytes(renamed_path, renamed);
   status = ReadShard(renamed_path).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(status.message().find("checksum"), std::string::npos) << status;
 
   const std::string cut_path = TempPath("cut_header.azr");
-  WriteBytes(cut_path, bytes.substr(0, 14));
+  WriteFileBytes(cut_path, bytes.substr(0, 14));
   EXPECT_EQ(ReadShard(cut_path).status().code(), absl::StatusCode::kDataLoss);
 
   // Another game's shard is not appended to.
@@ -307,12 +299,12 @@ TEST(RecordIoTest, TruncatedTailAtEveryOffsetIsSkipped) {
   std::vector<GameRecord> records = SomeRecords(3);
   std::vector<int64_t> offsets;
   const std::string path = WriteShard("tail.azr", records, &offsets);
-  const std::string bytes = ReadBytes(path);
+  const std::string bytes = ReadFileBytes(path);
   const std::string cut_path = TempPath("tail_cut.azr");
   const GameRecord extra = RandomGameRecord(Connect4(), 999);
   for (size_t cut = offsets[2]; cut < bytes.size(); ++cut) {
     SCOPED_TRACE(cut);
-    WriteBytes(cut_path, bytes.substr(0, cut));
+    WriteFileBytes(cut_path, bytes.substr(0, cut));
     absl::StatusOr<ShardContents> contents = ReadShard(cut_path);
     ASSERT_TRUE(contents.ok()) << contents.status();
     ASSERT_EQ(contents->records.size(), 2u);
@@ -344,9 +336,9 @@ TEST(RecordIoTest, FlippedByteInTheMiddleSkipsOnlyThatRecord) {
   std::vector<GameRecord> records = SomeRecords(3);
   std::vector<int64_t> offsets;
   const std::string path = WriteShard("flip.azr", records, &offsets);
-  std::string bytes = ReadBytes(path);
+  std::string bytes = ReadFileBytes(path);
   bytes[offsets[1] + 12] ^= 0x10;  // inside record 1's payload
-  WriteBytes(path, bytes);
+  WriteFileBytes(path, bytes);
   absl::StatusOr<ShardContents> contents = ReadShard(path);
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_EQ(contents->corrupt_records, 1);
@@ -368,14 +360,14 @@ TEST(RecordIoTest, DamagedFrameHeaderLosesOnlyThatRecord) {
   std::vector<GameRecord> records = SomeRecords(5);
   std::vector<int64_t> offsets;
   const std::string bytes =
-      ReadBytes(WriteShard("frame_header.azr", records, &offsets));
+      ReadFileBytes(WriteShard("frame_header.azr", records, &offsets));
   const int64_t frame = offsets[3] - offsets[2];
   const std::string path = TempPath("frame_header_damaged.azr");
   for (int bit = 0; bit < 96; ++bit) {  // length, payload CRC, header CRC
     SCOPED_TRACE(bit);
     std::string damaged = bytes;
     damaged[offsets[2] + bit / 8] ^= static_cast<char>(1 << (bit % 8));
-    WriteBytes(path, damaged);
+    WriteFileBytes(path, damaged);
     absl::StatusOr<ShardContents> contents = ReadShard(path);
     ASSERT_TRUE(contents.ok()) << contents.status();
     EXPECT_EQ(contents->corrupt_records, 1);
@@ -413,13 +405,13 @@ TEST(RecordIoTest, OneDamagedByteAnywhereLosesOnlyItsRecord) {
   std::vector<GameRecord> records = SomeRecords(3);
   std::vector<int64_t> offsets;
   const std::string bytes =
-      ReadBytes(WriteShard("one_byte.azr", records, &offsets));
+      ReadFileBytes(WriteShard("one_byte.azr", records, &offsets));
   const std::string path = TempPath("one_byte_damaged.azr");
   constexpr char kMasks[3] = {'\x01', '\x80', '\xff'};
   for (size_t at = offsets[0]; at < bytes.size(); ++at) {
     std::string damaged = bytes;
     damaged[at] ^= kMasks[at % 3];  // one bit, the top bit, every bit
-    WriteBytes(path, damaged);
+    WriteFileBytes(path, damaged);
     absl::StatusOr<ShardContents> contents = ReadShard(path);
     ASSERT_TRUE(contents.ok()) << at << ": " << contents.status();
     // The record whose frame holds the damaged byte.
@@ -442,13 +434,13 @@ TEST(RecordIoTest, OneDamagedByteAnywhereLosesOnlyItsRecord) {
 TEST(RecordIoTest, GarbageBetweenRecordsIsSkippedAsDamage) {
   std::vector<GameRecord> records = SomeRecords(5);
   std::vector<int64_t> offsets;
-  std::string bytes = ReadBytes(WriteShard("garbage.azr", records, &offsets));
+  std::string bytes = ReadFileBytes(WriteShard("garbage.azr", records, &offsets));
   engine::Rng rng(11);
   std::string garbage(1000, '\0');
   for (char& c : garbage) c = static_cast<char>(rng.Below(256));
   bytes.insert(offsets[2], garbage);
   const std::string path = TempPath("garbage_damaged.azr");
-  WriteBytes(path, bytes);
+  WriteFileBytes(path, bytes);
   absl::StatusOr<ShardContents> contents = ReadShard(path);
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_EQ(contents->corrupt_records, 1);
@@ -466,11 +458,11 @@ TEST(RecordIoTest, ZeroedRegionsReadAsDamageNotRecords) {
   std::vector<GameRecord> records = SomeRecords(3);
   std::vector<int64_t> offsets;
   const std::string bytes =
-      ReadBytes(WriteShard("zeros.azr", records, &offsets));
+      ReadFileBytes(WriteShard("zeros.azr", records, &offsets));
   const std::string path = TempPath("zeros_damaged.azr");
 
   // Zeros after the last record.
-  WriteBytes(path, bytes + std::string(4096, '\0'));
+  WriteFileBytes(path, bytes + std::string(4096, '\0'));
   absl::StatusOr<ShardContents> contents = ReadShard(path);
   ASSERT_TRUE(contents.ok()) << contents.status();
   ASSERT_EQ(contents->records.size(), 3u);
@@ -481,7 +473,7 @@ TEST(RecordIoTest, ZeroedRegionsReadAsDamageNotRecords) {
   // A record's frame zeroed in place.
   std::string zeroed = bytes;
   std::fill(zeroed.begin() + offsets[1], zeroed.begin() + offsets[2], '\0');
-  WriteBytes(path, zeroed);
+  WriteFileBytes(path, zeroed);
   contents = ReadShard(path);
   ASSERT_TRUE(contents.ok()) << contents.status();
   ASSERT_EQ(contents->records.size(), 2u);
@@ -497,7 +489,7 @@ TEST(RecordIoTest, ZeroedRegionsReadAsDamageNotRecords) {
 // the next frame must not checksum the rest of the file from every one.
 TEST(RecordIoTest, CraftedFalseFramesCannotMakeReadingQuadratic) {
   std::vector<GameRecord> records = SomeRecords(2);
-  std::string bytes = ReadBytes(WriteShard("crafted.azr", records));
+  std::string bytes = ReadFileBytes(WriteShard("crafted.azr", records));
   constexpr size_t kFalseFrames = 1 << 16;  // 2 MiB of them
   const size_t end = bytes.size() + 32 * kFalseFrames;
   for (size_t i = 0; i < kFalseFrames; ++i) {
@@ -510,7 +502,7 @@ TEST(RecordIoTest, CraftedFalseFramesCannotMakeReadingQuadratic) {
     bytes += std::string(20, '\0');  // a payload that starts like a record
   }
   const std::string path = TempPath("crafted_damaged.azr");
-  WriteBytes(path, bytes);
+  WriteFileBytes(path, bytes);
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<ShardContents> contents = ReadShard(path);
   const double seconds =
@@ -530,7 +522,7 @@ TEST(RecordIoTest, RandomCorruptionNeverMisreads) {
   const int saved_level = FLAGS_minloglevel;
   FLAGS_minloglevel = google::GLOG_ERROR;  // thousands of expected warnings
   std::vector<GameRecord> records = SomeRecords(5);
-  const std::string bytes = ReadBytes(WriteShard("fuzz.azr", records));
+  const std::string bytes = ReadFileBytes(WriteShard("fuzz.azr", records));
   const std::string path = TempPath("fuzz_damaged.azr");
   engine::Rng rng(7);
   int read_ok = 0, recovered = 0;
@@ -542,7 +534,7 @@ TEST(RecordIoTest, RandomCorruptionNeverMisreads) {
           static_cast<char>(1 + rng.Below(255));
     }
     if (rng.Below(2)) damaged.resize(rng.Below(damaged.size() + 1));
-    WriteBytes(path, damaged);
+    WriteFileBytes(path, damaged);
     absl::StatusOr<ShardContents> contents = ReadShard(path);
     if (!contents.ok()) {
       EXPECT_TRUE(contents.status().code() == absl::StatusCode::kDataLoss ||
@@ -774,7 +766,7 @@ TEST(RecordIoTest, ThroughputAndSize) {
   ASSERT_EQ(contents->records.size(), records.size() * kRounds);
   const double n = static_cast<double>(records.size() * kRounds);
   const double bytes_per_position =
-      static_cast<double>(ReadBytes(path).size()) / (positions * kRounds);
+      static_cast<double>(ReadFileBytes(path).size()) / (positions * kRounds);
   LOG(INFO) << "records: write "
             << n / std::chrono::duration<double>(mid - start).count()
             << "/s, read "

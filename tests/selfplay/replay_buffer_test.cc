@@ -13,9 +13,12 @@
 #include "gtest/gtest.h"
 #include "tests/selfplay/legacy_shards.h"
 #include "tests/selfplay/random_records.h"
+#include "tests/test_util.h"
 
 namespace az::selfplay {
 namespace {
+
+using ::az::testing::ReadFileBytes;
 
 using testing::RandomGameRecord;
 
@@ -42,13 +45,6 @@ std::map<int, int> HitsByTag(const ReplayBuffer& buffer, int n,
     ++hits[static_cast<int>(e.v)];
   }
   return hits;
-}
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 std::string TempDir(const std::string& name) {
@@ -377,14 +373,14 @@ TEST(ReplayStoreTest, ShardWithADamagedHeaderIsSkippedOnReload) {
   EXPECT_EQ(reloaded.counts().positions_in_window, 40);
 
   // New games go to a new shard; the damaged one is left as it is.
-  const std::string damaged_bytes = ReadText(shards[1]);
+  const std::string damaged_bytes = ReadFileBytes(shards[1]);
   {
     auto store = ReplayStore::Open(dir, "connect4", 2);
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_TRUE((*store)->Append(TaggedGame(6, 10)).ok());
   }
   EXPECT_EQ(ListShards(dir)->size(), 4u);
-  EXPECT_EQ(ReadText(shards[1]), damaged_bytes);
+  EXPECT_EQ(ReadFileBytes(shards[1]), damaged_bytes);
 }
 
 // A run written by the previous az (version 2 shards) resumes: its games

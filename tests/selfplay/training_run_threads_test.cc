@@ -28,9 +28,12 @@
 #include "selfplay/run_dir.h"
 #include "tests/selfplay/legacy_shards.h"
 #include "tests/selfplay/random_records.h"
+#include "tests/test_util.h"
 
 namespace az::selfplay {
 namespace {
+
+using ::az::testing::ReadFileBytes;
 
 TrainingOptions SmallOptions(const Game& game, const std::string& dir) {
   TrainingOptions options;
@@ -169,13 +172,6 @@ TEST(TrainingRunThreadsTest, StopFromAnotherThreadEndsWithACheckpoint) {
   EXPECT_EQ((*again)->step(), summary->final_step);
 }
 
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 // The optimizer state only saves Adam's moments; weights and games are
 // intact without it. So a damaged one costs a warning and a fresh
 // optimizer, like a missing one, never the resume.
@@ -193,7 +189,7 @@ TEST(TrainingRunThreadsTest, ADamagedOptimizerStateFallsBackToAFreshOptimizer) {
   }
   const RunPaths paths(options.run_dir);
   const std::string opt = paths.optimizer_state(20);
-  const std::string good = ReadBytes(opt);
+  const std::string good = ReadFileBytes(opt);
   ASSERT_GT(good.size(), 100u);
   std::string flipped = good;
   flipped[flipped.size() / 2] ^= 0x20;
@@ -205,7 +201,7 @@ TEST(TrainingRunThreadsTest, ADamagedOptimizerStateFallsBackToAFreshOptimizer) {
       {"cut in half", good.substr(0, good.size() / 2)},
       {"empty", ""},
       // Whole and checksummed, but the state of step 10 under step 20's name.
-      {"another step's state", ReadBytes(paths.optimizer_state(10))},
+      {"another step's state", ReadFileBytes(paths.optimizer_state(10))},
   };
   for (const auto& d : damaged) {
     ASSERT_TRUE(std::filesystem::exists(paths.optimizer_state(10)));
@@ -281,16 +277,16 @@ TEST(TrainingRunThreadsTest, ASecondRunOnTheSameDirectoryIsRefusedUntouched) {
   auto first = TrainingRun::Open(game, options);
   ASSERT_TRUE(first.ok()) << first.status();
   const RunPaths paths(options.run_dir);
-  const std::string metrics = ReadBytes(paths.metrics());
-  const std::string latest = ReadBytes(paths.latest_pointer());
+  const std::string metrics = ReadFileBytes(paths.metrics());
+  const std::string latest = ReadFileBytes(paths.latest_pointer());
   auto second = TrainingRun::Open(game, options);
   ASSERT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition)
       << second.status();
   EXPECT_NE(second.status().message().find("in use by process"),
             std::string::npos)
       << second.status();
-  EXPECT_EQ(ReadBytes(paths.metrics()), metrics);
-  EXPECT_EQ(ReadBytes(paths.latest_pointer()), latest);
+  EXPECT_EQ(ReadFileBytes(paths.metrics()), metrics);
+  EXPECT_EQ(ReadFileBytes(paths.latest_pointer()), latest);
   // Once the first one is gone the run opens (and resumes) again.
   first->reset();
   auto third = TrainingRun::Open(game, options);

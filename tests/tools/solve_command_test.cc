@@ -13,17 +13,12 @@
 namespace az {
 namespace {
 
+using ::az::testing::ReadFileBytes;
+
 using testing::RunAz;
 
 std::string HeadFile() {
   return testing::TestDataDir() + "/connect4/Test_L3_R1_head";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 int CountLines(const std::string& text) {
@@ -39,7 +34,7 @@ TEST(SolveCommandTest, PrintsEveryPositionWithItsScoreThenASummary) {
   ASSERT_EQ(lines.size(), 101u) << r.out;
   // The file holds exact scores, so the output repeats its lines.
   std::vector<std::string> expected =
-      absl::StrSplit(ReadFile(HeadFile()), '\n', absl::SkipEmpty());
+      absl::StrSplit(ReadFileBytes(HeadFile()), '\n', absl::SkipEmpty());
   ASSERT_EQ(expected.size(), 100u);
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(lines[i], expected[i]);

@@ -32,6 +32,8 @@
 namespace az {
 namespace {
 
+using ::az::testing::ReadFileBytes;
+
 using testing::CommandResult;
 using testing::ExpectOneLineError;
 using testing::RunAz;
@@ -108,13 +110,6 @@ int64_t Int(const std::map<std::string, std::string>& row,
 }
 
 // The whole text of a file ("" if missing).
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Bytes in the run's replay shards: grows when a session writes a game.
 int64_t ReplayBytes(const std::string& run) {
   auto shards = selfplay::ListShards(run + "/replay");
@@ -234,7 +229,7 @@ TEST(TrainCommandTest, ResumesFromTheRunDirectoryAndRefusesAnotherShape) {
   EXPECT_TRUE(absl::StrContains(
       r.out, "--learning_rate changes from 0.002 to 0.0002\n"))
       << r.out;
-  const std::string config = ReadText(run + "/config");
+  const std::string config = ReadFileBytes(run + "/config");
   EXPECT_TRUE(absl::StrContains(config, "--learning_rate=0.0002\n"))
       << config;
   // The same value again, spelled otherwise, is no change.
@@ -251,7 +246,7 @@ TEST(TrainCommandTest, ValueTargetDefaultsPerGameAndIsRecorded) {
                           " --inference_threads=1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(absl::StrContains(r.out, "value target mix:0.5;")) << r.out;
-  const std::string config = ReadText(c4 + "/config");
+  const std::string config = ReadFileBytes(c4 + "/config");
   EXPECT_TRUE(absl::StrContains(config, "--value_target=mix:0.5\n"))
       << config;
   const std::string ttt = FreshDir("train_ttt_target");
@@ -276,7 +271,7 @@ TEST(TrainCommandTest, PlayoutCapsTrainOnTheFullSearchesOnly) {
   EXPECT_TRUE(absl::StrContains(
       r.out, "48 sims per move on 40% of moves, 6 on the rest"))
       << r.out;
-  const std::string config = ReadText(run + "/config");
+  const std::string config = ReadFileBytes(run + "/config");
   EXPECT_TRUE(absl::StrContains(config, "--quick_sims=6\n")) << config;
   EXPECT_TRUE(absl::StrContains(config, "--full_search_share=0.4\n"))
       << config;
