@@ -129,5 +129,25 @@ TEST(MatchCommandTest, BadSpecsExitWithOneLine) {
   }
 }
 
+// Options that parse as numbers but do not fit the float the search keeps
+// (inf, or 0) are usage errors naming the option, not an abort when the
+// first game starts.
+TEST(MatchCommandTest, OptionsOutOfFloatRangeAreUsageErrors) {
+  for (std::string spec : {"mcts:c_init=1e39", "mcts:c_init=1e-50",
+                           "mcts:fpu=1e39", "mcts:sims=5:fpu=-1e-50"}) {
+    const std::string field = spec.find("c_init") != std::string::npos
+                                  ? "c_init"
+                                  : "fpu";
+    az::testing::ExpectOneLineError(
+        "match --game=tictactoe --games=1 --players=random," + spec, field);
+  }
+  for (std::string flag : {"--c_init=1e39", "--c_init=1e-50", "--c_base=1e39",
+                           "--c_base=1e-50", "--fpu_reduction=1e39"}) {
+    az::testing::ExpectOneLineError(
+        "match --game=tictactoe --games=1 --players=random,mcts " + flag,
+        flag.substr(2, flag.find('=') - 2));
+  }
+}
+
 }  // namespace
 }  // namespace az
