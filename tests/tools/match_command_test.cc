@@ -149,5 +149,23 @@ TEST(MatchCommandTest, OptionsOutOfFloatRangeAreUsageErrors) {
   }
 }
 
+// A forward pass that LibTorch refuses (it has no fp16 convolution on the
+// CPU) fails the match with one line, exit 1, instead of std::terminate in
+// the inference thread.
+TEST(MatchCommandTest, AFailingNetworkIsAnErrorNotACrash) {
+  const std::string path = ::testing::TempDir() + "/fp16.ckpt";
+  ASSERT_EQ(
+      RunAz("init --game=tictactoe --blocks=1 --channels=8 --out=" + path)
+          .exit_code,
+      0);
+  auto r = RunAz("match --game=tictactoe --games=1 --players=net:" + path +
+                 ":sims=4,random --backend=torch --device=cpu --precision=fp16");
+  if (r.exit_code == 0) GTEST_SKIP() << "this LibTorch computes fp16 on the CPU";
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.err, "az match: ")) << r.err;
+  EXPECT_NE(r.err.find("LibTorch forward pass"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
 }  // namespace
 }  // namespace az
