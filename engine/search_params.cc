@@ -61,8 +61,7 @@ absl::Status SearchParams::Validate() const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<float> SearchParamToFloat(absl::string_view name,
-                                         double value) {
+absl::StatusOr<float> SearchParamToFloat(absl::string_view name, double value) {
   if (!std::isfinite(value)) {
     return absl::InvalidArgumentError(
         absl::StrCat(name, " must be a finite number (got ", value, ")"));
@@ -70,9 +69,9 @@ absl::StatusOr<float> SearchParamToFloat(absl::string_view name,
   // Compared as doubles: converting a double beyond a float's range is
   // undefined behaviour, not just inf.
   if (std::fabs(value) > std::numeric_limits<float>::max()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, " is too large for a float (got ", value, "; at most ",
-        std::numeric_limits<float>::max(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " is too large for a float (got ", value,
+                     "; at most ", std::numeric_limits<float>::max(), ")"));
   }
   if (value != 0.0 && std::fabs(value) < std::numeric_limits<float>::min()) {
     return absl::InvalidArgumentError(absl::StrCat(

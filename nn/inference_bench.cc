@@ -61,8 +61,7 @@ absl::StatusOr<double> ForwardRate(ForwardBackend& backend, const float* obs,
   auto start = Clock::now();
   int64_t done = 0;
   do {
-    if (absl::Status s =
-            backend.Forward(obs, batch, policy.data(), wdl.data());
+    if (absl::Status s = backend.Forward(obs, batch, policy.data(), wdl.data());
         !s.ok()) {
       return s;
     }
@@ -143,11 +142,10 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
   {
     const int a = config.num_actions, n = options.batch;
     std::vector<float> p_ref(n * a), v_ref(n * 3), p_fast(n * a), v_fast(n * 3);
-    for (absl::Status s :
-         {contenders[0].backend->Forward(obs.data(), n, p_ref.data(),
-                                         v_ref.data()),
-          contenders[1].backend->Forward(obs.data(), n, p_fast.data(),
-                                         v_fast.data())}) {
+    for (absl::Status s : {contenders[0].backend->Forward(
+                               obs.data(), n, p_ref.data(), v_ref.data()),
+                           contenders[1].backend->Forward(
+                               obs.data(), n, p_fast.data(), v_fast.data())}) {
       if (!s.ok()) return s;
     }
     std::vector<float> pr(a), pf(a), wr(3), wf(3);
@@ -191,10 +189,10 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
           // A failed server fails every later call too (sticky): the
           // round's error is read once the clients are joined.
           if (!(*server)
-                   ->EvaluateEncoded(obs.data() + static_cast<size_t>(first) *
-                                                      (obs.size() /
-                                                       options.batch),
-                                     per_call, policy.data(), wdl.data())
+                   ->EvaluateEncoded(
+                       obs.data() + static_cast<size_t>(first) *
+                                        (obs.size() / options.batch),
+                       per_call, policy.data(), wdl.data())
                    .ok()) {
             break;
           }

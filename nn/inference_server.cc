@@ -281,8 +281,8 @@ void InferenceServer::Run() {
       total += r->count;
     }
     auto t0 = std::chrono::steady_clock::now();
-    absl::Status status =
-        backend_->Forward(observations.data(), total, policy.data(), wdl.data());
+    absl::Status status = backend_->Forward(observations.data(), total,
+                                            policy.data(), wdl.data());
     if (!status.ok()) {
       VLOG(1) << "inference stopped: " << status;
       std::lock_guard<std::mutex> lock(mu_);

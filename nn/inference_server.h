@@ -124,7 +124,7 @@ class InferenceServer final : public engine::Evaluator {
   int queued_positions_ = 0;
   int waiting_calls_ = 0;  // EvaluateEncoded calls waiting for answers
   bool stop_ = false;
-  absl::Status failure_;  // see failure()
+  absl::Status failure_;                          // see failure()
   std::unique_ptr<ForwardBackend> backend_;       // used by Run() only
   std::unique_ptr<ForwardBackend> next_backend_;  // published, not yet used
   int64_t next_version_ = 0;

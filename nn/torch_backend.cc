@@ -1,5 +1,3 @@
-#include "nn/torch_plugin.h"
-
 #include <torch/torch.h>
 
 #include <cstring>
@@ -11,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "nn/resnet.h"
+#include "nn/torch_plugin.h"
 #include "nn/torch_trainer.h"
 
 // The LibTorch half of the network code, built as the shared library

@@ -410,8 +410,8 @@ absl::StatusOr<std::unique_ptr<PlayerFactory>> PlayerFactory::Create(
         }
       }
     }
-    if (absl::Status s = CheckSearchable(spec, factory->sims_,
-                                         factory->options_.search);
+    if (absl::Status s =
+            CheckSearchable(spec, factory->sims_, factory->options_.search);
         !s.ok()) {
       return s;
     }

@@ -43,8 +43,7 @@ absl::StatusOr<engine::SearchParams> SearchParamsFromFlags(const Game& game) {
   for (const FloatFlag& flag :
        {FloatFlag{"--c_init", FLAGS_c_init, &params.c_init},
         FloatFlag{"--c_base", FLAGS_c_base, &params.c_base},
-        FloatFlag{"--fpu_reduction", FLAGS_fpu_reduction,
-                  &params.fpu_value}}) {
+        FloatFlag{"--fpu_reduction", FLAGS_fpu_reduction, &params.fpu_value}}) {
     absl::StatusOr<float> value =
         engine::SearchParamToFloat(flag.name, flag.value);
     if (!value.ok()) return value.status();

@@ -13,8 +13,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "games/game.h"
 #include "engine/search.h"
+#include "games/game.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
 #include "selfplay/player.h"
@@ -324,12 +324,38 @@ TEST(GameRegistryTest, UnknownNamesListTheKnownGames) {
 
 // Numbers that overflow a float, underflow it to 0 or a denormal, are not
 // numbers at all, or are only just in range.
-const char* const kExtremeNumbers[] = {
-    "1e39",    "-1e39",  "1e-50",  "-1e-50", "3.4e38", "3.5e38", "1e308",
-    "1e309",   "1e-38",  "1e-45",  "4.9e-324", "0",    "-0",     "0.0",
-    "inf",     "-inf",   "nan",    "0x1p128", "1e6",   "1",      "0.5",
-    "2147483647", "2147483648", "-2147483649", "99999999999999999999",
-    "",        "1e",     "+",      " 1",     "1 ",     "1.5",    "-1"};
+const char* const kExtremeNumbers[] = {"1e39",
+                                       "-1e39",
+                                       "1e-50",
+                                       "-1e-50",
+                                       "3.4e38",
+                                       "3.5e38",
+                                       "1e308",
+                                       "1e309",
+                                       "1e-38",
+                                       "1e-45",
+                                       "4.9e-324",
+                                       "0",
+                                       "-0",
+                                       "0.0",
+                                       "inf",
+                                       "-inf",
+                                       "nan",
+                                       "0x1p128",
+                                       "1e6",
+                                       "1",
+                                       "0.5",
+                                       "2147483647",
+                                       "2147483648",
+                                       "-2147483649",
+                                       "99999999999999999999",
+                                       "",
+                                       "1e",
+                                       "+",
+                                       " 1",
+                                       "1 ",
+                                       "1.5",
+                                       "-1"};
 
 // One spec through PlayerFactory::Create. A refusal is InvalidArgument (or
 // NotFound for the missing checkpoint), one printable line naming the spec;
@@ -375,8 +401,8 @@ TEST(PlayerSpecFuzzTest, ExtremeNumbersInEveryOptionOfEverySearchingPlayer) {
   const Game& game = **FindGame("tictactoe");
   // The options are read before the checkpoint, so a missing one shows
   // whether the network players' options were checked.
-  for (absl::string_view prefix : {"mcts:", "net:/missing.ckpt:",
-                                   "run:/missing-run:"}) {
+  for (absl::string_view prefix :
+       {"mcts:", "net:/missing.ckpt:", "run:/missing-run:"}) {
     for (absl::string_view key : {"sims", "c_init", "fpu"}) {
       for (const char* number : kExtremeNumbers) {
         CheckPlayerSpec(game, absl::StrCat(prefix, key, "=", number), key);
@@ -392,8 +418,8 @@ TEST(PlayerSpecFuzzTest, ExtremeNumbersInEveryOptionOfEverySearchingPlayer) {
 TEST(PlayerSpecFuzzTest, RandomSpecs) {
   const Game& game = **FindGame("tictactoe");
   std::mt19937_64 rng(6);
-  const char* const kinds[] = {"mcts", "mcts:", "net:/missing.ckpt:",
-                               "random", "solver", "human", ""};
+  const char* const kinds[] = {
+      "mcts", "mcts:", "net:/missing.ckpt:", "random", "solver", "human", ""};
   const char* const keys[] = {"sims=", "c_init=", "fpu=", "raw", "x=", ""};
   for (int i = 0; i < 2000; ++i) {
     std::string spec = kinds[rng() % std::size(kinds)];
@@ -401,9 +427,9 @@ TEST(PlayerSpecFuzzTest, RandomSpecs) {
     for (int k = 0; k < options; ++k) {
       absl::StrAppend(&spec, k == 0 && absl::EndsWith(spec, ":") ? "" : ":",
                       keys[rng() % std::size(keys)],
-                      rng() % 2 ? kExtremeNumbers[rng() %
-                                                  std::size(kExtremeNumbers)]
-                                : RandomFrom("0123456789.e-+x", 6, rng));
+                      rng() % 2
+                          ? kExtremeNumbers[rng() % std::size(kExtremeNumbers)]
+                          : RandomFrom("0123456789.e-+x", 6, rng));
     }
     CheckPlayerSpec(game, spec, "");
   }

@@ -1,5 +1,3 @@
-#include "nn/inference_server.h"
-
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -8,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "nn/forward_backend.h"
+#include "nn/inference_server.h"
 #include "tests/nn/test_networks.h"
 
 namespace az::nn {
@@ -267,14 +266,14 @@ TEST(InferenceServerTest, AFailedForwardFailsEveryWaitingAndLaterCall) {
       }
     }));
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (auto& client : clients) {
     ASSERT_EQ(client.wait_until(deadline), std::future_status::ready)
         << "a client still waits on the failed server";
     absl::Status s = client.get();
     EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
-    EXPECT_NE(s.message().find("out of memory (fake)"), std::string::npos)
-        << s;
+    EXPECT_NE(s.message().find("out of memory (fake)"), std::string::npos) << s;
   }
   // Two good batches of at most four positions: at most four answered
   // calls of two positions.

@@ -42,7 +42,8 @@ TEST(TorchBackendTest, WhatLibTorchThrowsInForwardIsAStatus) {
   const NetworkConfig& c = ck.metadata.config;
   std::vector<float> obs(c.input_planes * c.board_height * c.board_width);
   std::vector<float> policy(c.num_actions), wdl(3);
-  absl::Status s = (*backend)->Forward(obs.data(), 1, policy.data(), wdl.data());
+  absl::Status s =
+      (*backend)->Forward(obs.data(), 1, policy.data(), wdl.data());
   if (s.ok()) GTEST_SKIP() << "this LibTorch computes fp16 on the CPU";
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
   EXPECT_TRUE(absl::StrContains(s.message(), "LibTorch forward pass on cpu"))

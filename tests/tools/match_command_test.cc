@@ -135,9 +135,8 @@ TEST(MatchCommandTest, BadSpecsExitWithOneLine) {
 TEST(MatchCommandTest, OptionsOutOfFloatRangeAreUsageErrors) {
   for (std::string spec : {"mcts:c_init=1e39", "mcts:c_init=1e-50",
                            "mcts:fpu=1e39", "mcts:sims=5:fpu=-1e-50"}) {
-    const std::string field = spec.find("c_init") != std::string::npos
-                                  ? "c_init"
-                                  : "fpu";
+    const std::string field =
+        spec.find("c_init") != std::string::npos ? "c_init" : "fpu";
     az::testing::ExpectOneLineError(
         "match --game=tictactoe --games=1 --players=random," + spec, field);
   }
@@ -154,13 +153,14 @@ TEST(MatchCommandTest, OptionsOutOfFloatRangeAreUsageErrors) {
 // the inference thread.
 TEST(MatchCommandTest, AFailingNetworkIsAnErrorNotACrash) {
   const std::string path = ::testing::TempDir() + "/fp16.ckpt";
-  ASSERT_EQ(
-      RunAz("init --game=tictactoe --blocks=1 --channels=8 --out=" + path)
-          .exit_code,
-      0);
-  auto r = RunAz("match --game=tictactoe --games=1 --players=net:" + path +
-                 ":sims=4,random --backend=torch --device=cpu --precision=fp16");
-  if (r.exit_code == 0) GTEST_SKIP() << "this LibTorch computes fp16 on the CPU";
+  ASSERT_EQ(RunAz("init --game=tictactoe --blocks=1 --channels=8 --out=" + path)
+                .exit_code,
+            0);
+  auto r =
+      RunAz("match --game=tictactoe --games=1 --players=net:" + path +
+            ":sims=4,random --backend=torch --device=cpu --precision=fp16");
+  if (r.exit_code == 0)
+    GTEST_SKIP() << "this LibTorch computes fp16 on the CPU";
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(absl::StartsWith(r.err, "az match: ")) << r.err;
   EXPECT_NE(r.err.find("LibTorch forward pass"), std::string::npos) << r.err;
