@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 
@@ -58,6 +59,26 @@ absl::Status SearchParams::Validate() const {
                       static_cast<double>(max_tree_nodes));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<float> SearchParamToFloat(absl::string_view name, double value) {
+  if (!std::isfinite(value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be a finite number (got ", value, ")"));
+  }
+  // Compared as doubles: converting a double beyond a float's range is
+  // undefined behaviour, not just inf.
+  if (std::fabs(value) > std::numeric_limits<float>::max()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " is too large for a float (got ", value,
+                     "; at most ", std::numeric_limits<float>::max(), ")"));
+  }
+  if (value != 0.0 && std::fabs(value) < std::numeric_limits<float>::min()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, " is too close to 0 for a float (got ", value, "; 0 or at least ",
+        std::numeric_limits<float>::min(), " in size)"));
+  }
+  return static_cast<float>(value);
 }
 
 SearchParams DefaultSearchParams(const Game& game) {

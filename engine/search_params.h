@@ -8,6 +8,8 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "games/game.h"
 
 namespace az::engine {
@@ -81,6 +83,13 @@ struct SearchParams {
   // OK, or InvalidArgument naming the first setting out of range and why.
   absl::Status Validate() const;
 };
+
+// `value`, read as a double from a flag or a player spec, as the float a
+// field above stores. InvalidArgument naming `name` when it is not finite,
+// overflows a float (it would become inf) or is non-zero but too small for a
+// normal float (it would become 0 or a denormal): Validate() alone would see
+// only the converted value, and the error would not say what was typed.
+absl::StatusOr<float> SearchParamToFloat(absl::string_view name, double value);
 
 // Defaults suited to `game`: Dirichlet alpha from its number of actions and
 // a temperature phase that scales with its length.

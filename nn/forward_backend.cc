@@ -13,9 +13,10 @@ class FastBackend final : public ForwardBackend {
  public:
   explicit FastBackend(std::unique_ptr<FastForward> net)
       : net_(std::move(net)) {}
-  void Forward(const float* observations, int batch, float* policy_logits,
-               float* wdl_logits) override {
+  absl::Status Forward(const float* observations, int batch,
+                       float* policy_logits, float* wdl_logits) override {
     net_->Forward(observations, batch, policy_logits, wdl_logits);
+    return absl::OkStatus();
   }
   std::string Describe() const override {
     return absl::StrCat("cpu (fast ", net_->uses_simd() ? "avx2" : "portable",

@@ -33,8 +33,11 @@ class ForwardBackend {
   virtual ~ForwardBackend() = default;
   // `observations`: batch x input-size floats. Writes batch x num_actions
   // policy logits and batch x 3 WDL logits. Not thread-safe: one caller.
-  virtual void Forward(const float* observations, int batch,
-                       float* policy_logits, float* wdl_logits) = 0;
+  // An error (the device ran out of memory or went away, LibTorch refused
+  // the input) leaves the outputs undefined; ResourceExhausted for out of
+  // memory, else Internal. Nothing is thrown.
+  virtual absl::Status Forward(const float* observations, int batch,
+                               float* policy_logits, float* wdl_logits) = 0;
   // Where and how it runs, e.g. "cpu (fast avx2, 2 threads)".
   virtual std::string Describe() const = 0;
   virtual const NetworkConfig& config() const = 0;

@@ -49,15 +49,22 @@ std::vector<float> EncodedPositions(const Game& game, int count,
 }
 
 // Evaluations per second of back-to-back forward passes of one batch.
-double ForwardRate(ForwardBackend& backend, const float* obs, int batch,
-                   double seconds) {
+absl::StatusOr<double> ForwardRate(ForwardBackend& backend, const float* obs,
+                                   int batch, double seconds) {
   std::vector<float> policy(static_cast<size_t>(batch) * backend.config().num_actions);
   std::vector<float> wdl(static_cast<size_t>(batch) * 3);
-  backend.Forward(obs, batch, policy.data(), wdl.data());  // warm-up
+  // warm-up
+  if (absl::Status s = backend.Forward(obs, batch, policy.data(), wdl.data());
+      !s.ok()) {
+    return s;
+  }
   auto start = Clock::now();
   int64_t done = 0;
   do {
-    backend.Forward(obs, batch, policy.data(), wdl.data());
+    if (absl::Status s = backend.Forward(obs, batch, policy.data(), wdl.data());
+        !s.ok()) {
+      return s;
+    }
     done += batch;
   } while (Seconds(start) < seconds);
   return done / Seconds(start);
@@ -112,8 +119,10 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
   }
   for (int round = 0; round < 3; ++round) {
     for (Contender& c : contenders) {
-      c.rates.push_back(
-          ForwardRate(*c.backend, obs.data(), options.batch, options.seconds));
+      absl::StatusOr<double> rate =
+          ForwardRate(*c.backend, obs.data(), options.batch, options.seconds);
+      if (!rate.ok()) return rate.status();
+      c.rates.push_back(*rate);
     }
   }
   for (Contender& c : contenders) {
@@ -133,8 +142,12 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
   {
     const int a = config.num_actions, n = options.batch;
     std::vector<float> p_ref(n * a), v_ref(n * 3), p_fast(n * a), v_fast(n * 3);
-    contenders[0].backend->Forward(obs.data(), n, p_ref.data(), v_ref.data());
-    contenders[1].backend->Forward(obs.data(), n, p_fast.data(), v_fast.data());
+    for (absl::Status s : {contenders[0].backend->Forward(
+                               obs.data(), n, p_ref.data(), v_ref.data()),
+                           contenders[1].backend->Forward(
+                               obs.data(), n, p_fast.data(), v_fast.data())}) {
+      if (!s.ok()) return s;
+    }
     std::vector<float> pr(a), pf(a), wr(3), wf(3);
     for (int i = 0; i < n; ++i) {
       Softmax(&p_ref[i * a], a, pr.data());
@@ -173,10 +186,16 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
         std::vector<float> policy(per_call * config.num_actions), wdl(per_call * 3);
         const int first = (c * per_call) % std::max(1, options.batch - per_call + 1);
         while (!stop.load(std::memory_order_relaxed)) {
-          (*server)->EvaluateEncoded(
-              obs.data() + static_cast<size_t>(first) *
-                               (obs.size() / options.batch),
-              per_call, policy.data(), wdl.data());
+          // A failed server fails every later call too (sticky): the
+          // round's error is read once the clients are joined.
+          if (!(*server)
+                   ->EvaluateEncoded(
+                       obs.data() + static_cast<size_t>(first) *
+                                        (obs.size() / options.batch),
+                       per_call, policy.data(), wdl.data())
+                   .ok()) {
+            break;
+          }
           evaluated += per_call;
         }
       });
@@ -184,6 +203,7 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
     std::this_thread::sleep_for(std::chrono::duration<double>(options.seconds));
     stop = true;
     for (auto& t : clients) t.join();
+    if (absl::Status s = (*server)->failure(); !s.ok()) return s;
     double elapsed = Seconds(start);
     InferenceServerStats after = (*server)->Stats();
     server_rates.push_back((after.positions - before.positions) / elapsed);

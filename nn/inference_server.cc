@@ -15,12 +15,24 @@ struct InferenceServer::Request {
   float* wdl_logits = nullptr;
   int64_t version = 0;
   bool done = false;
+  absl::Status status;  // set with done: why the request has no answer
   std::condition_variable done_cv;
   std::chrono::steady_clock::time_point enqueued;
 };
 
 absl::StatusOr<std::unique_ptr<InferenceServer>> InferenceServer::Create(
     const Checkpoint& checkpoint, const InferenceServerOptions& options) {
+  absl::StatusOr<std::unique_ptr<ForwardBackend>> backend =
+      CreateForwardBackend(checkpoint, options.inference);
+  if (!backend.ok()) return backend.status();
+  return CreateWithBackend(*std::move(backend),
+                           checkpoint.metadata.weight_version, options);
+}
+
+absl::StatusOr<std::unique_ptr<InferenceServer>>
+InferenceServer::CreateWithBackend(std::unique_ptr<ForwardBackend> backend,
+                                   int64_t weight_version,
+                                   const InferenceServerOptions& options) {
   if (options.max_batch < 1 || options.max_batch > 65536) {
     return absl::InvalidArgumentError(absl::StrCat(
         "max batch must be in [1, 65536], not ", options.max_batch));
@@ -33,17 +45,14 @@ absl::StatusOr<std::unique_ptr<InferenceServer>> InferenceServer::Create(
         "batch timeout must be in [0, 10 s], not ", options.batch_timeout_us,
         " us"));
   }
-  absl::StatusOr<std::unique_ptr<ForwardBackend>> backend =
-      CreateForwardBackend(checkpoint, options.inference);
-  if (!backend.ok()) return backend.status();
   std::unique_ptr<InferenceServer> server(new InferenceServer);
   server->options_ = options;
-  server->config_ = checkpoint.metadata.config;
+  server->config_ = backend->config();
   server->input_size_ = server->config_.input_planes *
                         server->config_.board_height *
                         server->config_.board_width;
-  server->backend_ = std::move(*backend);
-  server->version_ = checkpoint.metadata.weight_version;
+  server->backend_ = std::move(backend);
+  server->version_ = weight_version;
   server->start_ = std::chrono::steady_clock::now();
   server->thread_ = std::thread([raw = server.get()] { raw->Run(); });
   return server;
@@ -87,26 +96,49 @@ bool InferenceServer::AllClientsWaiting() const {
   return options_.clients > 0 && waiting_calls_ >= options_.clients;
 }
 
+absl::Status InferenceServer::failure() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failure_;
+}
+
+void InferenceServer::FailQueued() {
+  for (Request* r : queue_) {
+    r->status = failure_;
+    r->done = true;
+    r->done_cv.notify_one();
+  }
+  queue_.clear();
+  queued_positions_ = 0;
+}
+
 void InferenceServer::Submit(std::vector<Request>& requests) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
   CHECK(!stop_) << "InferenceServer used after it stopped";
+  ++waiting_calls_;
+  if (!failure_.ok()) {
+    // Sticky (see failure()): answered at once, nothing is queued.
+    for (Request& r : requests) {
+      r.status = failure_;
+      r.done = true;
+    }
+    return;
+  }
   const bool was_empty = queue_.empty();
   for (Request& r : requests) {
     r.enqueued = now;
     queue_.push_back(&r);
     queued_positions_ += r.count;
   }
-  ++waiting_calls_;
   if (was_empty || queued_positions_ >= options_.max_batch ||
       AllClientsWaiting()) {
     queue_cv_.notify_one();
   }
 }
 
-int64_t InferenceServer::EvaluateEncoded(const float* observations, int count,
-                                         float* policy_logits,
-                                         float* wdl_logits) {
+absl::StatusOr<int64_t> InferenceServer::EvaluateEncoded(
+    const float* observations, int count, float* policy_logits,
+    float* wdl_logits) {
   // Requests larger than a batch go in pieces, all queued before waiting.
   const int pieces = (count + options_.max_batch - 1) / options_.max_batch;
   std::vector<Request> requests(pieces);
@@ -121,12 +153,17 @@ int64_t InferenceServer::EvaluateEncoded(const float* observations, int count,
   }
   Submit(requests);
   int64_t version = 0;
+  absl::Status status;
   std::unique_lock<std::mutex> lock(mu_);
+  // Every piece is waited for, failed or not: the inference thread holds
+  // pointers into `requests` until it marks them done.
   for (Request& r : requests) {
     r.done_cv.wait(lock, [&] { return r.done; });
     version = std::max(version, r.version);
+    status.Update(r.status);
   }
   --waiting_calls_;
+  if (!status.ok()) return status;
   return version;
 }
 
@@ -162,8 +199,10 @@ absl::Status InferenceServer::Evaluate(
     states[i]->EncodeObservation(observations.data() +
                                  static_cast<size_t>(i) * input_size_);
   }
-  int64_t version = EvaluateEncoded(observations.data(), n,
-                                    policy_logits.data(), wdl_logits.data());
+  absl::StatusOr<int64_t> answered = EvaluateEncoded(
+      observations.data(), n, policy_logits.data(), wdl_logits.data());
+  if (!answered.ok()) return answered.status();
+  const int64_t version = *answered;
   for (int i = 0; i < n; ++i) {
     // Softmax over the legal actions only; illegal actions get exactly 0.
     const float* logits = policy_logits.data() + static_cast<size_t>(i) * actions;
@@ -242,7 +281,22 @@ void InferenceServer::Run() {
       total += r->count;
     }
     auto t0 = std::chrono::steady_clock::now();
-    backend_->Forward(observations.data(), total, policy.data(), wdl.data());
+    absl::Status status = backend_->Forward(observations.data(), total,
+                                            policy.data(), wdl.data());
+    if (!status.ok()) {
+      VLOG(1) << "inference stopped: " << status;
+      std::lock_guard<std::mutex> lock(mu_);
+      failure_ = absl::Status(
+          status.code(),
+          absl::StrCat("network forward pass failed: ", status.message()));
+      for (Request* r : batch) {
+        r->status = failure_;
+        r->done = true;
+        r->done_cv.notify_one();
+      }
+      FailQueued();
+      continue;  // later requests are failed in Submit
+    }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();

@@ -58,6 +58,12 @@ class InferenceServer final : public engine::Evaluator {
  public:
   static absl::StatusOr<std::unique_ptr<InferenceServer>> Create(
       const Checkpoint& checkpoint, const InferenceServerOptions& options);
+  // The same around a backend already made (`weight_version` names its
+  // weights); options.inference is used only by PublishWeights. For tests
+  // and tools that bring their own backend.
+  static absl::StatusOr<std::unique_ptr<InferenceServer>> CreateWithBackend(
+      std::unique_ptr<ForwardBackend> backend, int64_t weight_version,
+      const InferenceServerOptions& options);
   ~InferenceServer() override;  // stops the inference thread
 
   std::string Name() const override;
@@ -67,16 +73,26 @@ class InferenceServer final : public engine::Evaluator {
 
   // Blocks until every state has its answer. Thread-safe. Each result's
   // value is the network's learned WDL estimate (never exact) and carries the
-  // weight version that produced it.
+  // weight version that produced it. Fails with failure() once a forward
+  // pass has failed.
   absl::Status Evaluate(absl::Span<const State* const> states,
                         absl::Span<float> priors,
                         absl::Span<engine::LeafEvaluation> results) override;
 
   // Raw network outputs for already-encoded positions (batch x input size
   // floats): policy logits and WDL logits, as the backend writes them.
-  // Returns the weight version that answered.
-  int64_t EvaluateEncoded(const float* observations, int count,
-                          float* policy_logits, float* wdl_logits);
+  // Returns the weight version that answered, or failure().
+  absl::StatusOr<int64_t> EvaluateEncoded(const float* observations, int count,
+                                          float* policy_logits,
+                                          float* wdl_logits);
+
+  // OK until a forward pass fails; then that error, for good. The failure
+  // is sticky: every call waiting on the failed batch, every call queued
+  // behind it and every later call gets it, since a device that ran out of
+  // memory or went away is rarely back for the next batch, and a search
+  // that got some answers and not others would only fail later, less
+  // clearly. (PublishWeights does not clear it: make a new server.)
+  absl::Status failure() const;
 
   // Switches to new weights of the same shape for the batches that start
   // after this returns. Fails (and keeps the old weights) on another shape.
@@ -93,6 +109,8 @@ class InferenceServer final : public engine::Evaluator {
   // Queues one call's requests together.
   void Submit(std::vector<Request>& requests);
   bool AllClientsWaiting() const;  // needs mu_
+  // Answers the requests queued now with failure_ (needs mu_).
+  void FailQueued();
 
   InferenceServerOptions options_;
   NetworkConfig config_;
@@ -106,6 +124,7 @@ class InferenceServer final : public engine::Evaluator {
   int queued_positions_ = 0;
   int waiting_calls_ = 0;  // EvaluateEncoded calls waiting for answers
   bool stop_ = false;
+  absl::Status failure_;                          // see failure()
   std::unique_ptr<ForwardBackend> backend_;       // used by Run() only
   std::unique_ptr<ForwardBackend> next_backend_;  // published, not yet used
   int64_t next_version_ = 0;

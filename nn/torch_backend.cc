@@ -1,13 +1,15 @@
-#include "nn/torch_plugin.h"
-
 #include <torch/torch.h>
 
 #include <cstring>
+#include <exception>
+#include <new>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "glog/logging.h"
 #include "nn/resnet.h"
+#include "nn/torch_plugin.h"
 #include "nn/torch_trainer.h"
 
 // The LibTorch half of the network code, built as the shared library
@@ -16,6 +18,35 @@
 
 namespace az::nn {
 namespace {
+
+// Nothing LibTorch throws may leave the plugin: az's side knows none of its
+// exception types, and a throw out of the inference thread ends the process
+// (std::terminate). Every function of the table and every virtual call into
+// the plugin catches, and this turns the exception being handled into a
+// status: ResourceExhausted for out of memory, Internal otherwise. Only the
+// first line of LibTorch's message is kept (the rest is its backtrace).
+absl::Status CurrentExceptionStatus(absl::string_view context) {
+  auto first_line = [](absl::string_view text) {
+    return text.substr(0, text.find('\n'));
+  };
+  try {
+    throw;
+  } catch (const c10::OutOfMemoryError& e) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        context, ": out of memory: ", first_line(e.what_without_backtrace())));
+  } catch (const c10::Error& e) {
+    return absl::InternalError(
+        absl::StrCat(context, ": ", first_line(e.what_without_backtrace())));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(context, ": out of memory"));
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat(context, ": ", first_line(e.what())));
+  } catch (...) {
+    return absl::InternalError(absl::StrCat(context, ": unknown exception"));
+  }
+}
 
 // A convolution with its batch norm folded in (eval mode): the BN scale is
 // multiplied into the weights and its shift becomes a bias, so inference
@@ -69,8 +100,31 @@ class TorchBackend final : public ForwardBackend {
     net_->to(dtype());
   }
 
-  void Forward(const float* observations, int batch, float* policy_logits,
-               float* wdl_logits) override {
+  absl::Status Forward(const float* observations, int batch,
+                       float* policy_logits, float* wdl_logits) override {
+    try {
+      ForwardOrThrow(observations, batch, policy_logits, wdl_logits);
+      return absl::OkStatus();
+    } catch (...) {
+      return CurrentExceptionStatus(
+          absl::StrCat("LibTorch forward pass on ", device_.str()));
+    }
+  }
+
+  std::string Describe() const override {
+    std::string threads =
+        device_.is_cpu()
+            ? absl::StrCat(", ", threads_, " thread", threads_ == 1 ? "" : "s")
+            : "";
+    return absl::StrCat(device_.str(), " (torch ",
+                        optimized_ ? "folded" : "naive", " ",
+                        PrecisionName(precision_), threads, ")");
+  }
+  const NetworkConfig& config() const override { return net_->config(); }
+
+ private:
+  void ForwardOrThrow(const float* observations, int batch,
+                      float* policy_logits, float* wdl_logits) {
     const NetworkConfig& c = net_->config();
     if (device_.is_cpu()) torch::set_num_threads(threads_);
     torch::InferenceMode guard;
@@ -100,18 +154,6 @@ class TorchBackend final : public ForwardBackend {
     std::memcpy(wdl_logits, v.data_ptr<float>(), sizeof(float) * batch * 3);
   }
 
-  std::string Describe() const override {
-    std::string threads =
-        device_.is_cpu()
-            ? absl::StrCat(", ", threads_, " thread", threads_ == 1 ? "" : "s")
-            : "";
-    return absl::StrCat(device_.str(), " (torch ",
-                        optimized_ ? "folded" : "naive", " ",
-                        PrecisionName(precision_), threads, ")");
-  }
-  const NetworkConfig& config() const override { return net_->config(); }
-
- private:
   torch::Dtype dtype() const {
     switch (precision_) {
       case Precision::kFloat16:
@@ -157,9 +199,15 @@ class TorchBackend final : public ForwardBackend {
 };
 
 int CudaDevices() {
-  return torch::cuda::is_available()
-             ? static_cast<int>(torch::cuda::device_count())
-             : 0;
+  try {
+    return torch::cuda::is_available()
+               ? static_cast<int>(torch::cuda::device_count())
+               : 0;
+  } catch (...) {
+    // A CUDA runtime that cannot even count its devices has none to offer.
+    VLOG(1) << CurrentExceptionStatus("counting CUDA devices");
+    return 0;
+  }
 }
 
 absl::StatusOr<torch::Device> ToTorchDevice(const DeviceSpec& spec) {
@@ -182,20 +230,30 @@ absl::StatusOr<torch::Device> ToTorchDevice(const DeviceSpec& spec) {
 absl::StatusOr<std::unique_ptr<ForwardBackend>> CreateTorchBackend(
     const Checkpoint& checkpoint, const InferenceOptions& options,
     const DeviceSpec& spec, bool optimized) {
-  absl::StatusOr<torch::Device> device = ToTorchDevice(spec);
-  if (!device.ok()) return device.status();
-  absl::StatusOr<ResNet> net = ResNetFromCheckpoint(checkpoint);
-  if (!net.ok()) return net.status();
-  return std::unique_ptr<ForwardBackend>(std::make_unique<TorchBackend>(
-      std::move(*net), *device, options.precision, optimized, options.threads));
+  try {
+    absl::StatusOr<torch::Device> device = ToTorchDevice(spec);
+    if (!device.ok()) return device.status();
+    absl::StatusOr<ResNet> net = ResNetFromCheckpoint(checkpoint);
+    if (!net.ok()) return net.status();
+    return std::unique_ptr<ForwardBackend>(std::make_unique<TorchBackend>(
+        std::move(*net), *device, options.precision, optimized,
+        options.threads));
+  } catch (...) {
+    // E.g. out of device memory while the weights are moved there.
+    return CurrentExceptionStatus("making the LibTorch backend");
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Trainer>> CreateTorchTrainer(
     const Checkpoint& start, const TrainerOptions& options) {
-  absl::StatusOr<std::unique_ptr<TorchTrainer>> trainer =
-      TorchTrainer::Create(start, options);
-  if (!trainer.ok()) return trainer.status();
-  return std::unique_ptr<Trainer>(std::move(*trainer));
+  try {
+    absl::StatusOr<std::unique_ptr<TorchTrainer>> trainer =
+        TorchTrainer::Create(start, options);
+    if (!trainer.ok()) return trainer.status();
+    return std::unique_ptr<Trainer>(std::move(*trainer));
+  } catch (...) {
+    return CurrentExceptionStatus("making the LibTorch trainer");
+  }
 }
 
 constexpr TorchApi kApi = {kTorchApiVersion, &CreateTorchBackend, &CudaDevices,

@@ -15,8 +15,9 @@
 
 namespace az::nn {
 
-// Bumped whenever TorchApi changes, so a stale plugin is refused.
-constexpr int kTorchApiVersion = 2;
+// Bumped whenever TorchApi or the interfaces it hands out (ForwardBackend,
+// Trainer) change, so a stale plugin is refused.
+constexpr int kTorchApiVersion = 3;  // 3: Forward returns a status
 
 struct DeviceSpec {
   enum Kind { kAuto, kCpu, kCuda } kind = kAuto;

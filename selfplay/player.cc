@@ -269,20 +269,35 @@ absl::Status ApplySearchOption(absl::string_view spec, absl::string_view option,
     return SpecError(spec, absl::StrCat(key, " must be a number (got \"",
                                         text, "\")"));
   }
+  // Checked as the float the search keeps: 1e39 would become inf and 1e-50
+  // would become 0, which the double above still allows.
+  absl::StatusOr<float> stored = engine::SearchParamToFloat(key, value);
+  if (!stored.ok()) return SpecError(spec, stored.status().message());
   if (key == "c_init") {
-    if (!(value > 0.0)) {
+    if (!(*stored > 0.0f)) {
       return SpecError(spec, absl::StrCat("c_init must be > 0 (got ", text,
                                           ")"));
     }
-    params->c_init = static_cast<float>(value);
+    params->c_init = *stored;
   } else {
-    if (!(value >= 0.0)) {
+    if (!(*stored >= 0.0f)) {
       return SpecError(spec, absl::StrCat("fpu (a reduction) must be >= 0 "
                                           "(got ", text, ")"));
     }
     params->fpu_mode = engine::FpuMode::kReduction;
-    params->fpu_value = static_cast<float>(value);
+    params->fpu_value = *stored;
   }
+  return absl::OkStatus();
+}
+
+// Whether NewPlayer() can make a search with `params` and `sims`
+// simulations (0: the policy alone, no search): every setting, the spec's
+// and PlayerOptions::search's, checked here so that it never has to CHECK.
+absl::Status CheckSearchable(absl::string_view spec, int sims,
+                             engine::SearchParams params) {
+  if (sims == 0) return absl::OkStatus();
+  params.num_simulations = sims;
+  if (absl::Status s = params.Validate(); !s.ok()) return WithSpec(spec, s);
   return absl::OkStatus();
 }
 
@@ -395,6 +410,11 @@ absl::StatusOr<std::unique_ptr<PlayerFactory>> PlayerFactory::Create(
         }
       }
     }
+    if (absl::Status s =
+            CheckSearchable(spec, factory->sims_, factory->options_.search);
+        !s.ok()) {
+      return s;
+    }
     absl::StatusOr<std::unique_ptr<engine::RolloutEvaluator>> rollout =
         engine::RolloutEvaluator::Create(game, options.rollouts,
                                          options.search.seed);
@@ -428,6 +448,7 @@ absl::StatusOr<std::unique_ptr<PlayerFactory>> PlayerFactory::Create(
       return s;
     }
   }
+  if (absl::Status s = CheckSearchable(spec, sims, params); !s.ok()) return s;
   if (path.empty()) {
     return SpecError(spec, is_net ? "net:PATH needs a checkpoint path"
                                   : "run:DIR needs a run directory");
@@ -479,8 +500,8 @@ std::unique_ptr<Player> PlayerFactory::NewPlayer() const {
       }
       absl::StatusOr<std::unique_ptr<engine::Search>> search =
           engine::Search::Create(game_, evaluator.get(), params);
-      // The parameters were validated by the caller; a failure here is a
-      // programmer error.
+      // Create() checked these settings (CheckSearchable); a failure here
+      // is a programmer error.
       CHECK(search.ok()) << search.status();
       return std::make_unique<SearchPlayer>(spec_, *std::move(search),
                                             std::move(evaluator),

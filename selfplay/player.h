@@ -122,9 +122,11 @@ struct PlayerOptions {
 // (networks share one inference server).
 class PlayerFactory {
  public:
-  // InvalidArgument for a malformed spec, a game without a solver or a
+  // InvalidArgument for a malformed spec, a number that does not fit the
+  // float the search keeps (c_init=1e39), search settings that
+  // SearchParams::Validate refuses, a game without a solver or a
   // checkpoint of another game; NotFound for a missing checkpoint or run.
-  // The message names the spec.
+  // The message names the spec. What Create accepts, NewPlayer can make.
   static absl::StatusOr<std::unique_ptr<PlayerFactory>> Create(
       const Game& game, absl::string_view spec, const PlayerOptions& options);
 

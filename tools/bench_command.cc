@@ -327,12 +327,20 @@ absl::StatusOr<double> BareForwardRate(const Game& game,
   }
   std::vector<float> policy(static_cast<size_t>(batch) * game.NumActions());
   std::vector<float> wdl(static_cast<size_t>(batch) * 3);
-  (*backend)->Forward(observations.data(), batch, policy.data(), wdl.data());
+  if (absl::Status s = (*backend)->Forward(observations.data(), batch,
+                                           policy.data(), wdl.data());
+      !s.ok()) {
+    return s;
+  }
   const auto start = std::chrono::steady_clock::now();
   int64_t evaluated = 0;
   double elapsed = 0.0;
   do {
-    (*backend)->Forward(observations.data(), batch, policy.data(), wdl.data());
+    if (absl::Status s = (*backend)->Forward(observations.data(), batch,
+                                             policy.data(), wdl.data());
+        !s.ok()) {
+      return s;
+    }
     evaluated += batch;
     elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

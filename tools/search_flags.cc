@@ -33,9 +33,22 @@ absl::StatusOr<engine::SearchParams> SearchParamsFromFlags(const Game& game) {
   // --threads is shared with solve, where 0 means one per core; a search
   // uses one thread unless told otherwise.
   params.num_threads = FLAGS_threads == 0 ? 1 : FLAGS_threads;
-  params.c_init = static_cast<float>(FLAGS_c_init);
-  params.c_base = static_cast<float>(FLAGS_c_base);
-  params.fpu_value = static_cast<float>(FLAGS_fpu_reduction);
+  // Each float flag is checked as the float it becomes (1e39 is inf, 1e-50
+  // is 0), so that the error names the flag as typed.
+  struct FloatFlag {
+    const char* name;
+    double value;
+    float* field;
+  };
+  for (const FloatFlag& flag :
+       {FloatFlag{"--c_init", FLAGS_c_init, &params.c_init},
+        FloatFlag{"--c_base", FLAGS_c_base, &params.c_base},
+        FloatFlag{"--fpu_reduction", FLAGS_fpu_reduction, &params.fpu_value}}) {
+    absl::StatusOr<float> value =
+        engine::SearchParamToFloat(flag.name, flag.value);
+    if (!value.ok()) return value.status();
+    *flag.field = *value;
+  }
   params.seed = FLAGS_seed;
   if (absl::Status status = params.Validate(); !status.ok()) {
     return absl::InvalidArgumentError(

@@ -1,5 +1,7 @@
 #include "engine/search_params.h"
 
+#include <cmath>
+
 #include "games/registry.h"
 #include "gtest/gtest.h"
 
@@ -66,6 +68,19 @@ TEST(SearchParamsTest, OutOfRangeValuesAreNamed) {
   p = SearchParams();
   p.max_tree_nodes = 10;
   ExpectRejected(p, "max_tree_nodes");
+}
+
+TEST(SearchParamToFloatTest, RefusesWhatAFloatCannotHold) {
+  EXPECT_EQ(*SearchParamToFloat("c_init", 1.25), 1.25f);
+  EXPECT_EQ(*SearchParamToFloat("c_init", 0.0), 0.0f);
+  EXPECT_EQ(*SearchParamToFloat("c_init", -3e38), -3e38f);
+  for (double bad :
+       {1e39, -1e39, 1e-50, -1e-50, 1e-45, HUGE_VAL, double{NAN}}) {
+    absl::StatusOr<float> f = SearchParamToFloat("c_init", bad);
+    ASSERT_FALSE(f.ok()) << bad;
+    EXPECT_EQ(f.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(f.status().message().rfind("c_init ", 0), 0) << f.status();
+  }
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // Feeds random and mutated text to the notation parsers of every registered
 // game: they must never crash, must reject bad input with an InvalidArgument
 // that says where the problem is, and must accept only what replays and
-// round-trips through FormatMoves.
+// round-trips through FormatMoves. The player spec parser (selfplay/player.h)
+// gets the same treatment: any spec is either refused with one clear line
+// naming it, or makes a player that can search.
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -11,9 +13,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "engine/search.h"
 #include "games/game.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
+#include "selfplay/player.h"
 
 namespace az {
 namespace {
@@ -313,6 +317,121 @@ TEST(GameRegistryTest, UnknownNamesListTheKnownGames) {
     for (const std::string& known : GameNames()) {
       EXPECT_TRUE(absl::StrContains(message, known)) << message;
     }
+  }
+}
+
+// --- Player specs --------------------------------------------------------
+
+// Numbers that overflow a float, underflow it to 0 or a denormal, are not
+// numbers at all, or are only just in range.
+const char* const kExtremeNumbers[] = {"1e39",
+                                       "-1e39",
+                                       "1e-50",
+                                       "-1e-50",
+                                       "3.4e38",
+                                       "3.5e38",
+                                       "1e308",
+                                       "1e309",
+                                       "1e-38",
+                                       "1e-45",
+                                       "4.9e-324",
+                                       "0",
+                                       "-0",
+                                       "0.0",
+                                       "inf",
+                                       "-inf",
+                                       "nan",
+                                       "0x1p128",
+                                       "1e6",
+                                       "1",
+                                       "0.5",
+                                       "2147483647",
+                                       "2147483648",
+                                       "-2147483649",
+                                       "99999999999999999999",
+                                       "",
+                                       "1e",
+                                       "+",
+                                       " 1",
+                                       "1 ",
+                                       "1.5",
+                                       "-1"};
+
+// One spec through PlayerFactory::Create. A refusal is InvalidArgument (or
+// NotFound for the missing checkpoint), one printable line naming the spec;
+// an acceptance gives settings the search takes, so that making a player
+// cannot fail (it CHECKs that).
+void CheckPlayerSpec(const Game& game, const std::string& spec,
+                     absl::string_view field) {
+  SCOPED_TRACE(absl::StrCat("player spec \"", Escaped(spec), "\""));
+  selfplay::PlayerOptions options;
+  options.search = engine::DefaultSearchParams(game);
+  options.search.num_simulations = 8;
+  absl::StatusOr<std::unique_ptr<selfplay::PlayerFactory>> factory =
+      selfplay::PlayerFactory::Create(game, spec, options);
+  if (!factory.ok()) {
+    const absl::Status& error = factory.status();
+    EXPECT_TRUE(error.code() == absl::StatusCode::kInvalidArgument ||
+                error.code() == absl::StatusCode::kNotFound)
+        << error;
+    absl::string_view message = error.message();
+    EXPECT_TRUE(IsPrintable(message)) << Escaped(message);
+    EXPECT_TRUE(absl::StrContains(message, spec)) << message;
+    if (error.code() == absl::StatusCode::kInvalidArgument && !field.empty()) {
+      EXPECT_TRUE(absl::StrContains(message, field)) << message;
+    }
+    return;
+  }
+  engine::SearchParams params = (*factory)->search_params();
+  if ((*factory)->simulations() == 0) return;  // the policy head alone
+  params.num_simulations = (*factory)->simulations();
+  absl::Status valid = params.Validate();
+  ASSERT_TRUE(valid.ok()) << "accepted, but the search refuses it: " << valid;
+  if (params.num_simulations > 1000) return;  // valid, but slow to play
+  std::unique_ptr<selfplay::Player> player = (*factory)->NewPlayer();
+  ASSERT_NE(player, nullptr);
+  player->Reset(1);
+  std::unique_ptr<State> state = game.NewInitialState();
+  absl::StatusOr<Action> move = player->ChooseMove(*state, nullptr);
+  ASSERT_TRUE(move.ok()) << move.status();
+  EXPECT_TRUE(state->CheckLegal(*move).ok());
+}
+
+TEST(PlayerSpecFuzzTest, ExtremeNumbersInEveryOptionOfEverySearchingPlayer) {
+  const Game& game = **FindGame("tictactoe");
+  // The options are read before the checkpoint, so a missing one shows
+  // whether the network players' options were checked.
+  for (absl::string_view prefix :
+       {"mcts:", "net:/missing.ckpt:", "run:/missing-run:"}) {
+    for (absl::string_view key : {"sims", "c_init", "fpu"}) {
+      for (const char* number : kExtremeNumbers) {
+        CheckPlayerSpec(game, absl::StrCat(prefix, key, "=", number), key);
+        // After another option, so that the last one is not the only one
+        // checked.
+        CheckPlayerSpec(game, absl::StrCat(prefix, "sims=4:", key, "=", number),
+                        key);
+      }
+    }
+  }
+}
+
+TEST(PlayerSpecFuzzTest, RandomSpecs) {
+  const Game& game = **FindGame("tictactoe");
+  std::mt19937_64 rng(6);
+  const char* const kinds[] = {
+      "mcts", "mcts:", "net:/missing.ckpt:", "random", "solver", "human", ""};
+  const char* const keys[] = {"sims=", "c_init=", "fpu=", "raw", "x=", ""};
+  for (int i = 0; i < 2000; ++i) {
+    std::string spec = kinds[rng() % std::size(kinds)];
+    const int options = rng() % 4;
+    for (int k = 0; k < options; ++k) {
+      absl::StrAppend(&spec, k == 0 && absl::EndsWith(spec, ":") ? "" : ":",
+                      keys[rng() % std::size(keys)],
+                      rng() % 2
+                          ? kExtremeNumbers[rng() % std::size(kExtremeNumbers)]
+                          : RandomFrom("0123456789.e-+x", 6, rng));
+    }
+    CheckPlayerSpec(game, spec, "");
   }
 }
 

@@ -1,11 +1,12 @@
-#include "nn/inference_server.h"
-
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <future>
 #include <thread>
 
 #include "gtest/gtest.h"
 #include "nn/forward_backend.h"
+#include "nn/inference_server.h"
 #include "tests/nn/test_networks.h"
 
 namespace az::nn {
@@ -208,6 +209,84 @@ TEST(InferenceServerTest, KnownClientsDoNotWaitForTheTimeout) {
   double seconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(seconds, 1.0) << "each call waited for the 2 s timeout";
+}
+
+// A backend that answers `good_batches` forward passes with zeros and then
+// fails every pass, as a device that runs out of memory would.
+class FailingBackend final : public ForwardBackend {
+ public:
+  FailingBackend(const NetworkConfig& config, int good_batches)
+      : config_(config), good_batches_(good_batches) {}
+  absl::Status Forward(const float* observations, int batch,
+                       float* policy_logits, float* wdl_logits) override {
+    if (good_batches_-- > 0) {
+      std::fill(policy_logits, policy_logits + batch * config_.num_actions,
+                0.0f);
+      std::fill(wdl_logits, wdl_logits + batch * 3, 0.0f);
+      return absl::OkStatus();
+    }
+    return absl::ResourceExhaustedError("CUDA out of memory (fake)");
+  }
+  std::string Describe() const override { return "failing (fake)"; }
+  const NetworkConfig& config() const override { return config_; }
+
+ private:
+  NetworkConfig config_;
+  int good_batches_;
+};
+
+TEST(InferenceServerTest, AFailedForwardFailsEveryWaitingAndLaterCall) {
+  const Game& game = **FindGame("connect4");
+  Checkpoint ck = testing::RandomCheckpoint("connect4", 1, 8, 3);
+  InferenceServerOptions options;
+  options.max_batch = 4;
+  options.batch_timeout_us = 2000;
+  auto server = InferenceServer::CreateWithBackend(
+      std::make_unique<FailingBackend>(ck.metadata.config, 2), 7, options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto positions = testing::RandomPositions(game, 64, 5);
+  const int actions = game.NumActions();
+  // Many clients, each evaluating positions until the server fails them;
+  // each returns the error it ended with. A client that hangs is caught by
+  // the deadline below rather than hanging the test.
+  constexpr int kClients = 8;
+  std::vector<std::future<absl::Status>> clients;
+  std::atomic<int> answered{0};
+  for (int c = 0; c < kClients; ++c) {
+    clients.push_back(std::async(std::launch::async, [&, c] {
+      std::vector<float> priors(2 * actions);
+      LeafEvaluation evals[2];
+      for (int i = 0;; ++i) {
+        const State* states[] = {positions[(c + i) % 64].get(),
+                                 positions[(c + 2 * i + 1) % 64].get()};
+        absl::Status s = (*server)->Evaluate(states, absl::MakeSpan(priors),
+                                             absl::MakeSpan(evals));
+        if (!s.ok()) return s;
+        ++answered;
+      }
+    }));
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (auto& client : clients) {
+    ASSERT_EQ(client.wait_until(deadline), std::future_status::ready)
+        << "a client still waits on the failed server";
+    absl::Status s = client.get();
+    EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+    EXPECT_NE(s.message().find("out of memory (fake)"), std::string::npos) << s;
+  }
+  // Two good batches of at most four positions: at most four answered
+  // calls of two positions.
+  EXPECT_LE(answered.load(), 4);
+  // Sticky: a new call fails at once, with the same error.
+  EXPECT_EQ((*server)->failure().code(), absl::StatusCode::kResourceExhausted);
+  std::vector<float> policy(actions), wdl(3);
+  std::vector<float> obs(ck.metadata.config.input_planes *
+                         ck.metadata.config.board_height *
+                         ck.metadata.config.board_width);
+  absl::StatusOr<int64_t> later =
+      (*server)->EvaluateEncoded(obs.data(), 1, policy.data(), wdl.data());
+  EXPECT_EQ(later.status(), (*server)->failure());
 }
 
 }  // namespace

@@ -129,5 +129,43 @@ TEST(MatchCommandTest, BadSpecsExitWithOneLine) {
   }
 }
 
+// Options that parse as numbers but do not fit the float the search keeps
+// (inf, or 0) are usage errors naming the option, not an abort when the
+// first game starts.
+TEST(MatchCommandTest, OptionsOutOfFloatRangeAreUsageErrors) {
+  for (std::string spec : {"mcts:c_init=1e39", "mcts:c_init=1e-50",
+                           "mcts:fpu=1e39", "mcts:sims=5:fpu=-1e-50"}) {
+    const std::string field =
+        spec.find("c_init") != std::string::npos ? "c_init" : "fpu";
+    az::testing::ExpectOneLineError(
+        "match --game=tictactoe --games=1 --players=random," + spec, field);
+  }
+  for (std::string flag : {"--c_init=1e39", "--c_init=1e-50", "--c_base=1e39",
+                           "--c_base=1e-50", "--fpu_reduction=1e39"}) {
+    az::testing::ExpectOneLineError(
+        "match --game=tictactoe --games=1 --players=random,mcts " + flag,
+        flag.substr(2, flag.find('=') - 2));
+  }
+}
+
+// A forward pass that LibTorch refuses (it has no fp16 convolution on the
+// CPU) fails the match with one line, exit 1, instead of std::terminate in
+// the inference thread.
+TEST(MatchCommandTest, AFailingNetworkIsAnErrorNotACrash) {
+  const std::string path = ::testing::TempDir() + "/fp16.ckpt";
+  ASSERT_EQ(RunAz("init --game=tictactoe --blocks=1 --channels=8 --out=" + path)
+                .exit_code,
+            0);
+  auto r =
+      RunAz("match --game=tictactoe --games=1 --players=net:" + path +
+            ":sims=4,random --backend=torch --device=cpu --precision=fp16");
+  if (r.exit_code == 0)
+    GTEST_SKIP() << "this LibTorch computes fp16 on the CPU";
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.err, "az match: ")) << r.err;
+  EXPECT_NE(r.err.find("LibTorch forward pass"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
 }  // namespace
 }  // namespace az

@@ -117,5 +117,12 @@ TEST(PlayCommandTest, BadPlayersAreOneLineErrors) {
       "--start");
 }
 
+TEST(PlayCommandTest, OptionsOutOfFloatRangeAreUsageErrors) {
+  az::testing::ExpectOneLineError(
+      "play --game=tictactoe --players=random,mcts:c_init=1e39", "c_init");
+  az::testing::ExpectOneLineError(
+      "play --game=tictactoe --players=mcts:fpu=1e39,random", "fpu");
+}
+
 }  // namespace
 }  // namespace az
