@@ -423,8 +423,16 @@ int RunTrain(const std::vector<std::string>& args) {
   search.num_simulations = Or(FLAGS_selfplay_sims, d.sims);
   search.num_threads = 1;
   search.root_noise = FLAGS_dirichlet_epsilon > 0;
-  if (FLAGS_dirichlet_alpha > 0) search.dirichlet_alpha = FLAGS_dirichlet_alpha;
-  search.dirichlet_epsilon = static_cast<float>(FLAGS_dirichlet_epsilon);
+  if (FLAGS_dirichlet_alpha > 0) {
+    absl::StatusOr<float> alpha =
+        engine::SearchParamToFloat("--dirichlet_alpha", FLAGS_dirichlet_alpha);
+    if (!alpha.ok()) return Fail(2, alpha.status().message());
+    search.dirichlet_alpha = *alpha;
+  }
+  absl::StatusOr<float> epsilon = engine::SearchParamToFloat(
+      "--dirichlet_epsilon", FLAGS_dirichlet_epsilon);
+  if (!epsilon.ok()) return Fail(2, epsilon.status().message());
+  search.dirichlet_epsilon = *epsilon;
   if (FLAGS_temperature_moves >= 0) {
     search.temperature_moves = FLAGS_temperature_moves;
   } else if (d.temperature_moves >= 0) {

@@ -144,6 +144,11 @@ TEST(TrainCommandTest, BadFlagsAndPlacesGetOneLine) {
   ExpectOneLineError(SmallRun(dir) + " --min_positions=10",  // below the batch
                      "min_positions >= batch_size", testing::kAnyFailure);
   ExpectOneLineError(SmallRun(dir) + " --lr_anneal=1.5", "--lr_anneal=1.5");
+  // Numbers a float cannot hold.
+  ExpectOneLineError(SmallRun(dir) + " --dirichlet_alpha=1e39",
+                     "--dirichlet_alpha");
+  ExpectOneLineError(SmallRun(dir) + " --dirichlet_epsilon=1e-50",
+                     "--dirichlet_epsilon");
   ExpectOneLineError(SmallRun(dir) + " --lr_final=0", "--lr_final=0");
   // Quick searches must be quicker than the full ones (48 here).
   ExpectOneLineError(SmallRun(dir) + " --quick_sims=48", "--quick_sims=48");
