@@ -21,8 +21,10 @@ absl::Status SearchParams::Validate() const {
   if (num_simulations < 1) {
     return OutOfRange("num_simulations", "at least 1", num_simulations);
   }
-  if (!(c_init > 0.0f) || !std::isfinite(c_init)) {
-    return OutOfRange("c_init", "positive and finite", c_init);
+  // Bounded so that c * P * sqrt(N) stays finite for any tree this search
+  // can hold (an inf times a zero prior would make the scores NaN).
+  if (!(c_init > 0.0f && c_init <= kMaxCInit)) {
+    return OutOfRange("c_init", "in (0, 1e6]", c_init);
   }
   if (!(c_base > 0.0f) || !std::isfinite(c_base)) {
     return OutOfRange("c_base", "positive and finite", c_base);

@@ -31,6 +31,7 @@ struct SearchParams {
   // PUCT exploration rate, AlphaZero's schedule:
   // c(N) = c_init + log((1 + N + c_base) / c_base), N = the parent's visits.
   float c_init = 1.25f;
+  static constexpr float kMaxCInit = 1e6f;
   float c_base = 19652.0f;
 
   // First-play urgency: how an unvisited child's Q is guessed (see FpuMode).

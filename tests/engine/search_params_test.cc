@@ -43,6 +43,11 @@ TEST(SearchParamsTest, OutOfRangeValuesAreNamed) {
   p = SearchParams();
   p.c_init = 0.0f;
   ExpectRejected(p, "c_init");
+  // Finite, but large enough to overflow the exploration term.
+  p.c_init = 3e38f;
+  ExpectRejected(p, "c_init");
+  p.c_init = 1e6f;
+  EXPECT_TRUE(p.Validate().ok());
   p = SearchParams();
   p.c_base = -1.0f;
   ExpectRejected(p, "c_base");
