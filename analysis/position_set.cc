@@ -115,24 +115,15 @@ absl::StatusOr<PositionSet> LoadHeldoutSet(const Game& game,
   set.default_label_cache = paths.heldout() + "/gap-labels";
   int64_t game_id = 0, skipped = 0, damaged_shards = 0;
   for (const std::string& shard : *shards) {
-    absl::StatusOr<selfplay::ShardContents> contents =
-        selfplay::ReadShard(shard);
-    // A shard whose header is damaged costs its games, as in training;
-    // a newer format or an unreadable file stays an error.
-    if (absl::IsDataLoss(contents.status())) {
-      LOG(WARNING) << "skipped " << contents.status().message();
+    absl::StatusOr<std::optional<selfplay::ShardContents>> read =
+        selfplay::ReadShardOfGame(shard, game.Name());
+    if (!read.ok()) return read.status();
+    // A shard whose header is damaged costs its games, as in training.
+    if (!read->has_value()) {
       ++damaged_shards;
       continue;
     }
-    if (!contents.ok()) {
-      return absl::Status(
-          contents.status().code(),
-          absl::StrCat(shard, ": ", contents.status().message()));
-    }
-    if (contents->game != game.Name()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          shard, " holds games of ", contents->game, ", not ", game.Name()));
-    }
+    const selfplay::ShardContents* contents = &**read;
     skipped += contents->corrupt_records;
     if (contents->truncated_tail_bytes > 0) {
       LOG(WARNING) << shard << ": skipped an incomplete last record ("

@@ -539,6 +539,21 @@ absl::StatusOr<ShardContents> ReadShard(const std::string& path) {
   return contents;
 }
 
+absl::StatusOr<std::optional<ShardContents>> ReadShardOfGame(
+    const std::string& path, const std::string& game) {
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  if (absl::IsDataLoss(contents.status())) {
+    LOG(WARNING) << "skipped a shard: " << contents.status().message();
+    return std::nullopt;
+  }
+  if (!contents.ok()) return contents.status();
+  if (contents->game != game) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "shard ", path, " holds games of ", contents->game, ", not ", game));
+  }
+  return std::optional<ShardContents>(*std::move(contents));
+}
+
 absl::StatusOr<std::unique_ptr<ShardWriter>> ShardWriter::Open(
     const std::string& path, const std::string& game) {
   if (game.empty() || game.size() > kMaxGameNameBytes) {

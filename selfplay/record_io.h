@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,13 @@ struct ShardContents {
 // version. Damaged records are skipped and counted in the result, not
 // errors.
 absl::StatusOr<ShardContents> ReadShard(const std::string& path);
+
+// ReadShard() for a reader that goes on without a damaged shard: nullopt
+// (with a warning) when the header is damaged, so that its games are lost
+// but nothing else; an error for a shard that cannot be read, is of another
+// game than `game` or of a newer format.
+absl::StatusOr<std::optional<ShardContents>> ReadShardOfGame(
+    const std::string& path, const std::string& game);
 
 // Appends records to one shard. Not thread-safe (one writer per shard; the
 // file is locked against a second writer, also in another process).

@@ -349,19 +349,15 @@ absl::StatusOr<LoadStats> LoadRecentGames(const std::string& dir,
   int64_t positions = 0;
   for (auto it = shards->rbegin(); it != shards->rend() && positions < capacity;
        ++it) {
-    absl::StatusOr<ShardContents> contents = ReadShard(*it);
-    if (absl::IsDataLoss(contents.status())) {
-      // A damaged header costs that shard's games, never the resume.
+    absl::StatusOr<std::optional<ShardContents>> read =
+        ReadShardOfGame(*it, game.Name());
+    if (!read.ok()) return read.status();
+    // A damaged header costs that shard's games, never the resume.
+    if (!read->has_value()) {
       ++stats.damaged_shards;
-      LOG(WARNING) << "skipped a shard: " << contents.status().message();
       continue;
     }
-    if (!contents.ok()) return contents.status();
-    if (contents->game != game.Name()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("shard ", *it, " holds games of ", contents->game,
-                       ", not ", game.Name()));
-    }
+    ShardContents* contents = &**read;
     ++stats.shards_read;
     stats.corrupt_records += contents->corrupt_records;
     stats.corrupt_bytes += contents->corrupt_bytes;

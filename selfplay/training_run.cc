@@ -54,18 +54,15 @@ absl::StatusOr<ShardTotals> CountShardGames(const Game& game,
   if (!shards.ok()) return shards.status();
   ShardTotals totals;
   for (const std::string& path : *shards) {
-    absl::StatusOr<ShardContents> contents = ReadShard(path);
-    if (absl::IsDataLoss(contents.status())) {
-      // Its games are lost; the run goes on without them.
+    absl::StatusOr<std::optional<ShardContents>> read =
+        ReadShardOfGame(path, game.Name());
+    if (!read.ok()) return read.status();
+    // Its games are lost; the run goes on without them.
+    if (!read->has_value()) {
       ++totals.damaged_shards;
-      LOG(WARNING) << "skipped a shard: " << contents.status().message();
       continue;
     }
-    if (!contents.ok()) return contents.status();
-    if (contents->game != game.Name()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, " holds games of ", contents->game, ", not ", game.Name()));
-    }
+    const ShardContents* contents = &**read;
     totals.damaged_records += contents->corrupt_records;
     totals.truncated_bytes += contents->truncated_tail_bytes;
     for (const GameRecord& record : contents->records) {
@@ -84,10 +81,6 @@ std::string Number(double value, int digits = 4) {
   if (!std::isfinite(value)) return "";
   return absl::StrFormat("%.*g", digits, value);
 }
-
-}  // namespace
-
-namespace {
 
 // One metrics.csv column: its name and how a report fills it. The one list
 // of the columns; MetricsColumns() and every row come from it.
@@ -199,6 +192,12 @@ class TrainingRun::Impl {
   void FinishEvaluation();
   absl::Status Report(const ReportCallback& on_report);
   void Fail(const absl::Status& status);
+  // Open()'s parts: the optimizer state of a resumed run (returns what
+  // became of it, for the start line), and the replay window and the run's
+  // game counts from the shards.
+  absl::StatusOr<std::string> RestoreOptimizer(
+      const nn::Checkpoint& checkpoint);
+  absl::Status LoadGames();
   // Ends every wait of the actors and the trainer for good: called before
   // any stop of the farm, which joins actors that may wait in OnGame.
   void ReleaseWaiters();
@@ -351,36 +350,9 @@ absl::Status TrainingRun::Impl::Open() {
   trainer_ = *std::move(trainer);
   std::string optimizer_note = "fresh optimizer";
   if (resumed_) {
-    // The optimizer state holds only Adam's moments; the weights and the
-    // games are whole without it. So a state that cannot be used (damaged,
-    // of another shape or step, not a file) costs a warning and a fresh
-    // optimizer, as a missing one does, and never blocks the resume. Only
-    // errors of the machine itself (permissions, I/O) stop it.
-    const std::string state_path = paths_.optimizer_state(step_);
-    absl::Status loaded = trainer_->LoadOptimizerState(state_path);
-    if (loaded.ok() && trainer_->step() != step_) {
-      loaded = absl::DataLossError(
-          absl::StrCat("optimizer state ", state_path, " holds step ",
-                       trainer_->step(), ", the checkpoint step ", step_));
-      // The trainer took the file's step counter: start it over.
-      absl::StatusOr<std::unique_ptr<nn::Trainer>> fresh =
-          nn::CreateTrainer(checkpoint, options_.trainer);
-      if (!fresh.ok()) return fresh.status();
-      trainer_ = *std::move(fresh);
-    }
-    if (loaded.ok()) {
-      optimizer_note = "optimizer state restored";
-    } else if (absl::IsNotFound(loaded)) {
-      LOG(WARNING) << "no optimizer state for step " << step_
-                   << "; Adam's moments start afresh";
-    } else if (absl::IsDataLoss(loaded) || absl::IsInvalidArgument(loaded) ||
-               absl::IsFailedPrecondition(loaded)) {
-      LOG(WARNING) << loaded.message()
-                   << "; ignoring it, Adam's moments start afresh";
-      optimizer_note = "fresh optimizer (the saved state was unusable)";
-    } else {
-      return loaded;
-    }
+    absl::StatusOr<std::string> note = RestoreOptimizer(checkpoint);
+    if (!note.ok()) return note.status();
+    optimizer_note = *std::move(note);
   }
 
   nn::InferenceServerOptions inference = options_.inference;
@@ -390,26 +362,7 @@ absl::Status TrainingRun::Impl::Open() {
   if (!server.ok()) return server.status();
   server_ = *std::move(server);
 
-  // Games: the window from the newest shards, counts from all of them.
-  absl::StatusOr<LoadStats> loaded = LoadRecentGames(paths_.replay(), &buffer_);
-  if (!loaded.ok()) return loaded.status();
-  absl::StatusOr<ShardTotals> replay = CountShardGames(game_, paths_.replay());
-  if (!replay.ok()) return replay.status();
-  absl::StatusOr<ShardTotals> heldout =
-      CountShardGames(game_, paths_.heldout());
-  if (!heldout.ok()) return heldout.status();
-  const int64_t damaged = replay->damaged_records + heldout->damaged_records;
-  const int64_t truncated = replay->truncated_bytes + heldout->truncated_bytes;
-  const int64_t damaged_shards =
-      replay->damaged_shards + heldout->damaged_shards;
-  if (damaged > 0 || truncated > 0 || damaged_shards > 0) {
-    LOG(WARNING) << "skipped " << damaged << " damaged game records, "
-                 << truncated << " bytes of half-written shard tails and "
-                 << damaged_shards << " shards with a damaged header";
-  }
-  games_ = replay->games + heldout->games;
-  positions_ = replay->positions;
-  heldout_games_ = heldout->games;
+  if (absl::Status status = LoadGames(); !status.ok()) return status;
 
   absl::StatusOr<std::unique_ptr<ReplayStore>> store = ReplayStore::Open(
       paths_.replay(), game_.Name(), options_.games_per_shard);
@@ -433,6 +386,64 @@ absl::Status TrainingRun::Impl::Open() {
       heldout_games_, " held out), ", buffer_.counts().positions_in_window,
       " positions in the window, ", optimizer_note, "; self-play on ",
       server_->Describe());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> TrainingRun::Impl::RestoreOptimizer(
+    const nn::Checkpoint& checkpoint) {
+  // The optimizer state holds only Adam's moments; the weights and the
+  // games are whole without it. So a state that cannot be used (damaged,
+  // of another shape or step, not a file) costs a warning and a fresh
+  // optimizer, as a missing one does, and never blocks the resume. Only
+  // errors of the machine itself (permissions, I/O) stop it.
+  const std::string state_path = paths_.optimizer_state(step_);
+  absl::Status loaded = trainer_->LoadOptimizerState(state_path);
+  if (loaded.ok() && trainer_->step() != step_) {
+    loaded = absl::DataLossError(
+        absl::StrCat("optimizer state ", state_path, " holds step ",
+                     trainer_->step(), ", the checkpoint step ", step_));
+    // The trainer took the file's step counter: start it over.
+    absl::StatusOr<std::unique_ptr<nn::Trainer>> fresh =
+        nn::CreateTrainer(checkpoint, options_.trainer);
+    if (!fresh.ok()) return fresh.status();
+    trainer_ = *std::move(fresh);
+  }
+  if (loaded.ok()) return std::string("optimizer state restored");
+  if (absl::IsNotFound(loaded)) {
+    LOG(WARNING) << "no optimizer state for step " << step_
+                 << "; Adam's moments start afresh";
+    return std::string("fresh optimizer");
+  }
+  if (absl::IsDataLoss(loaded) || absl::IsInvalidArgument(loaded) ||
+      absl::IsFailedPrecondition(loaded)) {
+    LOG(WARNING) << loaded.message()
+                 << "; ignoring it, Adam's moments start afresh";
+    return std::string("fresh optimizer (the saved state was unusable)");
+  }
+  return loaded;
+}
+
+// The window from the newest shards, counts from all of them.
+absl::Status TrainingRun::Impl::LoadGames() {
+  absl::StatusOr<LoadStats> loaded = LoadRecentGames(paths_.replay(), &buffer_);
+  if (!loaded.ok()) return loaded.status();
+  absl::StatusOr<ShardTotals> replay = CountShardGames(game_, paths_.replay());
+  if (!replay.ok()) return replay.status();
+  absl::StatusOr<ShardTotals> heldout =
+      CountShardGames(game_, paths_.heldout());
+  if (!heldout.ok()) return heldout.status();
+  const int64_t damaged = replay->damaged_records + heldout->damaged_records;
+  const int64_t truncated = replay->truncated_bytes + heldout->truncated_bytes;
+  const int64_t damaged_shards =
+      replay->damaged_shards + heldout->damaged_shards;
+  if (damaged > 0 || truncated > 0 || damaged_shards > 0) {
+    LOG(WARNING) << "skipped " << damaged << " damaged game records, "
+                 << truncated << " bytes of half-written shard tails and "
+                 << damaged_shards << " shards with a damaged header";
+  }
+  games_ = replay->games + heldout->games;
+  positions_ = replay->positions;
+  heldout_games_ = heldout->games;
   return absl::OkStatus();
 }
 
