@@ -94,4 +94,17 @@ SearchParams DefaultSearchParams(const Game& game) {
   return params;
 }
 
+SearchParams FullStrength(SearchParams params, int threads) {
+  params.root_noise = false;
+  params.temperature_moves = 0;
+  params.num_threads = threads;
+  return params;
+}
+
+SearchParams SelfPlay(SearchParams params) {
+  params.root_noise = params.dirichlet_epsilon > 0;
+  params.num_threads = 1;
+  return params;
+}
+
 }  // namespace az::engine

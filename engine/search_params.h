@@ -96,4 +96,15 @@ absl::StatusOr<float> SearchParamToFloat(absl::string_view name, double value);
 // a temperature phase that scales with its length.
 SearchParams DefaultSearchParams(const Game& game);
 
+// The two ways the rest of az sets a search up, written once.
+//
+// Playing to win (matches, az play, az gap, the trainer's evaluation games):
+// no root noise and the most visited move from the first ply on, with
+// `threads` threads on the one tree (matches play many games side by side,
+// one thread each).
+SearchParams FullStrength(SearchParams params, int threads = 1);
+// Self-play: root noise wherever its weight is above 0, sampled openings as
+// `params` says, one thread a game (the actor farm plays many at once).
+SearchParams SelfPlay(SearchParams params);
+
 }  // namespace az::engine

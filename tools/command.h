@@ -6,7 +6,39 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "games/game.h"
+
 namespace az {
+
+// Exit codes, the same for every subcommand: a wrong command line (bad
+// flag value, unknown game, stray argument) exits 2, a failure while
+// running (a file that cannot be read or written, a corrupt checkpoint, a
+// failed search) exits 1.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// An error in how the command was called: InvalidArgument, marked so that
+// ExitCode() exits 2 with it.
+absl::Status UsageError(absl::string_view message);
+// `status` (not OK) marked as a usage error, its code and message kept.
+absl::Status AsUsageError(absl::Status status);
+bool IsUsageError(const absl::Status& status);
+
+// How a subcommand ends: OK exits 0; otherwise one line, "az NAME: message"
+// on stderr, and kExitUsage for usage errors, kExitFailure for the rest.
+int ExitCode(absl::string_view command, const absl::Status& status);
+
+// What every subcommand checks first: no positional argument after its
+// name (args[0]) and a --game that names a known game. Both are usage
+// errors.
+absl::StatusOr<const Game*> GameOfCommandLine(
+    const std::vector<std::string>& args);
+// The positional-argument check alone, for the commands without --game.
+absl::Status NoPositionalArguments(const std::vector<std::string>& args);
 
 struct Command {
   std::string name;     // "solve"
