@@ -8,6 +8,7 @@ packages=(
   libtorch-dev libabsl-dev libgflags-dev libgoogle-glog-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libbenchmark-dev
   gnuplot-nox
+  redis-server libhiredis-dev
 )
 
 missing=()
