@@ -1,0 +1,100 @@
+#include "store/game_intake.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "selfplay/record_io.h"
+#include "selfplay/replay_buffer.h"
+
+namespace az::store {
+
+bool SeenGames::Insert(const std::string& actor, uint64_t seq) {
+  Actor& a = by_actor_[actor];
+  if (seq <= a.contiguous || !a.above.insert(seq).second) return false;
+  ++size_;
+  // Fold the numbers that now continue the gap-free run.
+  while (!a.above.empty() && *a.above.begin() == a.contiguous + 1) {
+    a.above.erase(a.above.begin());
+    ++a.contiguous;
+  }
+  return true;
+}
+
+bool SeenGames::Contains(const std::string& actor, uint64_t seq) const {
+  auto it = by_actor_.find(actor);
+  if (it == by_actor_.end()) return false;
+  return seq <= it->second.contiguous || it->second.above.count(seq) > 0;
+}
+
+const char* RejectionName(Rejection r) {
+  switch (r) {
+    case Rejection::kMalformedEntry:
+      return "malformed entry";
+    case Rejection::kOversized:
+      return "oversized record";
+    case Rejection::kUndecodable:
+      return "undecodable record";
+    case Rejection::kAgainstTheRules:
+      return "against the rules";
+    case Rejection::kForgedReward:
+      return "forged reward";
+  }
+  return "?";
+}
+
+namespace {
+
+IntakeVerdict Rejected(Rejection why, absl::string_view detail) {
+  IntakeVerdict v{IntakeVerdict::Kind::kRejected};
+  v.rejection = why;
+  v.reason = absl::StrCat(RejectionName(why), ": ", detail);
+  return v;
+}
+
+}  // namespace
+
+IntakeVerdict JudgeGameEntry(const Game& game, const StreamEntry& entry,
+                             const SeenGames& seen,
+                             const IntakeOptions& options) {
+  if (!entry.parsed.ok()) {
+    return Rejected(Rejection::kMalformedEntry, entry.parsed.message());
+  }
+  const GameMessage& m = entry.game;
+  if (seen.Contains(m.actor, m.seq)) {
+    return IntakeVerdict{IntakeVerdict::Kind::kDuplicate};
+  }
+  if (m.record.size() > options.max_record_bytes) {
+    return Rejected(Rejection::kOversized,
+                    absl::StrCat(m.record.size(), " bytes, above the limit of ",
+                                 options.max_record_bytes));
+  }
+  absl::StatusOr<selfplay::GameRecord> record =
+      selfplay::DecodeGameRecord(m.record, game.Name());
+  if (!record.ok()) {
+    return Rejected(Rejection::kUndecodable, record.status().message());
+  }
+  if (record->outcome == GameOutcome::kOngoing) {
+    return Rejected(Rejection::kAgainstTheRules, "the game is not finished");
+  }
+  // The moves, visits and search values first (checked without the
+  // outcome), then the outcome and rewards against what the rules give.
+  selfplay::GameRecord moves_only = *record;
+  moves_only.outcome = GameOutcome::kOngoing;
+  if (absl::Status valid = selfplay::ValidateGameRecord(game, moves_only);
+      !valid.ok()) {
+    return Rejected(Rejection::kAgainstTheRules, valid.message());
+  }
+  if (absl::Status valid = selfplay::ValidateGameRecord(game, *record);
+      !valid.ok()) {
+    return Rejected(Rejection::kForgedReward, valid.message());
+  }
+  // What passed holds the rules' rewards already; they are assigned again
+  // so that what is stored comes from games/ by construction, not from
+  // the wire.
+  selfplay::AssignTerminalRewards(game, &*record);
+  IntakeVerdict v{IntakeVerdict::Kind::kAccepted};
+  v.record = *std::move(record);
+  return v;
+}
+
+}  // namespace az::store
