@@ -78,8 +78,7 @@ NetworkConfig ConfigFromJson(const nlohmann::json& j) {
 
 }  // namespace
 
-absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
-                            const std::string& path) {
+absl::StatusOr<std::string> EncodeCheckpoint(const Checkpoint& checkpoint) {
   const CheckpointMetadata& m = checkpoint.metadata;
   nlohmann::json meta = {{"network", ConfigToJson(m.config)},
                          {"training_step", m.training_step},
@@ -109,31 +108,97 @@ absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
                t.values.size() * sizeof(float));
   }
   Put<uint32_t>(&out, base::Crc32c(out.data(), out.size()));
-  // Never write what LoadCheckpoint would refuse to read.
+  // Never make what DecodeCheckpoint would refuse to read.
   if (out.size() > static_cast<uint64_t>(kMaxCheckpointBytes)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot save checkpoint ", path, ": ", out.size(),
-        " bytes, over the limit of ", kMaxCheckpointBytes, " that az loads"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(out.size(), " bytes, over the limit of ",
+                     kMaxCheckpointBytes, " that az loads"));
   }
-  return base::WriteFileAtomically(path, out);
+  return out;
 }
 
-absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
-  absl::StatusOr<std::string> read =
-      base::ReadFileBounded(path, kMaxCheckpointBytes);
-  if (!read.ok()) {
-    return absl::Status(read.status().code(),
-                        absl::StrCat("checkpoint: ", read.status().message()));
+absl::Status SaveCheckpoint(const Checkpoint& checkpoint,
+                            const std::string& path) {
+  absl::StatusOr<std::string> bytes = EncodeCheckpoint(checkpoint);
+  if (!bytes.ok()) {
+    return absl::Status(bytes.status().code(),
+                        absl::StrCat("cannot save checkpoint ", path, ": ",
+                                     bytes.status().message()));
   }
-  const std::string& data = *read;
+  return base::WriteFileAtomically(path, *bytes);
+}
+
+namespace {
+
+// The metadata's JSON, checked.
+absl::Status ReadMetadata(absl::string_view json, CheckpointMetadata* m) {
+  try {
+    nlohmann::json meta = nlohmann::json::parse(json.begin(), json.end());
+    m->config = ConfigFromJson(meta.at("network"));
+    m->training_step = meta.at("training_step").get<int64_t>();
+    m->weight_version = meta.at("weight_version").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("bad metadata: ", e.what()));
+  }
+  return m->config.Validate();
+}
+
+// Tensor `i` from `r`; the error says why it is not one (as "corrupt: X").
+absl::StatusOr<NamedTensor> ReadTensor(Reader& r, uint32_t i) {
+  auto bad = [](absl::string_view why) {
+    return absl::InvalidArgumentError(why);
+  };
+  NamedTensor t;
+  uint32_t name_size = 0, dims = 0;
+  absl::string_view name;
+  if (!r.Get(&name_size) || name_size > 4096 || !r.GetBytes(name_size, &name) ||
+      !r.Get(&dims) || dims > kMaxDims) {
+    return bad(absl::StrCat("bad header of tensor ", i));
+  }
+  t.name = std::string(name);
+  // The name comes from the file: escaped, it cannot break the message.
+  const std::string printable_name = absl::CHexEscape(t.name);
+  // A checksum only proves the bytes are the ones written; a buggy or
+  // hostile writer can still claim any shape. So the element count is
+  // multiplied without overflow and must fit in the bytes that are left
+  // before anything is allocated for it.
+  uint64_t count = 1;
+  for (uint32_t d = 0; d < dims; ++d) {
+    int64_t size = 0;
+    if (!r.Get(&size) || size < 0) {
+      return bad(absl::StrCat("bad shape of tensor ", printable_name));
+    }
+    t.shape.push_back(size);
+    if (__builtin_mul_overflow(count, static_cast<uint64_t>(size), &count)) {
+      return bad(absl::StrCat("the shape of tensor ", printable_name,
+                              " overflows its element count"));
+    }
+  }
+  uint64_t byte_count = 0;
+  absl::string_view bytes;
+  if (__builtin_mul_overflow(count, sizeof(float), &byte_count) ||
+      byte_count > r.remaining() ||
+      !r.GetBytes(static_cast<size_t>(byte_count), &bytes)) {
+    return bad(absl::StrCat("tensor ", printable_name, " holds ", count,
+                            " values, more than the file has left"));
+  }
+  t.values.resize(static_cast<size_t>(count));
+  if (count > 0) std::memcpy(t.values.data(), bytes.data(), bytes.size());
+  return t;
+}
+
+}  // namespace
+
+absl::StatusOr<Checkpoint> DecodeCheckpoint(absl::string_view data,
+                                            absl::string_view source) {
   auto corrupt = [&](absl::string_view why) {
     return absl::DataLossError(
-        absl::StrCat("checkpoint ", path, " is corrupt: ", why));
+        absl::StrCat("checkpoint ", source, " is corrupt: ", why));
   };
   if (data.size() < sizeof(kMagic) ||
       std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) {
     return absl::DataLossError(
-        absl::StrCat(path, " is not an az checkpoint (bad magic bytes)"));
+        absl::StrCat(source, " is not an az checkpoint (bad magic bytes)"));
   }
   // The checksum first: until it holds, no field is believed, the version
   // included (a flipped bit there is damage, not a newer az). Every format
@@ -144,12 +209,12 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
   if (base::Crc32c(data.data(), data.size() - 4) != stored_crc) {
     return corrupt("checksum mismatch (truncated or damaged file)");
   }
-  Reader r(absl::string_view(data).substr(sizeof(kMagic)));
+  Reader r(data.substr(sizeof(kMagic)));
   uint32_t version = 0;
   if (!r.Get(&version)) return corrupt("truncated header");
   if (version > kCheckpointFormatVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "checkpoint ", path, " has format version ", version,
+        "checkpoint ", source, " has format version ", version,
         ", newer than this az reads (", kCheckpointFormatVersion,
         "); update az"));
   }
@@ -161,17 +226,8 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
     return corrupt("bad metadata length");
   }
   Checkpoint checkpoint;
-  CheckpointMetadata& m = checkpoint.metadata;
-  m.format_version = version;
-  try {
-    nlohmann::json meta = nlohmann::json::parse(json.begin(), json.end());
-    m.config = ConfigFromJson(meta.at("network"));
-    m.training_step = meta.at("training_step").get<int64_t>();
-    m.weight_version = meta.at("weight_version").get<int64_t>();
-  } catch (const nlohmann::json::exception& e) {
-    return corrupt(absl::StrCat("bad metadata: ", e.what()));
-  }
-  if (absl::Status s = m.config.Validate(); !s.ok()) {
+  checkpoint.metadata.format_version = version;
+  if (absl::Status s = ReadMetadata(json, &checkpoint.metadata); !s.ok()) {
     return corrupt(s.message());
   }
   uint32_t num_tensors = 0;
@@ -179,46 +235,22 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
     return corrupt("bad tensor count");
   }
   for (uint32_t i = 0; i < num_tensors; ++i) {
-    NamedTensor t;
-    uint32_t name_size = 0, dims = 0;
-    absl::string_view name;
-    if (!r.Get(&name_size) || name_size > 4096 ||
-        !r.GetBytes(name_size, &name) || !r.Get(&dims) || dims > kMaxDims) {
-      return corrupt(absl::StrCat("bad header of tensor ", i));
-    }
-    t.name = std::string(name);
-    // The name comes from the file: escaped, it cannot break the message.
-    const std::string printable_name = absl::CHexEscape(t.name);
-    // A checksum only proves the bytes are the ones written; a buggy or
-    // hostile writer can still claim any shape. So the element count is
-    // multiplied without overflow and must fit in the bytes that are left
-    // before anything is allocated for it.
-    uint64_t count = 1;
-    for (uint32_t d = 0; d < dims; ++d) {
-      int64_t size = 0;
-      if (!r.Get(&size) || size < 0) {
-        return corrupt(absl::StrCat("bad shape of tensor ", printable_name));
-      }
-      t.shape.push_back(size);
-      if (__builtin_mul_overflow(count, static_cast<uint64_t>(size), &count)) {
-        return corrupt(absl::StrCat("the shape of tensor ", printable_name,
-                                    " overflows its element count"));
-      }
-    }
-    uint64_t byte_count = 0;
-    absl::string_view bytes;
-    if (__builtin_mul_overflow(count, sizeof(float), &byte_count) ||
-        byte_count > r.remaining() ||
-        !r.GetBytes(static_cast<size_t>(byte_count), &bytes)) {
-      return corrupt(absl::StrCat("tensor ", printable_name, " holds ", count,
-                                  " values, more than the file has left"));
-    }
-    t.values.resize(static_cast<size_t>(count));
-    if (count > 0) std::memcpy(t.values.data(), bytes.data(), bytes.size());
-    checkpoint.tensors.push_back(std::move(t));
+    absl::StatusOr<NamedTensor> t = ReadTensor(r, i);
+    if (!t.ok()) return corrupt(t.status().message());
+    checkpoint.tensors.push_back(*std::move(t));
   }
   if (r.remaining() != 4) return corrupt("unexpected bytes after the tensors");
   return checkpoint;
+}
+
+absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
+  absl::StatusOr<std::string> read =
+      base::ReadFileBounded(path, kMaxCheckpointBytes);
+  if (!read.ok()) {
+    return absl::Status(read.status().code(),
+                        absl::StrCat("checkpoint: ", read.status().message()));
+  }
+  return DecodeCheckpoint(*read, path);
 }
 
 absl::Status CheckCheckpointMatches(const CheckpointMetadata& metadata,

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "nn/network_config.h"
 
 namespace az::nn {
@@ -48,6 +49,14 @@ struct Checkpoint {
   CheckpointMetadata metadata;
   std::vector<NamedTensor> tensors;
 };
+
+// The bytes of a checkpoint file, and back: what SaveCheckpoint writes and
+// LoadCheckpoint reads, for stores that carry checkpoints themselves (the
+// weights a learner publishes to Redis). DecodeCheckpoint checks exactly
+// what LoadCheckpoint does; `source` names the bytes in its errors.
+absl::StatusOr<std::string> EncodeCheckpoint(const Checkpoint& checkpoint);
+absl::StatusOr<Checkpoint> DecodeCheckpoint(absl::string_view data,
+                                            absl::string_view source);
 
 // Writes `checkpoint` to `path` atomically. Errors name the path and why;
 // a checkpoint over kMaxCheckpointBytes is InvalidArgument, not written.

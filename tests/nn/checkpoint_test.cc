@@ -82,6 +82,23 @@ TEST_F(CheckpointTest, RoundTripKeepsMetadataAndTensorsExactly) {
   }
 }
 
+TEST_F(CheckpointTest, BytesInMemoryAreTheFileAndAreCheckedTheSame) {
+  absl::StatusOr<std::string> bytes = EncodeCheckpoint(original_);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  EXPECT_EQ(*bytes, ReadFileBytes(path_));
+  absl::StatusOr<Checkpoint> decoded = DecodeCheckpoint(*bytes, "redis weights 7");
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->metadata.weight_version, 7);
+  ASSERT_EQ(decoded->tensors.size(), original_.tensors.size());
+  EXPECT_EQ(decoded->tensors.back().values, original_.tensors.back().values);
+  std::string damaged = *bytes;
+  damaged[damaged.size() / 2] ^= 0x10;
+  absl::StatusOr<Checkpoint> refused = DecodeCheckpoint(damaged, "redis weights 7");
+  EXPECT_TRUE(absl::IsDataLoss(refused.status()));
+  EXPECT_NE(std::string(refused.status().message()).find("redis weights 7"),
+            std::string::npos);
+}
+
 TEST_F(CheckpointTest, LoadedNetworkGivesBitIdenticalOutputs) {
   const Game& game = **FindGame("connect4");
   auto positions = testing::RandomPositions(game, 16, 3);
