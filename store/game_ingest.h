@@ -54,6 +54,11 @@ class GameIngest {
   absl::StatusOr<int> Poll(RedisConnection& redis, int count, int block_ms,
                            int64_t learner_version);
 
+  // After a lost connection: the next Poll() first reads again what was
+  // delivered and not acknowledged (the new connection does not get it
+  // otherwise).
+  void Recover() { recovered_ = false; }
+
   const IngestCounts& counts() const { return counts_; }
   const SeenGames& seen() const { return seen_; }
 

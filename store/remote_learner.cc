@@ -1,0 +1,149 @@
+#include "store/remote_learner.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "glog/logging.h"
+#include "store/run_store.h"
+
+namespace az::store {
+namespace {
+
+constexpr auto kReconnectPause = std::chrono::milliseconds(1000);
+
+}  // namespace
+
+RemoteLearner::RemoteLearner(const Game& game, RemoteLearnerOptions options)
+    : game_(game), options_(std::move(options)), keys_(options_.run) {}
+
+RemoteLearner::~RemoteLearner() { Stop(); }
+
+absl::StatusOr<std::unique_ptr<RemoteLearner>> RemoteLearner::Connect(
+    const Game& game, const RemoteLearnerOptions& options,
+    const RunSettings& settings, SeenGames seen) {
+  RETURN_IF_ERROR(ValidateRunName(options.run));
+  std::unique_ptr<RemoteLearner> learner(new RemoteLearner(game, options));
+  ASSIGN_OR_RETURN(learner->publisher_, RedisConnection::Connect(options.redis));
+  ASSIGN_OR_RETURN(learner->reader_, RedisConnection::Connect(options.redis));
+  RETURN_IF_ERROR(PublishSettings(*learner->publisher_, learner->keys_,
+                                  SettingsToFields(settings)));
+  absl::StatusOr<WeightsInfo> latest =
+      LatestWeights(*learner->publisher_, learner->keys_);
+  if (latest.ok()) {
+    learner->published_version_ = latest->version;
+  } else if (!absl::IsNotFound(latest.status())) {
+    return latest.status();
+  }
+  learner->seen_at_start_ = std::move(seen);
+  return learner;
+}
+
+absl::StatusOr<int64_t> RemoteLearner::PublishWeights(
+    nn::Checkpoint checkpoint) {
+  int64_t version = checkpoint.metadata.weight_version;
+  if (version <= published_version_) version = published_version_ + 1;
+  checkpoint.metadata.weight_version = version;
+  ASSIGN_OR_RETURN(std::string bytes, nn::EncodeCheckpoint(checkpoint));
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (publisher_ == nullptr || publisher_->broken()) {
+      absl::StatusOr<std::unique_ptr<RedisConnection>> c =
+          RedisConnection::Connect(options_.redis);
+      if (!c.ok()) {
+        LOG(WARNING) << "weights version " << version
+                     << " not published (" << c.status().message()
+                     << "); actors keep version " << published_version_;
+        return published_version_.load();
+      }
+      publisher_ = *std::move(c);
+    }
+    absl::Status s = store::PublishWeights(*publisher_, keys_, version, bytes);
+    if (s.ok()) {
+      published_version_ = version;
+      return version;
+    }
+    if (!absl::IsUnavailable(s)) return s;
+    publisher_.reset();
+  }
+  return published_version_.load();
+}
+
+absl::Status RemoteLearner::Start(GameIngest::StoreGame store,
+                                  GameIngest::Commit commit) {
+  if (thread_.joinable()) return absl::FailedPreconditionError("started");
+  ASSIGN_OR_RETURN(GameStreamReader reader,
+                   GameStreamReader::Open(*reader_, keys_, options_.consumer));
+  ingest_ = std::make_unique<GameIngest>(game_, std::move(reader),
+                                         std::move(seen_at_start_),
+                                         std::move(store), std::move(commit),
+                                         options_.intake);
+  thread_ = std::thread([this] { IngestLoop(); });
+  return absl::OkStatus();
+}
+
+void RemoteLearner::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status RemoteLearner::Reconnect() {
+  absl::StatusOr<std::unique_ptr<RedisConnection>> c =
+      RedisConnection::Connect(options_.redis);
+  if (!c.ok()) return c.status();
+  reader_ = *std::move(c);
+  ingest_->Recover();
+  connected_ = true;
+  LOG(INFO) << "Redis is back at " << options_.redis.address.ToString();
+  return absl::OkStatus();
+}
+
+void RemoteLearner::IngestLoop() {
+  while (!stop_) {
+    if (reader_ == nullptr && !Reconnect().ok()) {
+      std::this_thread::sleep_for(kReconnectPause);
+      continue;
+    }
+    absl::StatusOr<int> handled = ingest_->Poll(
+        *reader_, options_.batch, options_.block_ms, published_version_);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      counts_ = ingest_->counts();
+    }
+    if (handled.ok()) continue;
+    if (stop_) break;  // a store released by the run's shutdown
+    if (absl::IsUnavailable(handled.status())) {
+      // Lost, or back but still loading its data: wait and try again.
+      if (reader_->broken()) {
+        LOG(WARNING) << "lost Redis (" << handled.status().message()
+                     << "); games wait there until it is back";
+        reader_.reset();
+        connected_ = false;
+      }
+      std::this_thread::sleep_for(kReconnectPause);
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    failure_ = handled.status();
+    LOG(ERROR) << "game ingest stopped: " << failure_.message();
+    break;
+  }
+}
+
+absl::Status RemoteLearner::failure() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failure_;
+}
+
+IngestCounts RemoteLearner::counts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counts_;
+}
+
+std::string RemoteLearner::Describe() const {
+  return absl::StrCat("learner of run ", keys_.run(), " at ",
+                      options_.redis.address.ToString(), " (games stream ",
+                      keys_.games(), ")");
+}
+
+}  // namespace az::store

@@ -1,0 +1,95 @@
+// The learner's link to its actors in a distributed run (az train --store):
+// it publishes the run's settings and every new set of weights to Redis,
+// and a thread of its own ingests the games actors send (store/game_ingest.h)
+// into the run, through the same path the in-process actors' games take.
+//
+// The run directory stays the only durable copy of everything: Redis holds
+// the settings (republished at every start), the newest two weights and the
+// games not yet stored. A Redis that goes away is waited for and
+// reconnected to; what was read but not acknowledged then is read again.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "games/game.h"
+#include "nn/checkpoint.h"
+#include "store/game_ingest.h"
+#include "store/redis_client.h"
+#include "store/run_settings.h"
+
+namespace az::store {
+
+struct RemoteLearnerOptions {
+  RedisOptions redis;
+  std::string run;  // the run's name: its keys' prefix
+  // The consumer name in the stream's group; a restarted learner under the
+  // same name takes back what it had read and not acknowledged.
+  std::string consumer = "learner";
+  int batch = 256;     // entries per read
+  int block_ms = 500;  // how long one read waits for entries
+  IntakeOptions intake;
+};
+
+class RemoteLearner {
+ public:
+  // Connects and publishes `settings`. `seen` are the (actor, seq) pairs
+  // the run has stored already (from its shards).
+  static absl::StatusOr<std::unique_ptr<RemoteLearner>> Connect(
+      const Game& game, const RemoteLearnerOptions& options,
+      const RunSettings& settings, SeenGames seen);
+  ~RemoteLearner();  // stops the ingest thread
+
+  // Publishes weights for the actors. Their version in the store is the
+  // checkpoint's weight version, or one above the newest published when
+  // that is not higher (a learner resumed from an older checkpoint than
+  // the weights it last published): versions in the store never go back.
+  // Returns the version published.
+  absl::StatusOr<int64_t> PublishWeights(nn::Checkpoint checkpoint);
+  int64_t published_version() const { return published_version_.load(); }
+
+  // Starts ingesting: every accepted game goes to `store` (which may block:
+  // that is the learner's pace, and Redis holds the backlog meanwhile),
+  // then `commit` makes a round durable before it is acknowledged.
+  absl::Status Start(GameIngest::StoreGame store, GameIngest::Commit commit);
+  // Stops and joins the ingest thread (what it read and did not commit
+  // stays unacknowledged, for the next start). Safe to call more than once.
+  void Stop();
+
+  // The first error the ingest thread could not get past (a failed store
+  // or commit); a lost Redis is not one (it is waited for). OK otherwise.
+  absl::Status failure() const;
+  IngestCounts counts() const;
+  bool connected() const { return connected_.load(); }
+  std::string Describe() const;
+
+ private:
+  RemoteLearner(const Game& game, RemoteLearnerOptions options);
+  void IngestLoop();
+  absl::Status Reconnect();
+
+  const Game& game_;
+  RemoteLearnerOptions options_;
+  RunKeys keys_;
+  // The publishing connection (trainer thread) and the ingest thread's own.
+  std::unique_ptr<RedisConnection> publisher_;
+  std::unique_ptr<RedisConnection> reader_;
+  std::unique_ptr<GameIngest> ingest_;
+  std::atomic<int64_t> published_version_{-1};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> connected_{true};
+  std::thread thread_;
+  mutable std::mutex mu_;
+  absl::Status failure_;  // under mu_
+  IngestCounts counts_;   // under mu_: a copy after each round
+  SeenGames seen_at_start_;
+  GameIngest::StoreGame store_;
+  GameIngest::Commit commit_;
+};
+
+}  // namespace az::store
