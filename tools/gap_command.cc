@@ -35,11 +35,8 @@
 #include "tools/common_flags.h"
 #include "tools/network_flags.h"
 #include "tools/players_flags.h"
+#include "tools/run_flags.h"
 
-DEFINE_string(run, "",
-              "A training run directory: measure every checkpoint of "
-              "RUN/checkpoints in training order, and add the run's "
-              "held-out games (heldout:RUN) to the sets.");
 DEFINE_string(sets, "",
               "Position sets, comma-separated: position files (one move "
               "sequence per line, optionally followed by its exact score, "
@@ -451,4 +448,4 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     "solver (gap zero), uniform (the constant-draw baseline), mcts[:OPTS], "
     "net:PATH[:OPTS], run:DIR[:OPTS] (OPTS as in az match). --out=DIR writes CSVs, gnuplot "
     "pictures and report.md. Exits 2 on bad input.",
-    az::RunGap, "network", "players");
+    az::RunGap, "network", "players", "run");

@@ -34,12 +34,10 @@
 #include "tools/command.h"
 #include "tools/common_flags.h"
 #include "tools/network_flags.h"
+#include "tools/run_flags.h"
 #include "tools/selfplay_flags.h"
 
 DEFINE_string(run_dir, "", "The run directory (created if new, else resumed).");
-DEFINE_double(max_minutes, 0,
-              "Stop cleanly after this many minutes of this session (0: run "
-              "until interrupted).");
 DEFINE_int64(max_steps, 0,
              "Stop cleanly once the run has taken this many training steps in "
              "all, earlier sessions included (0: no limit).");
@@ -606,6 +604,6 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     "Self-play training run: actors, replay buffer, trainer, checkpoints.",
     "az train --game=G --run_dir=DIR [--max_minutes=M] [--max_steps=N] "
     "[--blocks=B --channels=C] [flags of az help train]",
-    RunTrain, "selfplay", "network");
+    RunTrain, "selfplay", "network", "run");
 
 }  // namespace az
