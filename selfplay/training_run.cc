@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/file.h"
+#include "base/status_macros.h"
 #include "engine/random.h"
 #include "engine/search_params.h"
 #include "games/hash.h"
@@ -50,19 +51,16 @@ struct ShardTotals {
 // Counts the whole, valid games of every shard in `dir`.
 absl::StatusOr<ShardTotals> CountShardGames(const Game& game,
                                             const std::string& dir) {
-  absl::StatusOr<std::vector<std::string>> shards = ListShards(dir);
-  if (!shards.ok()) return shards.status();
+  ASSIGN_OR_RETURN(const std::vector<std::string> shards, ListShards(dir));
   ShardTotals totals;
-  for (const std::string& path : *shards) {
-    absl::StatusOr<std::optional<ShardContents>> read =
-        ReadShardOfGame(path, game.Name());
-    if (!read.ok()) return read.status();
+  for (const std::string& path : shards) {
+    ASSIGN_OR_RETURN(const std::optional<ShardContents> contents,
+                     ReadShardOfGame(path, game.Name()));
     // Its games are lost; the run goes on without them.
-    if (!read->has_value()) {
+    if (!contents.has_value()) {
       ++totals.damaged_shards;
       continue;
     }
-    const ShardContents* contents = &**read;
     totals.damaged_records += contents->corrupt_records;
     totals.truncated_bytes += contents->truncated_tail_bytes;
     for (const GameRecord& record : contents->records) {
@@ -142,6 +140,51 @@ const std::vector<MetricsColumn>& MetricsTable() {
   return *table;
 }
 
+// A report as a metrics row: its non-empty values by column.
+std::map<std::string, std::string> MetricsRow(const TrainingReport& r) {
+  std::map<std::string, std::string> row;
+  for (const MetricsColumn& column : MetricsTable()) {
+    std::string value = column.value(r);
+    if (!value.empty()) row[column.name] = std::move(value);
+  }
+  return row;
+}
+
+// OK, or the options that a run cannot work with.
+absl::Status CheckTrainingOptions(const TrainingOptions& options) {
+  if (options.run_dir.empty()) {
+    return absl::InvalidArgumentError("a training run needs --run_dir");
+  }
+  if (options.batch_size < 1 || options.min_positions < options.batch_size ||
+      !(options.samples_per_position > 0) ||
+      options.max_selfplay_lead <
+          options.min_positions +
+              2 * options.batch_size / options.samples_per_position ||
+      options.replay.capacity_positions < options.min_positions ||
+      options.publish_every_steps < 1 || options.checkpoint_every_steps < 1 ||
+      !(options.heldout_fraction >= 0 && options.heldout_fraction < 1) ||
+      options.eval_games < 0 || options.eval_every_steps < 0) {
+    return absl::InvalidArgumentError(
+        "inconsistent training options: need batch_size >= 1, min_positions "
+        ">= batch_size, replay capacity >= min_positions, "
+        "samples_per_position > 0, max_selfplay_lead > min_positions + 2 * "
+        "batch_size / samples_per_position, heldout_fraction in [0, 1), "
+        "publish and checkpoint intervals >= 1");
+  }
+  return absl::OkStatus();
+}
+
+// The checkpoint the run in `root` continues from: the one its `latest`
+// pointer names, else the newest file (a crash between the first checkpoint
+// and its pointer leaves files but no pointer); empty for a new run.
+absl::StatusOr<std::string> CheckpointToResume(const std::string& root) {
+  absl::StatusOr<std::string> latest = LatestCheckpoint(root);
+  if (latest.ok() || !absl::IsNotFound(latest.status())) return latest;
+  absl::StatusOr<std::vector<RunCheckpoint>> listed = ListCheckpoints(root);
+  if (listed.ok() && !listed->empty()) return listed->back().path;
+  return std::string();
+}
+
 }  // namespace
 
 const std::vector<std::string>& MetricsColumns() {
@@ -178,26 +221,82 @@ class TrainingRun::Impl {
   std::string start_description_;
 
  private:
+  // Open()'s parts, in the order it calls them: the run directory with its
+  // folders and lock, the metrics file (and the time of earlier sessions),
+  // the weights, the trainer with the optimizer state of a resumed run
+  // (returns what became of that state, for the start line), the inference
+  // server, the replay window and the run's game counts from the shards,
+  // and the shard stores that new games go to.
+  absl::Status PrepareDirectory();
+  absl::Status OpenMetrics();
+  absl::StatusOr<nn::Checkpoint> LoadWeights(const std::string& path);
+  absl::StatusOr<std::string> StartTrainer(const nn::Checkpoint& checkpoint);
+  absl::StatusOr<std::string> RestoreOptimizer(
+      const nn::Checkpoint& checkpoint);
+  absl::Status StartServer(const nn::Checkpoint& checkpoint);
+  absl::Status LoadGames();
+  absl::Status OpenStores();
+
+  // Run()'s parts: the report counters' start, the actor farm (playing on
+  // the server, or on what wrap_selfplay_evaluator makes of it), the main
+  // loop, and the end of the session.
+  void BeginSession();
+  absl::Status StartFarm();
+  // Steps when the pace allows and reports on time, until a stop, a limit,
+  // an actor's failure (`*farm_failed`: the farm's Stop() has its error) or
+  // the first error, which it returns.
+  absl::Status TrainUntilStopped(const std::atomic<bool>& stop,
+                                 const ReportCallback& on_report,
+                                 bool* farm_failed);
+  // When this session's max_minutes run out (never without the limit).
+  Clock::time_point SessionDeadline() const;
+  // Whether the trainer may step now; if not, waits a little for a game.
+  // The first error of the actors' sink instead, if there is one.
+  absl::StatusOr<bool> WaitForPace();
+  // Stops the session in the order that keeps data; returns `status` (the
+  // main loop's) or else the first error of the shutdown.
+  absl::Status Shutdown(absl::Status status, bool farm_failed,
+                        const ReportCallback& on_report);
+
   void OnGame(GameRecord record);
   // Whether the trainer may take its next step without outrunning the farm.
   bool TrainerMayStep() const;  // needs mu_
   double SelfplayLead() const;  // needs mu_
   absl::Status TrainStep();
+  // The sampled examples laid out as one batch (in the trainer's buffers).
+  nn::TrainingBatch PackBatch(const std::vector<TrainingExample>& examples);
+  // What follows a step on its schedules: weights to the inference server,
+  // a checkpoint, the start of an evaluation.
+  absl::Status AfterStep();
   // The share of the session's limits used so far (-1 without a limit).
   double BudgetUsed() const;
   absl::Status SaveCheckpoint();
+
   void StartEvaluation(int64_t step, const std::string& checkpoint);
   // Plays the evaluation matches (on the evaluation thread).
   void Evaluate(int64_t step, const std::string& checkpoint);
+  // The players' settings for the evaluation of `step`.
+  PlayerOptions EvaluationPlayers(int64_t step) const;
+  // One evaluation match of `net` against `opponent` (a player spec); null
+  // when it did not finish (cancelled, or failed with a warning).
+  std::optional<PairResults> PlayEvaluationMatch(PlayerFactory& net,
+                                                 const std::string& opponent,
+                                                 const PlayerOptions& players,
+                                                 uint64_t seed);
   void FinishEvaluation();
+
   absl::Status Report(const ReportCallback& on_report);
+  // The report of the interval since the previous one; starts the next.
+  TrainingReport TakeReport();
+  // TakeReport()'s parts: the self-play counts and the fresh data's gap,
+  // the mean losses, the rates, and the evaluation that finished since.
+  void TakeSelfplayCounts(TrainingReport* r);
+  void TakeLosses(TrainingReport* r);
+  void FillRates(double interval, const nn::InferenceServerStats& server,
+                 TrainingReport* r) const;
+  std::optional<TrainingEvaluation> TakeEvaluation();
+
   void Fail(const absl::Status& status);
-  // Open()'s parts: the optimizer state of a resumed run (returns what
-  // became of it, for the start line), and the replay window and the run's
-  // game counts from the shards.
-  absl::StatusOr<std::string> RestoreOptimizer(
-      const nn::Checkpoint& checkpoint);
-  absl::Status LoadGames();
   // Ends every wait of the actors and the trainer for good: called before
   // any stop of the farm, which joins actors that may wait in OnGame.
   void ReleaseWaiters();
@@ -261,121 +360,24 @@ class TrainingRun::Impl {
 };
 
 absl::Status TrainingRun::Impl::Open() {
-  if (options_.run_dir.empty()) {
-    return absl::InvalidArgumentError("a training run needs --run_dir");
-  }
-  if (options_.batch_size < 1 || options_.min_positions < options_.batch_size ||
-      !(options_.samples_per_position > 0) ||
-      options_.max_selfplay_lead <
-          options_.min_positions +
-              2 * options_.batch_size / options_.samples_per_position ||
-      options_.replay.capacity_positions < options_.min_positions ||
-      options_.publish_every_steps < 1 || options_.checkpoint_every_steps < 1 ||
-      !(options_.heldout_fraction >= 0 && options_.heldout_fraction < 1) ||
-      options_.eval_games < 0 || options_.eval_every_steps < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "inconsistent training options: need batch_size >= 1, min_positions "
-        ">= batch_size, replay capacity >= min_positions, "
-        "samples_per_position > 0, max_selfplay_lead > min_positions + 2 * "
-        "batch_size / samples_per_position, heldout_fraction in [0, 1), "
-        "publish and checkpoint intervals >= 1"));
-  }
-  if (absl::Status status = base::MakeDirectories(paths_.root); !status.ok()) {
-    return status;
-  }
-  // One writer per run, before anything in it is read or written.
-  absl::StatusOr<std::unique_ptr<RunLock>> lock = RunLock::Acquire(paths_.root);
-  if (!lock.ok()) return lock.status();
-  lock_ = *std::move(lock);
-  for (const std::string& dir : {paths_.checkpoints(), paths_.replay(),
-                                 paths_.heldout(), paths_.log()}) {
-    if (absl::Status status = base::MakeDirectories(dir); !status.ok()) {
-      return status;
-    }
-  }
+  RETURN_IF_ERROR(CheckTrainingOptions(options_));
+  RETURN_IF_ERROR(PrepareDirectory());
   // The metrics file first: it proves the directory is writable before
   // anything expensive happens.
-  absl::StatusOr<std::unique_ptr<MetricsLog>> metrics =
-      MetricsLog::Open(paths_.metrics(), MetricsColumns());
-  if (!metrics.ok()) return metrics.status();
-  metrics_ = *std::move(metrics);
-  if (absl::StatusOr<double> elapsed =
-          metrics_->NumberInLastRow("elapsed_s");
-      elapsed.ok()) {
-    elapsed_before_ = *elapsed;
-  } else if (!absl::IsNotFound(elapsed.status())) {
-    return elapsed.status();
-  }
-
-  // The weights: the latest checkpoint, or a new network.
-  std::string checkpoint_path;
-  absl::StatusOr<std::string> latest = LatestCheckpoint(paths_.root);
-  if (latest.ok()) {
-    checkpoint_path = *latest;
-  } else if (absl::IsNotFound(latest.status())) {
-    // A crash between the first checkpoint and its pointer leaves files
-    // but no pointer: take the newest file.
-    absl::StatusOr<std::vector<RunCheckpoint>> listed =
-        ListCheckpoints(paths_.root);
-    if (listed.ok() && !listed->empty()) checkpoint_path = listed->back().path;
-  } else {
-    return latest.status();
-  }
-  nn::Checkpoint checkpoint;
-  if (!checkpoint_path.empty()) {
-    absl::StatusOr<nn::Checkpoint> loaded =
-        nn::LoadCheckpointForGame(checkpoint_path, game_);
-    if (!loaded.ok()) return loaded.status();
-    if (!loaded->metadata.config.SameShape(options_.network)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "run ", paths_.root, " trains a ",
-          loaded->metadata.config.Describe(), " network; this command asks "
-          "for ", options_.network.Describe(),
-          " (the shape cannot change within a run: use another --run_dir)"));
-    }
-    checkpoint = *std::move(loaded);
-    resumed_ = true;
-  } else {
-    absl::StatusOr<nn::Checkpoint> fresh =
-        nn::NewRandomCheckpoint(options_.network, options_.seed);
-    if (!fresh.ok()) return fresh.status();
-    checkpoint = *std::move(fresh);
-  }
+  RETURN_IF_ERROR(OpenMetrics());
+  ASSIGN_OR_RETURN(const std::string checkpoint_path,
+                   CheckpointToResume(paths_.root));
+  ASSIGN_OR_RETURN(const nn::Checkpoint checkpoint,
+                   LoadWeights(checkpoint_path));
+  resumed_ = !checkpoint_path.empty();
   step_ = checkpoint.metadata.training_step;
   paced_step_ = step_;
-
-  absl::StatusOr<std::unique_ptr<nn::Trainer>> trainer =
-      nn::CreateTrainer(checkpoint, options_.trainer);
-  if (!trainer.ok()) return trainer.status();
-  trainer_ = *std::move(trainer);
-  std::string optimizer_note = "fresh optimizer";
-  if (resumed_) {
-    absl::StatusOr<std::string> note = RestoreOptimizer(checkpoint);
-    if (!note.ok()) return note.status();
-    optimizer_note = *std::move(note);
-  }
-
-  nn::InferenceServerOptions inference = options_.inference;
-  inference.clients = options_.farm.actor_threads;
-  absl::StatusOr<std::unique_ptr<nn::InferenceServer>> server =
-      nn::InferenceServer::Create(checkpoint, inference);
-  if (!server.ok()) return server.status();
-  server_ = *std::move(server);
-
-  if (absl::Status status = LoadGames(); !status.ok()) return status;
-
-  absl::StatusOr<std::unique_ptr<ReplayStore>> store = ReplayStore::Open(
-      paths_.replay(), game_.Name(), options_.games_per_shard);
-  if (!store.ok()) return store.status();
-  replay_store_ = *std::move(store);
-  store = ReplayStore::Open(paths_.heldout(), game_.Name(),
-                            options_.games_per_shard);
-  if (!store.ok()) return store.status();
-  heldout_store_ = *std::move(store);
-
+  ASSIGN_OR_RETURN(const std::string optimizer_note, StartTrainer(checkpoint));
+  RETURN_IF_ERROR(StartServer(checkpoint));
+  RETURN_IF_ERROR(LoadGames());
+  RETURN_IF_ERROR(OpenStores());
   if (!resumed_) {
-    absl::Status saved = SaveCheckpoint();
-    if (!saved.ok()) return saved;
+    RETURN_IF_ERROR(SaveCheckpoint());
   } else {
     last_checkpoint_step_ = step_;
     last_checkpoint_path_ = checkpoint_path;
@@ -389,6 +391,71 @@ absl::Status TrainingRun::Impl::Open() {
   return absl::OkStatus();
 }
 
+absl::Status TrainingRun::Impl::PrepareDirectory() {
+  RETURN_IF_ERROR(base::MakeDirectories(paths_.root));
+  // One writer per run, before anything in it is read or written.
+  ASSIGN_OR_RETURN(lock_, RunLock::Acquire(paths_.root));
+  for (const std::string& dir : {paths_.checkpoints(), paths_.replay(),
+                                 paths_.heldout(), paths_.log()}) {
+    RETURN_IF_ERROR(base::MakeDirectories(dir));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TrainingRun::Impl::OpenMetrics() {
+  ASSIGN_OR_RETURN(metrics_,
+                   MetricsLog::Open(paths_.metrics(), MetricsColumns()));
+  absl::StatusOr<double> elapsed = metrics_->NumberInLastRow("elapsed_s");
+  if (elapsed.ok()) {
+    elapsed_before_ = *elapsed;
+  } else if (!absl::IsNotFound(elapsed.status())) {
+    return elapsed.status();
+  }
+  return absl::OkStatus();
+}
+
+// The checkpoint at `path`, which must be of this game and shape; a new
+// network for a new run (an empty path).
+absl::StatusOr<nn::Checkpoint> TrainingRun::Impl::LoadWeights(
+    const std::string& path) {
+  if (path.empty()) {
+    return nn::NewRandomCheckpoint(options_.network, options_.seed);
+  }
+  ASSIGN_OR_RETURN(nn::Checkpoint loaded,
+                   nn::LoadCheckpointForGame(path, game_));
+  if (!loaded.metadata.config.SameShape(options_.network)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "run ", paths_.root, " trains a ", loaded.metadata.config.Describe(),
+        " network; this command asks for ", options_.network.Describe(),
+        " (the shape cannot change within a run: use another --run_dir)"));
+  }
+  return loaded;
+}
+
+absl::StatusOr<std::string> TrainingRun::Impl::StartTrainer(
+    const nn::Checkpoint& checkpoint) {
+  ASSIGN_OR_RETURN(trainer_, nn::CreateTrainer(checkpoint, options_.trainer));
+  if (!resumed_) return std::string("fresh optimizer");
+  return RestoreOptimizer(checkpoint);
+}
+
+absl::Status TrainingRun::Impl::StartServer(const nn::Checkpoint& checkpoint) {
+  nn::InferenceServerOptions inference = options_.inference;
+  inference.clients = options_.farm.actor_threads;
+  ASSIGN_OR_RETURN(server_, nn::InferenceServer::Create(checkpoint, inference));
+  return absl::OkStatus();
+}
+
+absl::Status TrainingRun::Impl::OpenStores() {
+  ASSIGN_OR_RETURN(replay_store_,
+                   ReplayStore::Open(paths_.replay(), game_.Name(),
+                                     options_.games_per_shard));
+  ASSIGN_OR_RETURN(heldout_store_,
+                   ReplayStore::Open(paths_.heldout(), game_.Name(),
+                                     options_.games_per_shard));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> TrainingRun::Impl::RestoreOptimizer(
     const nn::Checkpoint& checkpoint) {
   // The optimizer state holds only Adam's moments; the weights and the
@@ -399,14 +466,11 @@ absl::StatusOr<std::string> TrainingRun::Impl::RestoreOptimizer(
   const std::string state_path = paths_.optimizer_state(step_);
   absl::Status loaded = trainer_->LoadOptimizerState(state_path);
   if (loaded.ok() && trainer_->step() != step_) {
-    loaded = absl::DataLossError(
-        absl::StrCat("optimizer state ", state_path, " holds step ",
-                     trainer_->step(), ", the checkpoint step ", step_));
+    loaded = absl::DataLossError(absl::StrCat("optimizer state ", state_path,
+                                              " holds step ", trainer_->step(),
+                                              ", the checkpoint step ", step_));
     // The trainer took the file's step counter: start it over.
-    absl::StatusOr<std::unique_ptr<nn::Trainer>> fresh =
-        nn::CreateTrainer(checkpoint, options_.trainer);
-    if (!fresh.ok()) return fresh.status();
-    trainer_ = *std::move(fresh);
+    ASSIGN_OR_RETURN(trainer_, nn::CreateTrainer(checkpoint, options_.trainer));
   }
   if (loaded.ok()) return std::string("optimizer state restored");
   if (absl::IsNotFound(loaded)) {
@@ -425,25 +489,22 @@ absl::StatusOr<std::string> TrainingRun::Impl::RestoreOptimizer(
 
 // The window from the newest shards, counts from all of them.
 absl::Status TrainingRun::Impl::LoadGames() {
-  absl::StatusOr<LoadStats> loaded = LoadRecentGames(paths_.replay(), &buffer_);
-  if (!loaded.ok()) return loaded.status();
-  absl::StatusOr<ShardTotals> replay = CountShardGames(game_, paths_.replay());
-  if (!replay.ok()) return replay.status();
-  absl::StatusOr<ShardTotals> heldout =
-      CountShardGames(game_, paths_.heldout());
-  if (!heldout.ok()) return heldout.status();
-  const int64_t damaged = replay->damaged_records + heldout->damaged_records;
-  const int64_t truncated = replay->truncated_bytes + heldout->truncated_bytes;
-  const int64_t damaged_shards =
-      replay->damaged_shards + heldout->damaged_shards;
+  RETURN_IF_ERROR(LoadRecentGames(paths_.replay(), &buffer_).status());
+  ASSIGN_OR_RETURN(const ShardTotals replay,
+                   CountShardGames(game_, paths_.replay()));
+  ASSIGN_OR_RETURN(const ShardTotals heldout,
+                   CountShardGames(game_, paths_.heldout()));
+  const int64_t damaged = replay.damaged_records + heldout.damaged_records;
+  const int64_t truncated = replay.truncated_bytes + heldout.truncated_bytes;
+  const int64_t damaged_shards = replay.damaged_shards + heldout.damaged_shards;
   if (damaged > 0 || truncated > 0 || damaged_shards > 0) {
     LOG(WARNING) << "skipped " << damaged << " damaged game records, "
                  << truncated << " bytes of half-written shard tails and "
                  << damaged_shards << " shards with a damaged header";
   }
-  games_ = replay->games + heldout->games;
-  positions_ = replay->positions;
-  heldout_games_ = heldout->games;
+  games_ = replay.games + heldout.games;
+  positions_ = replay.positions;
+  heldout_games_ = heldout.games;
   return absl::OkStatus();
 }
 
@@ -463,9 +524,9 @@ void TrainingRun::Impl::ReleaseWaiters() {
 }
 
 double TrainingRun::Impl::SelfplayLead() const {
-  return static_cast<double>(positions_) -
-         static_cast<double>(paced_step_) * options_.batch_size /
-             options_.samples_per_position;
+  return static_cast<double>(positions_) - static_cast<double>(paced_step_) *
+                                               options_.batch_size /
+                                               options_.samples_per_position;
 }
 
 bool TrainingRun::Impl::TrainerMayStep() const {
@@ -480,8 +541,8 @@ void TrainingRun::Impl::OnGame(GameRecord record) {
     std::lock_guard<std::mutex> lock(mu_);
     heldout = heldout_rng_.Uniform() < options_.heldout_fraction;
   }
-  absl::Status status = heldout ? heldout_store_->Append(record)
-                                : replay_store_->Append(record);
+  absl::Status status =
+      heldout ? heldout_store_->Append(record) : replay_store_->Append(record);
   if (!status.ok()) {
     Fail(status);
     return;
@@ -525,7 +586,8 @@ void TrainingRun::Impl::OnGame(GameRecord record) {
 double TrainingRun::Impl::BudgetUsed() const {
   double used = -1;  // no limit
   if (options_.max_minutes > 0) {
-    used = std::max(used, Seconds(session_start_) / (options_.max_minutes * 60));
+    used =
+        std::max(used, Seconds(session_start_) / (options_.max_minutes * 60));
   }
   if (options_.max_steps > 0) {
     used = std::max(used, static_cast<double>(step_) / options_.max_steps);
@@ -539,6 +601,28 @@ absl::Status TrainingRun::Impl::TrainStep() {
   if (static_cast<int>(examples.size()) != n) {
     return absl::InternalError("the replay window emptied during training");
   }
+  const nn::TrainingBatch batch = PackBatch(examples);
+  trainer_->SetLearningRate(
+      nn::ScheduledLearningRate({.base = options_.trainer.learning_rate,
+                                 .anneal_fraction = options_.lr_anneal_fraction,
+                                 .final_fraction = options_.lr_final_fraction},
+                                BudgetUsed()));
+  ASSIGN_OR_RETURN(const nn::TrainStepStats stats, trainer_->Step(batch));
+  loss_policy_sum_ += stats.policy_loss;
+  loss_value_sum_ += stats.value_loss;
+  ++loss_steps_;
+  step_ = stats.step;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    paced_step_ = step_;
+  }
+  farm_cv_.notify_all();
+  return AfterStep();
+}
+
+nn::TrainingBatch TrainingRun::Impl::PackBatch(
+    const std::vector<TrainingExample>& examples) {
+  const int n = static_cast<int>(examples.size());
   const int obs = static_cast<int>(examples[0].observation.size());
   const int actions = static_cast<int>(examples[0].policy.size());
   observations_.resize(static_cast<size_t>(n) * obs);
@@ -559,38 +643,22 @@ absl::Status TrainingRun::Impl::TrainStep() {
   batch.observations = observations_.data();
   batch.policy_targets = policies_.data();
   batch.wdl_targets = wdls_.data();
-  trainer_->SetLearningRate(nn::ScheduledLearningRate(
-      {.base = options_.trainer.learning_rate,
-       .anneal_fraction = options_.lr_anneal_fraction,
-       .final_fraction = options_.lr_final_fraction},
-      BudgetUsed()));
-  absl::StatusOr<nn::TrainStepStats> stats = trainer_->Step(batch);
-  if (!stats.ok()) return stats.status();
-  loss_policy_sum_ += stats->policy_loss;
-  loss_value_sum_ += stats->value_loss;
-  ++loss_steps_;
-  step_ = stats->step;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    paced_step_ = step_;
-  }
-  farm_cv_.notify_all();
+  return batch;
+}
+
+absl::Status TrainingRun::Impl::AfterStep() {
   if (step_ % options_.publish_every_steps == 0) {
-    absl::StatusOr<nn::Checkpoint> snapshot = trainer_->Snapshot();
-    if (!snapshot.ok()) return snapshot.status();
-    absl::Status published = server_->PublishWeights(*snapshot);
-    if (!published.ok()) return published;
+    ASSIGN_OR_RETURN(const nn::Checkpoint snapshot, trainer_->Snapshot());
+    RETURN_IF_ERROR(server_->PublishWeights(snapshot));
   }
   if (step_ % options_.checkpoint_every_steps == 0) {
-    absl::Status saved = SaveCheckpoint();
-    if (!saved.ok()) return saved;
+    RETURN_IF_ERROR(SaveCheckpoint());
   }
   if (options_.eval_every_steps > 0 && options_.eval_games > 0 &&
       step_ >= last_eval_step_ + options_.eval_every_steps &&
       step_ % options_.eval_every_steps == 0) {
     if (last_checkpoint_step_ != step_) {
-      absl::Status saved = SaveCheckpoint();
-      if (!saved.ok()) return saved;
+      RETURN_IF_ERROR(SaveCheckpoint());
     }
     StartEvaluation(step_, last_checkpoint_path_);
   }
@@ -598,13 +666,12 @@ absl::Status TrainingRun::Impl::TrainStep() {
 }
 
 absl::Status TrainingRun::Impl::SaveCheckpoint() {
-  absl::StatusOr<nn::Checkpoint> snapshot = trainer_->Snapshot();
-  if (!snapshot.ok()) return snapshot.status();
-  const int64_t step = snapshot->metadata.training_step;
+  ASSIGN_OR_RETURN(const nn::Checkpoint snapshot, trainer_->Snapshot());
+  const int64_t step = snapshot.metadata.training_step;
   const std::string path = paths_.checkpoint(step);
   // Weights and optimizer first, the pointer last: a crash in between
   // leaves `latest` on the previous, complete pair.
-  absl::Status status = nn::SaveCheckpoint(*snapshot, path);
+  absl::Status status = nn::SaveCheckpoint(snapshot, path);
   if (status.ok()) {
     status = trainer_->SaveOptimizerState(paths_.optimizer_state(step));
   }
@@ -648,59 +715,69 @@ void TrainingRun::Impl::StartEvaluation(int64_t step,
 }
 
 void TrainingRun::Impl::Evaluate(int64_t step, const std::string& checkpoint) {
-  {
-    PlayerOptions players;
-    players.search = engine::DefaultSearchParams(game_);
-    players.search.root_noise = false;
-    players.search.temperature_moves = 0;
-    players.search.num_threads = 1;
-    players.search.seed = HashPair(options_.seed, step);
-    players.inference = options_.inference;
-    players.inference.clients = 1;
-    players.inference.inference.threads = 1;
-    players.rollouts = 1;
-    TrainingEvaluation result;
-    result.step = step;
-    result.games = options_.eval_games;
-    absl::StatusOr<std::unique_ptr<PlayerFactory>> net = PlayerFactory::Create(
-        game_, absl::StrCat("net:", checkpoint, ":sims=", options_.eval_sims),
-        players);
-    if (!net.ok()) {
-      LOG(WARNING) << "evaluation skipped: " << net.status();
-      return;
-    }
-    const std::string opponents[2] = {
-        "random", absl::StrCat("mcts:sims=", options_.eval_mcts_sims)};
-    for (int o = 0; o < 2; ++o) {
-      absl::StatusOr<std::unique_ptr<PlayerFactory>> opponent =
-          PlayerFactory::Create(game_, opponents[o], players);
-      if (!opponent.ok()) {
-        LOG(WARNING) << "evaluation skipped: " << opponent.status();
-        return;
-      }
-      MatchOptions match;
-      match.games_per_pair = options_.eval_games;
-      match.threads = 1;
-      match.seed = HashPair(options_.seed, step * 2 + o);
-      match.cancel = &eval_cancel_;
-      absl::StatusOr<MatchResult> played =
-          RunMatch(game_, {net->get(), opponent->get()}, match);
-      if (!played.ok()) {
-        if (!absl::IsCancelled(played.status())) {
-          LOG(WARNING) << "evaluation failed: " << played.status();
-        }
-        return;
-      }
-      const PairResults& pair = played->pairs[0];
-      const double win =
-          pair.games() > 0 ? static_cast<double>(pair.wins) / pair.games() : 0;
-      (o == 0 ? result.win_vs_random : result.win_vs_mcts) = win;
-      (o == 0 ? result.score_vs_random : result.score_vs_mcts) = pair.score();
-    }
-    std::lock_guard<std::mutex> lock(eval_mu_);
-    eval_result_ = result;
-    eval_done_ = true;
+  const PlayerOptions players = EvaluationPlayers(step);
+  absl::StatusOr<std::unique_ptr<PlayerFactory>> net = PlayerFactory::Create(
+      game_, absl::StrCat("net:", checkpoint, ":sims=", options_.eval_sims),
+      players);
+  if (!net.ok()) {
+    LOG(WARNING) << "evaluation skipped: " << net.status();
+    return;
   }
+  TrainingEvaluation result;
+  result.step = step;
+  result.games = options_.eval_games;
+  const std::string opponents[2] = {
+      "random", absl::StrCat("mcts:sims=", options_.eval_mcts_sims)};
+  for (int o = 0; o < 2; ++o) {
+    const std::optional<PairResults> pair = PlayEvaluationMatch(
+        **net, opponents[o], players, HashPair(options_.seed, step * 2 + o));
+    if (!pair.has_value()) return;
+    const double win =
+        pair->games() > 0 ? static_cast<double>(pair->wins) / pair->games() : 0;
+    (o == 0 ? result.win_vs_random : result.win_vs_mcts) = win;
+    (o == 0 ? result.score_vs_random : result.score_vs_mcts) = pair->score();
+  }
+  std::lock_guard<std::mutex> lock(eval_mu_);
+  eval_result_ = result;
+  eval_done_ = true;
+}
+
+PlayerOptions TrainingRun::Impl::EvaluationPlayers(int64_t step) const {
+  PlayerOptions players;
+  // The games are played one at a time, each player with one search thread
+  // and one inference client.
+  players.search = engine::FullStrength(engine::DefaultSearchParams(game_));
+  players.search.seed = HashPair(options_.seed, step);
+  players.inference = options_.inference;
+  players.inference.clients = 1;
+  players.inference.inference.threads = 1;
+  players.rollouts = 1;
+  return players;
+}
+
+std::optional<PairResults> TrainingRun::Impl::PlayEvaluationMatch(
+    PlayerFactory& net, const std::string& opponent,
+    const PlayerOptions& players, uint64_t seed) {
+  absl::StatusOr<std::unique_ptr<PlayerFactory>> other =
+      PlayerFactory::Create(game_, opponent, players);
+  if (!other.ok()) {
+    LOG(WARNING) << "evaluation skipped: " << other.status();
+    return std::nullopt;
+  }
+  MatchOptions match;
+  match.games_per_pair = options_.eval_games;
+  match.threads = 1;
+  match.seed = seed;
+  match.cancel = &eval_cancel_;
+  absl::StatusOr<MatchResult> played =
+      RunMatch(game_, {&net, other->get()}, match);
+  if (!played.ok()) {
+    if (!absl::IsCancelled(played.status())) {
+      LOG(WARNING) << "evaluation failed: " << played.status();
+    }
+    return std::nullopt;
+  }
+  return played->pairs[0];
 }
 
 void TrainingRun::Impl::FinishEvaluation() {
@@ -709,72 +786,8 @@ void TrainingRun::Impl::FinishEvaluation() {
 }
 
 absl::Status TrainingRun::Impl::Report(const ReportCallback& on_report) {
-  const Clock::time_point now = Clock::now();
-  const double interval =
-      std::chrono::duration<double>(now - last_report_time_).count();
-  TrainingReport r;
-  r.session_s = Seconds(session_start_);
-  r.elapsed_s = elapsed_before_ + r.session_s;
-  r.step = step_;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    r.games = games_;
-    r.positions = positions_;
-    r.heldout_games = heldout_games_;
-    r.fresh_positions = fresh_positions_;
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    r.v_z_mse = fresh_positions_ > 0 ? fresh_v_sq_ / fresh_positions_ : nan;
-    r.q_z_mse = fresh_positions_ > 0 ? fresh_q_sq_ / fresh_positions_ : nan;
-    fresh_v_sq_ = fresh_q_sq_ = 0;
-    fresh_positions_ = 0;
-  }
-  r.buffer_positions = buffer_.counts().positions_in_window;
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  r.policy_loss = loss_steps_ > 0 ? loss_policy_sum_ / loss_steps_ : nan;
-  r.value_loss = loss_steps_ > 0 ? loss_value_sum_ / loss_steps_ : nan;
-  loss_policy_sum_ = loss_value_sum_ = 0;
-  loss_steps_ = 0;
-  const nn::InferenceServerStats server = server_->Stats();
-  if (interval > 0) {
-    r.games_per_s = (r.games - last_report_games_) / interval;
-    r.positions_per_s = (r.positions - last_report_positions_) / interval;
-    r.steps_per_s = (r.step - last_report_step_) / interval;
-    r.nn_evals_per_s =
-        (server.positions - last_server_stats_.positions) / interval;
-  }
-  const uint64_t batches = server.batches - last_server_stats_.batches;
-  r.mean_batch = batches > 0
-                     ? static_cast<double>(server.positions -
-                                           last_server_stats_.positions) /
-                           batches
-                     : 0.0;
-  r.batch_fill = r.mean_batch / options_.inference.max_batch;
-  r.samples_per_position =
-      r.positions > 0
-          ? static_cast<double>(r.step) * options_.batch_size / r.positions
-          : 0.0;
-  r.weight_version = server.weight_version;
-  r.precision = "fp32";
-  r.learning_rate = trainer_->learning_rate();
-  {
-    std::lock_guard<std::mutex> lock(eval_mu_);
-    if (eval_done_) {
-      r.evaluation = eval_result_;
-      eval_done_ = false;
-    }
-  }
-  last_report_time_ = now;
-  last_report_games_ = r.games;
-  last_report_positions_ = r.positions;
-  last_report_step_ = r.step;
-  last_server_stats_ = server;
-
-  std::map<std::string, std::string> row;
-  for (const MetricsColumn& column : MetricsTable()) {
-    std::string value = column.value(r);
-    if (!value.empty()) row[column.name] = std::move(value);
-  }
-  absl::Status status = metrics_->Append(row);
+  const TrainingReport r = TakeReport();
+  absl::Status status = metrics_->Append(MetricsRow(r));
   // Each report also makes the shards durable (fsync), so a machine crash
   // loses at most one report interval of games.
   if (status.ok()) status = replay_store_->Flush();
@@ -783,20 +796,107 @@ absl::Status TrainingRun::Impl::Report(const ReportCallback& on_report) {
   return status;
 }
 
+TrainingReport TrainingRun::Impl::TakeReport() {
+  const Clock::time_point now = Clock::now();
+  const double interval =
+      std::chrono::duration<double>(now - last_report_time_).count();
+  TrainingReport r;
+  r.session_s = Seconds(session_start_);
+  r.elapsed_s = elapsed_before_ + r.session_s;
+  r.step = step_;
+  TakeSelfplayCounts(&r);
+  r.buffer_positions = buffer_.counts().positions_in_window;
+  TakeLosses(&r);
+  const nn::InferenceServerStats server = server_->Stats();
+  FillRates(interval, server, &r);
+  r.weight_version = server.weight_version;
+  r.precision = "fp32";
+  r.learning_rate = trainer_->learning_rate();
+  r.evaluation = TakeEvaluation();
+  last_report_time_ = now;
+  last_report_games_ = r.games;
+  last_report_positions_ = r.positions;
+  last_report_step_ = r.step;
+  last_server_stats_ = server;
+  return r;
+}
+
+void TrainingRun::Impl::TakeSelfplayCounts(TrainingReport* r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  r->games = games_;
+  r->positions = positions_;
+  r->heldout_games = heldout_games_;
+  r->fresh_positions = fresh_positions_;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  r->v_z_mse = fresh_positions_ > 0 ? fresh_v_sq_ / fresh_positions_ : nan;
+  r->q_z_mse = fresh_positions_ > 0 ? fresh_q_sq_ / fresh_positions_ : nan;
+  fresh_v_sq_ = fresh_q_sq_ = 0;
+  fresh_positions_ = 0;
+}
+
+void TrainingRun::Impl::TakeLosses(TrainingReport* r) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  r->policy_loss = loss_steps_ > 0 ? loss_policy_sum_ / loss_steps_ : nan;
+  r->value_loss = loss_steps_ > 0 ? loss_value_sum_ / loss_steps_ : nan;
+  loss_policy_sum_ = loss_value_sum_ = 0;
+  loss_steps_ = 0;
+}
+
+void TrainingRun::Impl::FillRates(double interval,
+                                  const nn::InferenceServerStats& server,
+                                  TrainingReport* r) const {
+  const uint64_t evaluated = server.positions - last_server_stats_.positions;
+  if (interval > 0) {
+    r->games_per_s = (r->games - last_report_games_) / interval;
+    r->positions_per_s = (r->positions - last_report_positions_) / interval;
+    r->steps_per_s = (r->step - last_report_step_) / interval;
+    r->nn_evals_per_s = evaluated / interval;
+  }
+  const uint64_t batches = server.batches - last_server_stats_.batches;
+  r->mean_batch = batches > 0 ? static_cast<double>(evaluated) / batches : 0.0;
+  r->batch_fill = r->mean_batch / options_.inference.max_batch;
+  r->samples_per_position =
+      r->positions > 0
+          ? static_cast<double>(r->step) * options_.batch_size / r->positions
+          : 0.0;
+}
+
+std::optional<TrainingEvaluation> TrainingRun::Impl::TakeEvaluation() {
+  std::lock_guard<std::mutex> lock(eval_mu_);
+  if (!eval_done_) return std::nullopt;
+  eval_done_ = false;
+  return eval_result_;
+}
+
 absl::StatusOr<TrainingSummary> TrainingRun::Impl::Run(
     const std::atomic<bool>& stop, const ReportCallback& on_report) {
   TrainingSummary summary;
   summary.start_step = step_;
   summary.resumed = resumed_;
+  BeginSession();
+  RETURN_IF_ERROR(StartFarm());
+  bool farm_failed = false;
+  absl::Status status = TrainUntilStopped(stop, on_report, &farm_failed);
+  RETURN_IF_ERROR(Shutdown(std::move(status), farm_failed, on_report));
+  summary.final_step = step_;
+  summary.final_checkpoint = last_checkpoint_path_;
+  std::lock_guard<std::mutex> lock(mu_);
+  summary.games = games_;
+  summary.positions = positions_;
+  summary.session_games = session_games_;
+  return summary;
+}
+
+void TrainingRun::Impl::BeginSession() {
   session_start_ = last_report_time_ = Clock::now();
   last_report_step_ = step_;
   last_server_stats_ = server_->Stats();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    last_report_games_ = games_;
-    last_report_positions_ = positions_;
-  }
+  std::lock_guard<std::mutex> lock(mu_);
+  last_report_games_ = games_;
+  last_report_positions_ = positions_;
+}
 
+absl::Status TrainingRun::Impl::StartFarm() {
   ActorFarmOptions farm = options_.farm;
   // A resumed session plays new games, not the first session's again.
   farm.seed = HashPair(options_.seed, static_cast<uint64_t>(games_) + 1);
@@ -807,57 +907,62 @@ absl::StatusOr<TrainingSummary> TrainingRun::Impl::Run(
   if (options_.wrap_selfplay_evaluator) {
     wrapped_evaluator_ = options_.wrap_selfplay_evaluator(server_.get());
     if (wrapped_evaluator_ == nullptr) {
-      return absl::InvalidArgumentError("the self-play evaluator wrapper "
-                                        "returned nothing");
+      return absl::InvalidArgumentError(
+          "the self-play evaluator wrapper "
+          "returned nothing");
     }
     evaluator = wrapped_evaluator_.get();
   }
-  absl::StatusOr<std::unique_ptr<ActorFarm>> created = ActorFarm::Create(
-      game_, evaluator, farm, [this](GameRecord record) {
-        OnGame(std::move(record));
-      });
-  if (!created.ok()) return created.status();
-  farm_ = *std::move(created);
-  absl::Status status = farm_->Start();
-  if (!status.ok()) return status;
+  ASSIGN_OR_RETURN(farm_, ActorFarm::Create(game_, evaluator, farm,
+                                            [this](GameRecord record) {
+                                              OnGame(std::move(record));
+                                            }));
+  return farm_->Start();
+}
 
-  const auto deadline =
-      options_.max_minutes > 0
-          ? session_start_ + std::chrono::duration_cast<Clock::duration>(
-                                 std::chrono::duration<double>(
-                                     options_.max_minutes * 60.0))
-          : Clock::time_point::max();
-  bool farm_failed = false;
-  while (status.ok()) {
-    if (stop.load()) break;
+Clock::time_point TrainingRun::Impl::SessionDeadline() const {
+  if (options_.max_minutes <= 0) return Clock::time_point::max();
+  return session_start_ +
+         std::chrono::duration_cast<Clock::duration>(
+             std::chrono::duration<double>(options_.max_minutes * 60.0));
+}
+
+absl::Status TrainingRun::Impl::TrainUntilStopped(
+    const std::atomic<bool>& stop, const ReportCallback& on_report,
+    bool* farm_failed) {
+  const Clock::time_point deadline = SessionDeadline();
+  while (!stop.load()) {
     if (options_.max_steps > 0 && step_ >= options_.max_steps) break;
     if (Clock::now() >= deadline) break;
     if (!farm_->Running()) {
-      // An actor failed. Its error comes from Stop() below, which must
-      // first release the actors waiting for the trainer.
-      farm_failed = true;
+      // An actor failed. Its error comes from the farm's Stop(), which
+      // must first release the actors waiting for the trainer.
+      *farm_failed = true;
       break;
     }
-    bool may_step;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (!first_error_.ok()) {
-        status = first_error_;
-        break;
-      }
-      may_step = TrainerMayStep();
-      if (!may_step) {
-        trainer_cv_.wait_for(lock, std::chrono::milliseconds(50));
-      }
+    ASSIGN_OR_RETURN(const bool may_step, WaitForPace());
+    if (may_step) {
+      RETURN_IF_ERROR(TrainStep());
     }
-    if (may_step) status = TrainStep();
-    if (status.ok() && Seconds(last_report_time_) >= options_.report_seconds) {
-      status = Report(on_report);
+    if (Seconds(last_report_time_) >= options_.report_seconds) {
+      RETURN_IF_ERROR(Report(on_report));
     }
   }
+  return absl::OkStatus();
+}
 
-  // Shut down in the order that keeps data: the farm first (no more games),
-  // then the last checkpoint, the shards' flush and a last metrics row.
+absl::StatusOr<bool> TrainingRun::Impl::WaitForPace() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!first_error_.ok()) return first_error_;
+  if (TrainerMayStep()) return true;
+  trainer_cv_.wait_for(lock, std::chrono::milliseconds(50));
+  return false;
+}
+
+absl::Status TrainingRun::Impl::Shutdown(absl::Status status, bool farm_failed,
+                                         const ReportCallback& on_report) {
+  // The farm first (no more games), then the last checkpoint, the shards'
+  // flush and a last metrics row.
   ReleaseWaiters();
   absl::Status farm_status = farm_->Stop();
   if (farm_failed && farm_status.ok()) {
@@ -874,14 +979,7 @@ absl::StatusOr<TrainingSummary> TrainingRun::Impl::Run(
   absl::Status reported = Report(on_report);
   if (status.ok()) status = saved;
   if (status.ok()) status = reported;
-  if (!status.ok()) return status;
-  summary.final_step = step_;
-  summary.final_checkpoint = last_checkpoint_path_;
-  std::lock_guard<std::mutex> lock(mu_);
-  summary.games = games_;
-  summary.positions = positions_;
-  summary.session_games = session_games_;
-  return summary;
+  return status;
 }
 
 TrainingRun::TrainingRun(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -890,8 +988,7 @@ TrainingRun::~TrainingRun() = default;
 absl::StatusOr<std::unique_ptr<TrainingRun>> TrainingRun::Open(
     const Game& game, const TrainingOptions& options) {
   auto impl = std::make_unique<Impl>(game, options);
-  absl::Status status = impl->Open();
-  if (!status.ok()) return status;
+  RETURN_IF_ERROR(impl->Open());
   return std::unique_ptr<TrainingRun>(new TrainingRun(std::move(impl)));
 }
 
