@@ -31,6 +31,14 @@ struct PositionRecord {
   bool full_search = true;
 };
 
+// Where a game was played, when not in this process: the actor process
+// that sent it and the number it gave the game (1, 2, ...). A learner keeps
+// each (actor, seq) once, so a game sent twice after a fault is stored once.
+struct GameOrigin {
+  std::string actor;  // empty: played by this run's own actors
+  uint64_t seq = 0;
+};
+
 struct GameRecord {
   std::string game;            // registry name
   std::vector<Action> moves;   // every move played, from the initial state
@@ -39,6 +47,7 @@ struct GameRecord {
   std::vector<PositionRecord> positions;
   int64_t weights_version = 0;  // network version that played the first move
   uint64_t seed = 0;            // seed of the game's randomness
+  GameOrigin origin;
 };
 
 // Fills every position's z from the record's outcome: the reward for the

@@ -65,6 +65,9 @@ void PutFixed(std::string* out, T value) {
 
 // Reads the fields of a payload, failing (never crashing) on short or
 // out-of-range input.
+// The longest actor name a record's origin may carry.
+constexpr uint64_t kMaxOriginActorBytes = 128;
+
 class PayloadReader {
  public:
   explicit PayloadReader(absl::string_view data) : data_(data) {}
@@ -92,6 +95,12 @@ class PayloadReader {
     if (data_.size() - pos_ < sizeof(T)) return false;
     std::memcpy(value, data_.data() + pos_, sizeof(T));
     pos_ += sizeof(T);
+    return true;
+  }
+  bool Bytes(uint64_t n, absl::string_view* out) {
+    if (remaining() < n) return false;
+    *out = data_.substr(pos_, n);
+    pos_ += n;
     return true;
   }
   size_t remaining() const { return data_.size() - pos_; }
@@ -384,7 +393,8 @@ absl::Status WriteAll(int fd, absl::string_view data, int64_t offset,
 
 }  // namespace
 
-std::string EncodeGameRecord(const GameRecord& record) {
+std::string EncodeGameRecord(const GameRecord& record,
+                             uint32_t format_version) {
   std::string out;
   out.reserve(16 + record.moves.size() * 24);
   const uint64_t version = static_cast<uint64_t>(record.weights_version);
@@ -404,6 +414,11 @@ std::string EncodeGameRecord(const GameRecord& record) {
     PutFixed<float>(&out, p.q);
     PutFixed<uint8_t>(&out, static_cast<uint8_t>(p.z.value() + 1) |
                                 (p.full_search ? 0 : kQuickSearchBit));
+  }
+  if (format_version >= 4) {
+    PutVarint(&out, record.origin.actor.size());
+    out += record.origin.actor;
+    PutVarint(&out, record.origin.seq);
   }
   return out;
 }
@@ -483,6 +498,15 @@ absl::StatusOr<GameRecord> DecodeGameRecord(absl::string_view payload,
       default:
         return bad("reward out of range");
     }
+  }
+  if (format_version >= 4) {
+    uint64_t actor_bytes;
+    absl::string_view actor;
+    if (!in.BoundedVarint(kMaxOriginActorBytes, &actor_bytes) ||
+        !in.Bytes(actor_bytes, &actor) || !in.Varint(&record.origin.seq)) {
+      return bad("origin");
+    }
+    record.origin.actor = std::string(actor);
   }
   if (in.remaining() != 0) return bad("trailing bytes");
   return record;

@@ -34,17 +34,21 @@ namespace az::selfplay {
 
 // Version of the shard layout written by this code. Version 2 added the
 // full-search mark of each position; version 3 added the frame header's
-// checksum. Shards of versions 1 and 2 (frames of length and payload CRC
-// only) are still read, but never appended to.
-constexpr uint32_t kRecordFormatVersion = 3;
+// checksum; version 4 the game's origin (the actor and its number, for a
+// game from another machine) at the end of each record. Shards of older
+// versions are still read (their games have no origin), but never appended
+// to.
+constexpr uint32_t kRecordFormatVersion = 4;
 
 // A record larger than this is taken as a corrupt length field, not a game
 // (the longest games here encode to a few kilobytes).
 constexpr uint32_t kMaxRecordBytes = 64 << 20;
 
 // The bytes of one record's payload (no frame), and back. Exposed for tests
-// and for stores that frame records themselves.
-std::string EncodeGameRecord(const GameRecord& record);
+// and for stores that frame records themselves. Versions before 4 have no
+// origin (tests write such payloads to check the old layouts still read).
+std::string EncodeGameRecord(const GameRecord& record,
+                             uint32_t format_version = kRecordFormatVersion);
 // DataLoss if `payload` is not a well-formed record of layout
 // `format_version`; `game` fills record.game (the name lives in the shard
 // header, not in each record).

@@ -46,6 +46,7 @@ struct ShardTotals {
   int64_t damaged_records = 0;
   int64_t truncated_bytes = 0;
   int64_t damaged_shards = 0;  // skipped whole: their header is damaged
+  std::vector<GameOrigin> origins;  // of the games from other machines
 };
 
 // Counts the whole, valid games of every shard in `dir`.
@@ -70,6 +71,7 @@ absl::StatusOr<ShardTotals> CountShardGames(const Game& game,
       }
       ++totals.games;
       totals.positions += TrainingPositions(record);
+      if (!record.origin.actor.empty()) totals.origins.push_back(record.origin);
     }
   }
   return totals;
@@ -136,7 +138,9 @@ const std::vector<MetricsColumn>& MetricsTable() {
       {"eval_score_vs_mcts",
        [](R r) {
          return Eval(r, [](E e) { return Number(e.score_vs_mcts); });
-       }}};
+       }},
+      {"rejected_games", [](R r) { return absl::StrCat(r.rejected_games); }},
+      {"version_lag", [](R r) { return Number(r.version_lag); }}};
   return *table;
 }
 
@@ -154,6 +158,11 @@ std::map<std::string, std::string> MetricsRow(const TrainingReport& r) {
 absl::Status CheckTrainingOptions(const TrainingOptions& options) {
   if (options.run_dir.empty()) {
     return absl::InvalidArgumentError("a training run needs --run_dir");
+  }
+  if (options.farm.actor_threads < (options.remote != nullptr ? 0 : 1)) {
+    return absl::InvalidArgumentError(
+        "a training run needs --actor_threads >= 1 (0 only with --store: "
+        "then actors elsewhere play its games)");
   }
   if (options.batch_size < 1 || options.min_positions < options.batch_size ||
       !(options.samples_per_position > 0) ||
@@ -208,6 +217,8 @@ class TrainingRun::Impl {
 
   ~Impl() {
     ReleaseWaiters();
+    // The remote intake calls into this run: it stops first.
+    if (options_.remote != nullptr) options_.remote->Stop();
     if (farm_) farm_->Stop().IgnoreError();
     FinishEvaluation();
   }
@@ -258,7 +269,12 @@ class TrainingRun::Impl {
   absl::Status Shutdown(absl::Status status, bool farm_failed,
                         const ReportCallback& on_report);
 
+  // Keeps a finished game (the farm's or a remote actor's): the held-out
+  // draw, the shard, the window; then waits while self-play is ahead.
+  absl::Status KeepGame(GameRecord record);
   void OnGame(GameRecord record);
+  // Starts taking in the games of remote actors, if the run has them.
+  absl::Status StartRemote();
   // Whether the trainer may take its next step without outrunning the farm.
   bool TrainerMayStep() const;  // needs mu_
   double SelfplayLead() const;  // needs mu_
@@ -314,7 +330,9 @@ class TrainingRun::Impl {
   std::unique_ptr<ReplayStore> heldout_store_;
   std::unique_ptr<MetricsLog> metrics_;
   std::unique_ptr<engine::Evaluator> wrapped_evaluator_;  // outlives farm_
-  std::unique_ptr<ActorFarm> farm_;
+  std::unique_ptr<ActorFarm> farm_;  // null without local actors
+  // Origins of the remote games in the shards, for the remote intake.
+  std::vector<GameOrigin> stored_origins_;
   double elapsed_before_ = 0.0;  // run time of earlier sessions
   int64_t last_checkpoint_step_ = -1;
   std::string last_checkpoint_path_;
@@ -382,12 +400,21 @@ absl::Status TrainingRun::Impl::Open() {
     last_checkpoint_step_ = step_;
     last_checkpoint_path_ = checkpoint_path;
   }
+  if (options_.remote != nullptr) {
+    RETURN_IF_ERROR(options_.remote->PublishWeights(checkpoint));
+  }
   start_description_ = absl::StrCat(
       resumed_ ? "resuming " : "starting ", paths_.root, ": ",
       options_.network.Describe(), ", step ", step_, ", ", games_, " games (",
       heldout_games_, " held out), ", buffer_.counts().positions_in_window,
-      " positions in the window, ", optimizer_note, "; self-play on ",
-      server_->Describe());
+      " positions in the window, ", optimizer_note, "; ",
+      options_.farm.actor_threads > 0
+          ? absl::StrCat("self-play on ", server_->Describe())
+          : std::string("no self-play here"),
+      options_.remote != nullptr
+          ? absl::StrCat("; games from actors elsewhere: ",
+                         options_.remote->Describe())
+          : std::string());
   return absl::OkStatus();
 }
 
@@ -505,6 +532,9 @@ absl::Status TrainingRun::Impl::LoadGames() {
   games_ = replay.games + heldout.games;
   positions_ = replay.positions;
   heldout_games_ = heldout.games;
+  stored_origins_ = replay.origins;
+  stored_origins_.insert(stored_origins_.end(), heldout.origins.begin(),
+                         heldout.origins.end());
   return absl::OkStatus();
 }
 
@@ -536,17 +566,18 @@ bool TrainingRun::Impl::TrainerMayStep() const {
 }
 
 void TrainingRun::Impl::OnGame(GameRecord record) {
+  absl::Status kept = KeepGame(std::move(record));
+  if (!kept.ok()) Fail(kept);
+}
+
+absl::Status TrainingRun::Impl::KeepGame(GameRecord record) {
   bool heldout;
   {
     std::lock_guard<std::mutex> lock(mu_);
     heldout = heldout_rng_.Uniform() < options_.heldout_fraction;
   }
-  absl::Status status =
-      heldout ? heldout_store_->Append(record) : replay_store_->Append(record);
-  if (!status.ok()) {
-    Fail(status);
-    return;
-  }
+  RETURN_IF_ERROR(heldout ? heldout_store_->Append(record)
+                          : replay_store_->Append(record));
   // The gap on the positions training uses: with playout-cap randomization
   // a quick search's q is not comparable with a full one's.
   double v_sq = 0, q_sq = 0;
@@ -558,13 +589,7 @@ void TrainingRun::Impl::OnGame(GameRecord record) {
     q_sq += (p.q - z) * (p.q - z);
     ++length;
   }
-  if (!heldout) {
-    status = buffer_.AddGame(std::move(record));
-    if (!status.ok()) {
-      Fail(status);
-      return;
-    }
-  }
+  if (!heldout) RETURN_IF_ERROR(buffer_.AddGame(std::move(record)));
   std::unique_lock<std::mutex> lock(mu_);
   ++games_;
   ++session_games_;
@@ -581,6 +606,18 @@ void TrainingRun::Impl::OnGame(GameRecord record) {
   farm_cv_.wait(lock, [&] {
     return stopping_ || SelfplayLead() <= options_.max_selfplay_lead;
   });
+  return absl::OkStatus();
+}
+
+absl::Status TrainingRun::Impl::StartRemote() {
+  if (options_.remote == nullptr) return absl::OkStatus();
+  RemoteActors::Inbox inbox;
+  inbox.keep = [this](GameRecord record) { return KeepGame(std::move(record)); };
+  inbox.commit = [this] {
+    RETURN_IF_ERROR(replay_store_->Flush());
+    return heldout_store_->Flush();
+  };
+  return options_.remote->Start(std::move(inbox), std::move(stored_origins_));
 }
 
 double TrainingRun::Impl::BudgetUsed() const {
@@ -650,6 +687,9 @@ absl::Status TrainingRun::Impl::AfterStep() {
   if (step_ % options_.publish_every_steps == 0) {
     ASSIGN_OR_RETURN(const nn::Checkpoint snapshot, trainer_->Snapshot());
     RETURN_IF_ERROR(server_->PublishWeights(snapshot));
+    if (options_.remote != nullptr) {
+      RETURN_IF_ERROR(options_.remote->PublishWeights(snapshot));
+    }
   }
   if (step_ % options_.checkpoint_every_steps == 0) {
     RETURN_IF_ERROR(SaveCheckpoint());
@@ -813,6 +853,12 @@ TrainingReport TrainingRun::Impl::TakeReport() {
   r.precision = "fp32";
   r.learning_rate = trainer_->learning_rate();
   r.evaluation = TakeEvaluation();
+  r.version_lag = std::numeric_limits<double>::quiet_NaN();
+  if (options_.remote != nullptr) {
+    const RemoteActors::Counts remote = options_.remote->counts();
+    r.rejected_games = remote.rejected;
+    r.version_lag = remote.mean_version_lag;
+  }
   last_report_time_ = now;
   last_report_games_ = r.games;
   last_report_positions_ = r.positions;
@@ -875,6 +921,7 @@ absl::StatusOr<TrainingSummary> TrainingRun::Impl::Run(
   summary.resumed = resumed_;
   BeginSession();
   RETURN_IF_ERROR(StartFarm());
+  RETURN_IF_ERROR(StartRemote());
   bool farm_failed = false;
   absl::Status status = TrainUntilStopped(stop, on_report, &farm_failed);
   RETURN_IF_ERROR(Shutdown(std::move(status), farm_failed, on_report));
@@ -897,6 +944,7 @@ void TrainingRun::Impl::BeginSession() {
 }
 
 absl::Status TrainingRun::Impl::StartFarm() {
+  if (options_.farm.actor_threads == 0) return absl::OkStatus();
   ActorFarmOptions farm = options_.farm;
   // A resumed session plays new games, not the first session's again.
   farm.seed = HashPair(options_.seed, static_cast<uint64_t>(games_) + 1);
@@ -934,12 +982,13 @@ absl::Status TrainingRun::Impl::TrainUntilStopped(
   while (!stop.load()) {
     if (options_.max_steps > 0 && step_ >= options_.max_steps) break;
     if (Clock::now() >= deadline) break;
-    if (!farm_->Running()) {
+    if (farm_ != nullptr && !farm_->Running()) {
       // An actor failed. Its error comes from the farm's Stop(), which
       // must first release the actors waiting for the trainer.
       *farm_failed = true;
       break;
     }
+    if (options_.remote != nullptr) RETURN_IF_ERROR(options_.remote->failure());
     ASSIGN_OR_RETURN(const bool may_step, WaitForPace());
     if (may_step) {
       RETURN_IF_ERROR(TrainStep());
@@ -964,7 +1013,10 @@ absl::Status TrainingRun::Impl::Shutdown(absl::Status status, bool farm_failed,
   // The farm first (no more games), then the last checkpoint, the shards'
   // flush and a last metrics row.
   ReleaseWaiters();
-  absl::Status farm_status = farm_->Stop();
+  absl::Status farm_status = farm_ != nullptr ? farm_->Stop() : absl::OkStatus();
+  // Then the remote intake: what it kept is flushed below; what it read and
+  // did not commit is read again next session.
+  if (options_.remote != nullptr) options_.remote->Stop();
   if (farm_failed && farm_status.ok()) {
     farm_status = absl::InternalError("self-play stopped");
   }

@@ -34,6 +34,45 @@
 
 namespace az::selfplay {
 
+// The learner's side of a distributed run: actors on other machines play
+// the run's games, and this is how the run meets them (store/ implements it
+// on Redis). The run publishes its weights through it and hands it an inbox
+// that keeps the games it brings exactly as the run's own actors' games are
+// kept. Without one, a run plays its games itself.
+class RemoteActors {
+ public:
+  // What the run gives the remote side to hand games in through.
+  struct Inbox {
+    // Keeps one game (its origin set) as the farm's games are kept: the
+    // held-out draw, the shard, the replay window; waits while self-play is
+    // ahead of the trainer. Thread-safe.
+    std::function<absl::Status(GameRecord record)> keep;
+    // Makes the games kept so far durable (the shards are synced).
+    std::function<absl::Status()> commit;
+  };
+  struct Counts {
+    int64_t accepted = 0;  // games kept
+    int64_t rejected = 0;  // games that failed the rules' checks
+    // Mean of the learner's weights version at arrival minus the version
+    // that played the game, over the games kept (NaN before the first).
+    double mean_version_lag = 0;
+    bool connected = true;
+  };
+
+  virtual ~RemoteActors() = default;
+  // Starts taking games in. `stored` are the origins of the remote games
+  // the run holds already (from its shards): they are never kept twice.
+  virtual absl::Status Start(Inbox inbox, std::vector<GameOrigin> stored) = 0;
+  // Hands new weights to the actors (at the start and at every publish).
+  virtual absl::Status PublishWeights(const nn::Checkpoint& weights) = 0;
+  // Stops taking games in; the run calls it before its last flush.
+  virtual void Stop() = 0;
+  // The error that ended the intake, if one did.
+  virtual absl::Status failure() const = 0;
+  virtual Counts counts() const = 0;
+  virtual std::string Describe() const = 0;
+};
+
 struct TrainingOptions {
   std::string run_dir;
   // The network of a new run; a resumed run must have the same shape.
@@ -49,6 +88,9 @@ struct TrainingOptions {
   // make it fail. Null: the actors query the server itself.
   std::function<std::unique_ptr<engine::Evaluator>(engine::Evaluator* server)>
       wrap_selfplay_evaluator;
+  // Actors elsewhere (not owned; outlives the run), or null. With it,
+  // farm.actor_threads may be 0: the run then plays no games itself.
+  RemoteActors* remote = nullptr;
   // Share of finished games written to RUN/heldout/ and never trained on.
   double heldout_fraction = 0.02;
   int games_per_shard = 1000;
@@ -130,6 +172,10 @@ struct TrainingReport {
   double learning_rate = 0;  // of the last training step
   // The latest evaluation, in the first report after it finished only.
   std::optional<TrainingEvaluation> evaluation;
+  // A distributed run's games from other machines that failed the rules'
+  // checks (of the whole session), and the mean version lag of those kept.
+  int64_t rejected_games = 0;
+  double version_lag = 0;
 };
 
 // What a finished session did.

@@ -1,6 +1,7 @@
 #include "store/remote_learner.h"
 
 #include <chrono>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -22,7 +23,7 @@ RemoteLearner::~RemoteLearner() { Stop(); }
 
 absl::StatusOr<std::unique_ptr<RemoteLearner>> RemoteLearner::Connect(
     const Game& game, const RemoteLearnerOptions& options,
-    const RunSettings& settings, SeenGames seen) {
+    const RunSettings& settings) {
   RETURN_IF_ERROR(ValidateRunName(options.run));
   std::unique_ptr<RemoteLearner> learner(new RemoteLearner(game, options));
   ASSIGN_OR_RETURN(learner->publisher_, RedisConnection::Connect(options.redis));
@@ -36,11 +37,14 @@ absl::StatusOr<std::unique_ptr<RemoteLearner>> RemoteLearner::Connect(
   } else if (!absl::IsNotFound(latest.status())) {
     return latest.status();
   }
-  learner->seen_at_start_ = std::move(seen);
   return learner;
 }
 
-absl::StatusOr<int64_t> RemoteLearner::PublishWeights(
+absl::Status RemoteLearner::PublishWeights(const nn::Checkpoint& weights) {
+  return PublishWeightsVersion(weights).status();
+}
+
+absl::StatusOr<int64_t> RemoteLearner::PublishWeightsVersion(
     nn::Checkpoint checkpoint) {
   int64_t version = checkpoint.metadata.weight_version;
   if (version <= published_version_) version = published_version_ + 1;
@@ -69,15 +73,30 @@ absl::StatusOr<int64_t> RemoteLearner::PublishWeights(
   return published_version_.load();
 }
 
-absl::Status RemoteLearner::Start(GameIngest::StoreGame store,
-                                  GameIngest::Commit commit) {
+absl::Status RemoteLearner::Start(Inbox inbox,
+                                  std::vector<selfplay::GameOrigin> stored) {
+  SeenGames seen;
+  for (const selfplay::GameOrigin& o : stored) seen.Insert(o.actor, o.seq);
+  auto keep = std::move(inbox.keep);
+  return StartIngest(
+      std::move(seen),
+      [keep](const GameMessage& origin, selfplay::GameRecord record) {
+        record.origin.actor = origin.actor;
+        record.origin.seq = origin.seq;
+        return keep(std::move(record));
+      },
+      std::move(inbox.commit));
+}
+
+absl::Status RemoteLearner::StartIngest(SeenGames seen,
+                                        GameIngest::StoreGame store,
+                                        GameIngest::Commit commit) {
   if (thread_.joinable()) return absl::FailedPreconditionError("started");
   ASSIGN_OR_RETURN(GameStreamReader reader,
                    GameStreamReader::Open(*reader_, keys_, options_.consumer));
   ingest_ = std::make_unique<GameIngest>(game_, std::move(reader),
-                                         std::move(seen_at_start_),
-                                         std::move(store), std::move(commit),
-                                         options_.intake);
+                                         std::move(seen), std::move(store),
+                                         std::move(commit), options_.intake);
   thread_ = std::thread([this] { IngestLoop(); });
   return absl::OkStatus();
 }
@@ -135,9 +154,21 @@ absl::Status RemoteLearner::failure() const {
   return failure_;
 }
 
-IngestCounts RemoteLearner::counts() const {
+IngestCounts RemoteLearner::ingest_counts() const {
   std::lock_guard<std::mutex> lock(mu_);
   return counts_;
+}
+
+selfplay::RemoteActors::Counts RemoteLearner::counts() const {
+  const IngestCounts c = ingest_counts();
+  Counts out;
+  out.accepted = c.accepted;
+  out.rejected = c.rejected;
+  out.mean_version_lag =
+      c.accepted > 0 ? static_cast<double>(c.version_lag_sum) / c.accepted
+                     : std::numeric_limits<double>::quiet_NaN();
+  out.connected = connected_.load();
+  return out;
 }
 
 std::string RemoteLearner::Describe() const {

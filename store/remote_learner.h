@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "games/game.h"
 #include "nn/checkpoint.h"
+#include "selfplay/training_run.h"
 #include "store/game_ingest.h"
 #include "store/redis_client.h"
 #include "store/run_settings.h"
@@ -36,37 +37,45 @@ struct RemoteLearnerOptions {
   IntakeOptions intake;
 };
 
-class RemoteLearner {
+// The training run's RemoteActors on Redis.
+class RemoteLearner final : public selfplay::RemoteActors {
  public:
-  // Connects and publishes `settings`. `seen` are the (actor, seq) pairs
-  // the run has stored already (from its shards).
+  // Connects and publishes `settings`.
   static absl::StatusOr<std::unique_ptr<RemoteLearner>> Connect(
       const Game& game, const RemoteLearnerOptions& options,
-      const RunSettings& settings, SeenGames seen);
-  ~RemoteLearner();  // stops the ingest thread
+      const RunSettings& settings);
+  ~RemoteLearner() override;  // stops the ingest thread
+
+  // selfplay::RemoteActors: the games go through the run's inbox, with
+  // their origin set from the stream entry (not from the record's bytes).
+  absl::Status Start(Inbox inbox,
+                     std::vector<selfplay::GameOrigin> stored) override;
+  absl::Status PublishWeights(const nn::Checkpoint& weights) override;
+  void Stop() override;
+  absl::Status failure() const override;
+  Counts counts() const override;
+  std::string Describe() const override;
 
   // Publishes weights for the actors. Their version in the store is the
   // checkpoint's weight version, or one above the newest published when
   // that is not higher (a learner resumed from an older checkpoint than
   // the weights it last published): versions in the store never go back.
   // Returns the version published.
-  absl::StatusOr<int64_t> PublishWeights(nn::Checkpoint checkpoint);
+  absl::StatusOr<int64_t> PublishWeightsVersion(nn::Checkpoint checkpoint);
   int64_t published_version() const { return published_version_.load(); }
 
   // Starts ingesting: every accepted game goes to `store` (which may block:
   // that is the learner's pace, and Redis holds the backlog meanwhile),
-  // then `commit` makes a round durable before it is acknowledged.
-  absl::Status Start(GameIngest::StoreGame store, GameIngest::Commit commit);
-  // Stops and joins the ingest thread (what it read and did not commit
-  // stays unacknowledged, for the next start). Safe to call more than once.
-  void Stop();
-
-  // The first error the ingest thread could not get past (a failed store
-  // or commit); a lost Redis is not one (it is waited for). OK otherwise.
-  absl::Status failure() const;
-  IngestCounts counts() const;
+  // then `commit` makes a round durable before it is acknowledged. `seen`
+  // are the (actor, seq) pairs the run holds already.
+  absl::Status StartIngest(SeenGames seen, GameIngest::StoreGame store,
+                           GameIngest::Commit commit);
+  // (Stop() joins the ingest thread; what it read and did not commit stays
+  // unacknowledged, for the next start. Safe to call more than once.
+  // failure() is the first error the ingest could not get past, a failed
+  // store or commit; a lost Redis is not one: it is waited for.)
+  IngestCounts ingest_counts() const;
   bool connected() const { return connected_.load(); }
-  std::string Describe() const;
 
  private:
   RemoteLearner(const Game& game, RemoteLearnerOptions options);
@@ -87,9 +96,6 @@ class RemoteLearner {
   mutable std::mutex mu_;
   absl::Status failure_;  // under mu_
   IngestCounts counts_;   // under mu_: a copy after each round
-  SeenGames seen_at_start_;
-  GameIngest::StoreGame store_;
-  GameIngest::Commit commit_;
 };
 
 }  // namespace az::store

@@ -32,9 +32,9 @@ inline std::string ShardHeaderBytes(uint32_t version, const std::string& game) {
   return header;
 }
 
-// The bytes of a version 1 or 2 shard of `game` holding `records` (whose
-// payloads are the current ones: versions 1 to 3 share the record layout,
-// version 1 lacks the full-search mark). `offsets`, if given, gets where
+// The bytes of a version 1 or 2 shard of `game` holding `records` (versions
+// 1 to 3 share the record layout; version 1 lacks the full-search mark, and
+// only version 4 has the origin). `offsets`, if given, gets where
 // each frame starts.
 inline std::string LegacyShardBytes(uint32_t version, const std::string& game,
                                     const std::vector<GameRecord>& records,
@@ -42,7 +42,7 @@ inline std::string LegacyShardBytes(uint32_t version, const std::string& game,
   std::string bytes = ShardHeaderBytes(version, game);
   for (const GameRecord& record : records) {
     if (offsets) offsets->push_back(static_cast<int64_t>(bytes.size()));
-    const std::string payload = EncodeGameRecord(record);
+    const std::string payload = EncodeGameRecord(record, version);
     AppendU32(&bytes, static_cast<uint32_t>(payload.size()));
     AppendU32(&bytes, base::Crc32c(payload.data(), payload.size()));
     bytes += payload;

@@ -45,6 +45,7 @@ inline GameRecord RandomGameRecord(const Game& game, uint64_t seed,
 inline bool SameRecord(const GameRecord& a, const GameRecord& b) {
   if (a.game != b.game || a.moves != b.moves || a.outcome != b.outcome ||
       a.weights_version != b.weights_version || a.seed != b.seed ||
+      a.origin.actor != b.origin.actor || a.origin.seq != b.origin.seq ||
       a.positions.size() != b.positions.size()) {
     return false;
   }

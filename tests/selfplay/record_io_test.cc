@@ -170,10 +170,30 @@ TEST(RecordIoTest, VersionOneShardsReadAsFullSearches) {
   EXPECT_NE(status.message().find("version 1"), std::string::npos) << status;
 
   // An unknown flag bit in a version 2 payload is damage too.
-  std::string payload = EncodeGameRecord(records[0]);
-  ASSERT_TRUE(DecodeGameRecord(payload, "connect4").ok());
+  std::string payload = EncodeGameRecord(records[0], 2);
+  ASSERT_TRUE(DecodeGameRecord(payload, "connect4", 2).ok());
   payload.back() |= 0x08;  // the last position's reward-and-marks byte
-  EXPECT_EQ(DecodeGameRecord(payload, "connect4").status().code(),
+  EXPECT_EQ(DecodeGameRecord(payload, "connect4", 2).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(RecordIoTest, TheOriginOfAGameFromAnotherMachineIsKept) {
+  const Game& game = **FindGame("tictactoe");
+  GameRecord record = testing::RandomGameRecord(game, 5);
+  record.origin = {"host-7-1234", 99};
+  absl::StatusOr<GameRecord> back =
+      DecodeGameRecord(EncodeGameRecord(record), "tictactoe");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(testing::SameRecord(*back, record));
+  // Version 3 has no origin: a record written so reads with none.
+  absl::StatusOr<GameRecord> old =
+      DecodeGameRecord(EncodeGameRecord(record, 3), "tictactoe", 3);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_TRUE(old->origin.actor.empty());
+  EXPECT_EQ(old->origin.seq, 0u);
+  // An actor name longer than any az writes is damage.
+  record.origin.actor = std::string(200, 'a');
+  EXPECT_EQ(DecodeGameRecord(EncodeGameRecord(record), "tictactoe").status().code(),
             absl::StatusCode::kDataLoss);
 }
 
@@ -593,7 +613,9 @@ TEST(RecordIoTest, DecodeBoundsCountsByTheBytesLeft) {
   record.positions.assign(3, PositionRecord{});
   record.moves.assign(3, 3);
   payload = EncodeGameRecord(record);
-  const size_t first_visits = payload.size() - 3 * 10;  // after the moves
+  // After the moves: three positions of 10 bytes, then the two bytes of an
+  // empty origin.
+  const size_t first_visits = payload.size() - 2 - 3 * 10;
   ASSERT_EQ(payload[first_visits], 0);
   payload[first_visits] = 8;  // 8 entries (16 bytes) fit only by eating v, q
   EXPECT_EQ(DecodeGameRecord(payload, "connect4").status().code(),

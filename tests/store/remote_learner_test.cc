@@ -78,7 +78,8 @@ class RemoteLearnerTest : public ::testing::Test {
     return o;
   }
   absl::Status StartIngest(RemoteLearner& learner, Stored& stored) {
-    return learner.Start(
+    return learner.StartIngest(
+        SeenGames(),
         [&stored](const GameMessage& origin, selfplay::GameRecord) {
           std::lock_guard<std::mutex> lock(stored.mu);
           stored.ids.insert({origin.actor, origin.seq});
@@ -96,16 +97,15 @@ class RemoteLearnerTest : public ::testing::Test {
 
 TEST_F(RemoteLearnerTest, VersionsInTheStoreNeverGoBack) {
   auto learner = RemoteLearner::Connect(TicTacToe(), LearnerOptions(),
-                                        Settings(), SeenGames());
+                                        Settings());
   ASSERT_TRUE(learner.ok()) << learner.status();
-  EXPECT_EQ(*(*learner)->PublishWeights(Weights(0)), 0);
-  EXPECT_EQ(*(*learner)->PublishWeights(Weights(5)), 5);
+  EXPECT_EQ(*(*learner)->PublishWeightsVersion(Weights(0)), 0);
+  EXPECT_EQ(*(*learner)->PublishWeightsVersion(Weights(5)), 5);
   // A resumed learner: its checkpoint is older than what it published.
   learner->reset();
-  learner = RemoteLearner::Connect(TicTacToe(), LearnerOptions(), Settings(),
-                                   SeenGames());
+  learner = RemoteLearner::Connect(TicTacToe(), LearnerOptions(), Settings());
   ASSERT_TRUE(learner.ok());
-  EXPECT_EQ(*(*learner)->PublishWeights(Weights(3)), 6);
+  EXPECT_EQ(*(*learner)->PublishWeightsVersion(Weights(3)), 6);
   RedisOptions o = LearnerOptions().redis;
   auto redis = RedisConnection::Connect(o).value();
   auto info = LatestWeights(*redis, RunKeys("ttt")).value();
@@ -116,9 +116,9 @@ TEST_F(RemoteLearnerTest, VersionsInTheStoreNeverGoBack) {
 
 TEST_F(RemoteLearnerTest, EveryGameAnActorPlaysArrivesOnceThroughARedisRestart) {
   auto learner = RemoteLearner::Connect(TicTacToe(), LearnerOptions(),
-                                        Settings(), SeenGames());
+                                        Settings());
   ASSERT_TRUE(learner.ok()) << learner.status();
-  ASSERT_TRUE((*learner)->PublishWeights(Weights(1)).ok());
+  ASSERT_TRUE((*learner)->PublishWeightsVersion(Weights(1)).ok());
   Stored stored;
   ASSERT_TRUE(StartIngest(**learner, stored).ok());
 
@@ -148,7 +148,7 @@ TEST_F(RemoteLearnerTest, EveryGameAnActorPlaysArrivesOnceThroughARedisRestart) 
   }
   (*learner)->Stop();
   EXPECT_TRUE((*learner)->failure().ok()) << (*learner)->failure();
-  const IngestCounts counts = (*learner)->counts();
+  const IngestCounts counts = (*learner)->ingest_counts();
   EXPECT_GT(last.games_played, 0);
   EXPECT_EQ(static_cast<int64_t>(stored.ids.size()), last.games_played);
   EXPECT_EQ(stored.copies, static_cast<int64_t>(stored.ids.size()))
