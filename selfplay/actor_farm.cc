@@ -1,16 +1,43 @@
 #include "selfplay/actor_farm.h"
 
-#include "games/hash.h"
-
 #include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "engine/multi_game_search.h"
 #include "engine/search.h"
+#include "games/hash.h"
 #include "glog/logging.h"
 
 namespace az::selfplay {
+namespace {
+
+// What a search leaves in the record of its position: the visits (the
+// policy target), the raw and the searched value.
+PositionRecord PositionOf(const engine::SearchResult& result,
+                          bool full_search) {
+  PositionRecord position;
+  for (const engine::MoveStats& move : result.moves) {
+    if (move.visits > 0) {
+      position.visits.emplace_back(move.action,
+                                   static_cast<uint32_t>(move.visits));
+    }
+  }
+  // A root proven before any child got a visit (a winning move seen at
+  // expansion) would leave no policy target: its proven best move stands in
+  // as the one visit.
+  if (position.visits.empty() && result.best_action != kNoAction) {
+    position.visits.emplace_back(result.best_action, 1u);
+  }
+  // Means of values in [-1, 1]; the clamp only absorbs float rounding.
+  position.v = std::clamp(result.v, -1.0f, 1.0f);
+  position.q = std::clamp(result.q, -1.0f, 1.0f);
+  position.full_search = full_search;
+  return position;
+}
+
+}  // namespace
 
 struct ActorFarm::Actor {
   int index = 0;
@@ -22,6 +49,10 @@ struct ActorFarm::Actor {
   // Whether each slot's current search is a full one (playout caps).
   std::vector<char> full_search;
   engine::Rng rng;  // draws the random openings and the playout caps
+  // Set by the actor thread: the start of every game, and room for the
+  // legal moves of a random opening move.
+  std::unique_ptr<State> initial;
+  std::vector<Action> legal;
   std::thread thread;
 };
 
@@ -56,8 +87,7 @@ absl::StatusOr<std::unique_ptr<ActorFarm>> ActorFarm::Create(
         "(got ",
         options.actor_threads, " and ", options.games_per_thread, ")"));
   }
-  absl::Status valid = options.search.Validate();
-  if (!valid.ok()) return valid;
+  RETURN_IF_ERROR(options.search.Validate());
   std::unique_ptr<ActorFarm> farm(
       new ActorFarm(game, evaluator, options, std::move(sink)));
   for (int t = 0; t < options.actor_threads; ++t) {
@@ -67,11 +97,9 @@ absl::StatusOr<std::unique_ptr<ActorFarm>> ActorFarm::Create(
     // MultiGameSearch gives slot s the seed params.seed + s.
     params.seed =
         options.seed + static_cast<uint64_t>(t) * options.games_per_thread;
-    absl::StatusOr<std::unique_ptr<engine::MultiGameSearch>> searches =
-        engine::MultiGameSearch::Create(game, evaluator, params,
-                                        options.games_per_thread);
-    if (!searches.ok()) return searches.status();
-    actor->searches = std::move(*searches);
+    ASSIGN_OR_RETURN(actor->searches,
+                     engine::MultiGameSearch::Create(game, evaluator, params,
+                                                     options.games_per_thread));
     actor->records.resize(options.games_per_thread);
     actor->random_moves.resize(options.games_per_thread);
     actor->full_search.assign(options.games_per_thread, 1);
@@ -135,43 +163,13 @@ ActorFarmStats ActorFarm::Stats() const {
 }
 
 absl::Status ActorFarm::RunActor(Actor& actor) {
-  engine::MultiGameSearch& searches = *actor.searches;
-  std::unique_ptr<State> initial = game_.NewInitialState();
-  std::vector<Action> legal(game_.NumActions());
-  const bool playout_caps = options_.playout_caps();
-  const engine::SearchBudget full_budget{options_.search.num_simulations,
-                                         options_.search.root_noise};
-  const engine::SearchBudget quick_budget{options_.quick_simulations, false};
-  // Draws whether the slot's next search is a full or a quick one.
-  auto draw_budget = [&](int slot) {
-    if (!playout_caps) return;
-    const bool full = actor.rng.Uniform() < options_.full_search_share;
-    actor.full_search[slot] = full;
-    searches.SetBudget(slot, full ? full_budget : quick_budget);
-  };
-  auto new_game = [&](int slot) -> absl::Status {
-    engine::Search& search = searches.search(slot);
-    GameRecord& record = actor.records[slot];
-    record = GameRecord();
-    record.game = game_.Name();
-    // The slot's search seed: with the slot's earlier games, it fixes this
-    // game's randomness.
-    record.seed = search.params().seed;
-    actor.random_moves[slot] =
-        options_.random_opening_moves > 0
-            ? static_cast<int>(actor.rng.Below(options_.random_opening_moves + 1))
-            : 0;
-    if (options_.weights_version) {
-      record.weights_version = options_.weights_version();
-    }
-    draw_budget(slot);
-    return search.SetPosition(*initial);
-  };
-  for (int slot = 0; slot < searches.num_games(); ++slot) {
-    absl::Status status = new_game(slot);
-    if (!status.ok()) return status;
+  actor.initial = game_.NewInitialState();
+  actor.legal.resize(game_.NumActions());
+  for (int slot = 0; slot < actor.searches->num_games(); ++slot) {
+    RETURN_IF_ERROR(NewGame(actor, slot));
   }
   while (!stop_.load(std::memory_order_relaxed)) {
+    engine::MultiGameSearch& searches = *actor.searches;
     absl::Status status = searches.RunSearches(&stop_);
     // Counted for cancelled searches too: those leaves did reach the
     // evaluator.
@@ -179,59 +177,83 @@ absl::Status ActorFarm::RunActor(Actor& actor) {
     evaluations_.fetch_add(searches.leaves_evaluated(),
                            std::memory_order_relaxed);
     if (absl::IsCancelled(status)) break;
-    if (!status.ok()) return status;
-    int64_t simulations = 0;
-    for (int slot = 0; slot < searches.num_games(); ++slot) {
-      engine::Search& search = searches.search(slot);
-      engine::SearchResult result = search.Result();
-      simulations += result.simulations;
-      PositionRecord position;
-      for (const engine::MoveStats& move : result.moves) {
-        if (move.visits > 0) {
-          position.visits.emplace_back(move.action,
-                                       static_cast<uint32_t>(move.visits));
-        }
-      }
-      // A root proven before any child got a visit (a winning move seen at
-      // expansion) would leave no policy target: its proven best move
-      // stands in as the one visit.
-      if (position.visits.empty() && result.best_action != kNoAction) {
-        position.visits.emplace_back(result.best_action, 1u);
-      }
-      // Means of values in [-1, 1]; the clamp only absorbs float rounding.
-      position.v = std::clamp(result.v, -1.0f, 1.0f);
-      position.q = std::clamp(result.q, -1.0f, 1.0f);
-      position.full_search = actor.full_search[slot] != 0;
-      GameRecord& record = actor.records[slot];
-      Action action;
-      if (static_cast<int>(record.moves.size()) < actor.random_moves[slot]) {
-        const State& root = search.root_state();
-        const int count = root.FillLegalActions(legal.data());
-        action = legal[actor.rng.Below(count)];
-      } else {
-        action = search.ChooseMove(result);
-      }
-      record.moves.push_back(action);
-      record.positions.push_back(std::move(position));
-      status = search.ApplyMove(action);
-      if (!status.ok()) return status;
-      moves_.fetch_add(1, std::memory_order_relaxed);
-      if (!search.root_state().IsTerminal()) {
-        draw_budget(slot);
-        continue;
-      }
-      record.outcome = search.root_state().Outcome();
-      AssignTerminalRewards(game_, &record);
-      const int64_t length = static_cast<int64_t>(record.moves.size());
-      sink_(std::move(record));
-      games_.fetch_add(1, std::memory_order_relaxed);
-      positions_.fetch_add(length, std::memory_order_relaxed);
-      status = new_game(slot);
-      if (!status.ok()) return status;
-    }
-    simulations_.fetch_add(simulations, std::memory_order_relaxed);
+    RETURN_IF_ERROR(status);
+    RETURN_IF_ERROR(PlayMoves(actor));
   }
   return absl::OkStatus();
+}
+
+absl::Status ActorFarm::NewGame(Actor& actor, int slot) {
+  engine::Search& search = actor.searches->search(slot);
+  GameRecord& record = actor.records[slot];
+  record = GameRecord();
+  record.game = game_.Name();
+  // The slot's search seed: with the slot's earlier games, it fixes this
+  // game's randomness.
+  record.seed = search.params().seed;
+  actor.random_moves[slot] =
+      options_.random_opening_moves > 0
+          ? static_cast<int>(actor.rng.Below(options_.random_opening_moves + 1))
+          : 0;
+  if (options_.weights_version) {
+    record.weights_version = options_.weights_version();
+  }
+  DrawBudget(actor, slot);
+  return search.SetPosition(*actor.initial);
+}
+
+void ActorFarm::DrawBudget(Actor& actor, int slot) {
+  if (!options_.playout_caps()) return;
+  const bool full = actor.rng.Uniform() < options_.full_search_share;
+  actor.full_search[slot] = full;
+  actor.searches->SetBudget(
+      slot, full ? engine::SearchBudget{options_.search.num_simulations,
+                                        options_.search.root_noise}
+                 : engine::SearchBudget{options_.quick_simulations, false});
+}
+
+absl::Status ActorFarm::PlayMoves(Actor& actor) {
+  int64_t simulations = 0;
+  for (int slot = 0; slot < actor.searches->num_games(); ++slot) {
+    RETURN_IF_ERROR(PlayMove(actor, slot, &simulations));
+  }
+  simulations_.fetch_add(simulations, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+absl::Status ActorFarm::PlayMove(Actor& actor, int slot, int64_t* simulations) {
+  engine::Search& search = actor.searches->search(slot);
+  const engine::SearchResult result = search.Result();
+  *simulations += result.simulations;
+  PositionRecord position = PositionOf(result, actor.full_search[slot] != 0);
+  GameRecord& record = actor.records[slot];
+  Action action;
+  if (static_cast<int>(record.moves.size()) < actor.random_moves[slot]) {
+    const int count = search.root_state().FillLegalActions(actor.legal.data());
+    action = actor.legal[actor.rng.Below(count)];
+  } else {
+    action = search.ChooseMove(result);
+  }
+  record.moves.push_back(action);
+  record.positions.push_back(std::move(position));
+  RETURN_IF_ERROR(search.ApplyMove(action));
+  moves_.fetch_add(1, std::memory_order_relaxed);
+  if (!search.root_state().IsTerminal()) {
+    DrawBudget(actor, slot);
+    return absl::OkStatus();
+  }
+  return FinishGame(actor, slot);
+}
+
+absl::Status ActorFarm::FinishGame(Actor& actor, int slot) {
+  GameRecord& record = actor.records[slot];
+  record.outcome = actor.searches->search(slot).root_state().Outcome();
+  AssignTerminalRewards(game_, &record);
+  const int64_t length = static_cast<int64_t>(record.moves.size());
+  sink_(std::move(record));
+  games_.fetch_add(1, std::memory_order_relaxed);
+  positions_.fetch_add(length, std::memory_order_relaxed);
+  return NewGame(actor, slot);
 }
 
 }  // namespace az::selfplay

@@ -109,7 +109,17 @@ class ActorFarm {
   struct Actor;
   ActorFarm(const Game& game, engine::Evaluator* evaluator,
             const ActorFarmOptions& options, GameSink sink);
+  // One actor thread's work: plays its games until Stop() or an error.
   absl::Status RunActor(Actor& actor);
+  // RunActor()'s parts: a new game in `slot`; the draw of whether the
+  // slot's next search is a full or a quick one (playout caps); the move of
+  // every slot after a round of searches; one slot's move (adding its
+  // simulations to `*simulations`); the hand-over of a finished game.
+  absl::Status NewGame(Actor& actor, int slot);
+  void DrawBudget(Actor& actor, int slot);
+  absl::Status PlayMoves(Actor& actor);
+  absl::Status PlayMove(Actor& actor, int slot, int64_t* simulations);
+  absl::Status FinishGame(Actor& actor, int slot);
 
   const Game& game_;
   engine::Evaluator* evaluator_;

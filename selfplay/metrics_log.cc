@@ -8,13 +8,17 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/file.h"
+#include "base/status_macros.h"
 
 namespace az::selfplay {
 namespace {
@@ -27,58 +31,78 @@ absl::Status Errno(absl::string_view what, const std::string& path) {
                          : absl::PermissionDeniedError(message);
 }
 
-}  // namespace
+// Keeps the file at `path` under the first free name PATH.N.
+absl::Status MoveAside(const std::string& path) {
+  std::string aside;
+  for (int n = 1;; ++n) {
+    aside = absl::StrCat(path, ".", n);
+    struct stat info;
+    if (::stat(aside.c_str(), &info) != 0) break;
+  }
+  if (std::rename(path.c_str(), aside.c_str()) != 0) {
+    return Errno("move aside", path);
+  }
+  return absl::OkStatus();
+}
 
-absl::StatusOr<std::unique_ptr<MetricsLog>> MetricsLog::Open(
-    const std::string& path, std::vector<std::string> columns) {
-  const std::string header = absl::StrJoin(columns, ",");
+// What Open() keeps of the file it finds.
+struct ExistingLog {
+  bool new_file = true;  // none, empty, or moved aside: write the header
+  size_t whole = 0;      // bytes of whole lines, kept when not new_file
+  std::map<std::string, std::string> last_row;
+};
+
+// Reads the file at `path`, if there is one: its whole lines (a crash may
+// have left part of a row at the end) and its last row by column. A file
+// with another header (another layout) is moved aside, to start afresh.
+absl::StatusOr<ExistingLog> ReadExistingLog(
+    const std::string& path, const std::string& header,
+    const std::vector<std::string>& columns, size_t max_bytes) {
   std::string contents;
-  absl::StatusOr<std::string> read = base::ReadFileBounded(path, kMaxBytes);
+  absl::StatusOr<std::string> read = base::ReadFileBounded(path, max_bytes);
   if (read.ok()) {
     contents = *std::move(read);
   } else if (!absl::IsNotFound(read.status())) {
     return read.status();
   }
-  // Whole lines only: a crash may have left part of a row at the end.
+  ExistingLog log;
   const size_t last_newline = contents.rfind('\n');
-  const size_t whole = last_newline == std::string::npos ? 0 : last_newline + 1;
-  std::map<std::string, std::string> last_row;
-  bool new_file = whole == 0;
-  if (!new_file) {
-    std::vector<std::string> lines =
-        absl::StrSplit(contents.substr(0, whole - 1), '\n');
-    if (lines.front() != header) {
-      // Another layout: keep that file under a free name and start afresh.
-      std::string aside;
-      for (int n = 1;; ++n) {
-        aside = absl::StrCat(path, ".", n);
-        struct stat info;
-        if (::stat(aside.c_str(), &info) != 0) break;
-      }
-      if (std::rename(path.c_str(), aside.c_str()) != 0) {
-        return Errno("move aside", path);
-      }
-      new_file = true;
-    } else if (lines.size() > 1) {
-      std::vector<std::string> values = absl::StrSplit(lines.back(), ',');
-      for (size_t i = 0; i < columns.size() && i < values.size(); ++i) {
-        last_row[columns[i]] = values[i];
-      }
+  log.whole = last_newline == std::string::npos ? 0 : last_newline + 1;
+  log.new_file = log.whole == 0;
+  if (log.new_file) return log;
+  std::vector<std::string> lines =
+      absl::StrSplit(contents.substr(0, log.whole - 1), '\n');
+  if (lines.front() != header) {
+    RETURN_IF_ERROR(MoveAside(path));
+    log.new_file = true;
+  } else if (lines.size() > 1) {
+    std::vector<std::string> values = absl::StrSplit(lines.back(), ',');
+    for (size_t i = 0; i < columns.size() && i < values.size(); ++i) {
+      log.last_row[columns[i]] = values[i];
     }
   }
+  return log;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MetricsLog>> MetricsLog::Open(
+    const std::string& path, std::vector<std::string> columns) {
+  const std::string header = absl::StrJoin(columns, ",");
+  ASSIGN_OR_RETURN(ExistingLog existing,
+                   ReadExistingLog(path, header, columns, kMaxBytes));
   // O_APPEND: every row goes to the end of the file as it is, whatever
   // else has written or cut it since.
   const int fd =
       ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("open", path);
-  auto log = std::unique_ptr<MetricsLog>(
-      new MetricsLog(path, std::move(columns), fd));
-  log->last_row_ = std::move(last_row);
-  const off_t keep = new_file ? 0 : static_cast<off_t>(whole);
+  auto log =
+      std::unique_ptr<MetricsLog>(new MetricsLog(path, std::move(columns), fd));
+  log->last_row_ = std::move(existing.last_row);
+  const off_t keep = existing.new_file ? 0 : static_cast<off_t>(existing.whole);
   if (::ftruncate(fd, keep) != 0) return Errno("truncate", path);
-  if (new_file) {
-    absl::Status status = log->AppendLine(header + "\n");
-    if (!status.ok()) return status;
+  if (existing.new_file) {
+    RETURN_IF_ERROR(log->AppendLine(header + "\n"));
   }
   return log;
 }

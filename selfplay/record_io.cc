@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/crc32c.h"
+#include "base/status_macros.h"
 #include "glog/logging.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -133,6 +134,84 @@ const char* ReadRecordStart(PayloadReader* in, RecordStart* start) {
     return "move count";
   }
   return nullptr;
+}
+
+// The largest action a payload may name.
+constexpr uint64_t kMaxAction = std::numeric_limits<Action>::max();
+
+// Reads the record's moves (record->moves is already sized): nullptr if
+// well formed, else what is wrong.
+const char* ReadMoves(PayloadReader* in, GameRecord* record) {
+  for (Action& a : record->moves) {
+    uint64_t value;
+    if (!in->BoundedVarint(kMaxAction, &value)) return "move";
+    a = static_cast<Action>(value);
+  }
+  return nullptr;
+}
+
+// Reads a position's visit entries. They share the bytes left with this
+// position's count, v, q and z and with the `later` positions after it,
+// which bounds their number.
+const char* ReadVisits(PayloadReader* in, uint64_t later, PositionRecord* p) {
+  const uint64_t reserved = (later + 1) * kMinPositionBytes;
+  uint64_t entries;
+  if (in->remaining() < reserved ||
+      !in->BoundedVarint((in->remaining() - reserved) / kMinVisitEntryBytes,
+                         &entries)) {
+    return "visit count";
+  }
+  p->visits.resize(entries);
+  for (auto& [action, visits] : p->visits) {
+    uint64_t a, n;
+    if (!in->BoundedVarint(kMaxAction, &a) ||
+        !in->BoundedVarint(std::numeric_limits<uint32_t>::max(), &n)) {
+      return "visits";
+    }
+    action = static_cast<Action>(a);
+    visits = static_cast<uint32_t>(n);
+  }
+  return nullptr;
+}
+
+// Turns the z byte of `format_version` into the position's reward and (from
+// version 2) its full-search mark.
+const char* DecodeRewardByte(uint8_t z, uint32_t format_version,
+                             PositionRecord* p) {
+  if (format_version >= 2) {
+    p->full_search = (z & kQuickSearchBit) == 0;
+    if ((z & ~(kRewardMask | kQuickSearchBit)) != 0) {
+      return "unknown position flags";
+    }
+    z &= kRewardMask;
+  }
+  switch (z) {
+    case 0:
+      p->z = TerminalReward::Loss();
+      return nullptr;
+    case 1:
+      p->z = TerminalReward::Draw();
+      return nullptr;
+    case 2:
+      p->z = TerminalReward::Win();
+      return nullptr;
+    default:
+      return "reward out of range";
+  }
+}
+
+// Reads one position, with `later` positions after it.
+const char* ReadPosition(PayloadReader* in, uint64_t later,
+                         uint32_t format_version, PositionRecord* p) {
+  if (const char* why = ReadVisits(in, later, p); why != nullptr) return why;
+  uint8_t z;
+  if (!in->Fixed(&p->v) || !in->Fixed(&p->q) || !in->Fixed(&z)) {
+    return "position values";
+  }
+  if (!std::isfinite(p->v) || !std::isfinite(p->q)) {
+    return "value not finite";
+  }
+  return DecodeRewardByte(z, format_version, p);
 }
 
 uint32_t LoadU32(const char* p) {
@@ -391,6 +470,112 @@ absl::Status WriteAll(int fd, absl::string_view data, int64_t offset,
   return absl::OkStatus();
 }
 
+// A shard file that ShardWriter::Open() holds open and locked.
+struct LockedShard {
+  int fd = -1;
+  bool created = false;  // by this Open()
+};
+
+// Gives up a shard that Open() cannot use and returns `status`. A shard
+// that this call created and could not give a header is removed (the lock
+// is still held, so nobody else is using it).
+absl::Status Abandon(const std::string& path, const LockedShard& shard,
+                     absl::Status status) {
+  if (shard.created && !absl::IsFailedPrecondition(status)) {
+    ::unlink(path.c_str());
+  }
+  ::close(shard.fd);
+  return status;
+}
+
+// Opens `path` for writing, creating it if missing, and locks it against
+// other writers.
+absl::StatusOr<LockedShard> OpenAndLock(const std::string& path) {
+  // Created exclusively, so two writers creating one shard get one file;
+  // its header is written under the lock.
+  LockedShard shard;
+  shard.fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  shard.created = shard.fd >= 0;
+  if (!shard.created && errno == EEXIST) {
+    shard.fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  }
+  if (shard.fd < 0) return Errno("open", path);
+  if (::flock(shard.fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return Abandon(
+          path, shard,
+          absl::FailedPreconditionError(absl::StrCat(
+              "game record shard ", path, " is open in another writer")));
+    }
+    return Abandon(path, shard, Errno("lock", path));
+  }
+  // The locked file must be the one at `path`, not one that was replaced
+  // or removed meanwhile (its records would go nowhere).
+  struct stat locked, named;
+  if (::fstat(shard.fd, &locked) != 0) {
+    return Abandon(path, shard, Errno("stat", path));
+  }
+  if (::stat(path.c_str(), &named) != 0 || named.st_dev != locked.st_dev ||
+      named.st_ino != locked.st_ino) {
+    return Abandon(path, shard,
+                   absl::FailedPreconditionError(absl::StrCat(
+                       "game record shard ", path,
+                       " was replaced or removed while being opened")));
+  }
+  return shard;
+}
+
+// Writes the header of a new shard (or of one whose writer stopped before
+// its header was whole) and makes it and its directory entry durable.
+absl::Status WriteNewHeader(int fd, const std::string& header,
+                            const std::string& path) {
+  RETURN_IF_ERROR(WriteAll(fd, header, 0, path));
+  if (::fsync(fd) != 0) return Errno("flush", path);
+  return SyncDirectoryOf(path);
+}
+
+// The header of an existing shard that may be appended to: of `game` and
+// of the version this code writes.
+absl::StatusOr<ShardHeader> AppendableHeader(absl::string_view data,
+                                             const std::string& path,
+                                             const std::string& game) {
+  ASSIGN_OR_RETURN(ShardHeader header, ParseHeader(data, path));
+  if (header.format_version != kRecordFormatVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("game record shard ", path, " has format version ",
+                     header.format_version, "; appending needs version ",
+                     kRecordFormatVersion));
+  }
+  if (header.game != game) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("game record shard ", path, " holds games of ",
+                     header.game, ", not ", game));
+  }
+  return header;
+}
+
+// Cuts a torn tail (a write a crash cut short) off the shard whose bytes
+// are `data`, and returns where the whole records end. Damage elsewhere,
+// even up to the end, stays for readers to skip, and nothing after it is
+// lost: the scan is the readers' own.
+absl::StatusOr<size_t> CutTornTail(int fd, absl::string_view data,
+                                   const ShardHeader& header,
+                                   const std::string& path) {
+  const FrameLayout layout =
+      FrameScanner(data, FramingOf(header.format_version)).Scan(header.size);
+  const size_t end = layout.tail_offset;
+  const int64_t truncated = static_cast<int64_t>(data.size() - end);
+  if (truncated > 0) {
+    LOG(WARNING) << "game record shard " << path << ": truncating " << truncated
+                 << " bytes of an incomplete record at offset " << end
+                 << " before appending";
+    if (::ftruncate(fd, static_cast<off_t>(end)) != 0 || ::fsync(fd) != 0) {
+      return Errno("truncate the damaged tail of", path);
+    }
+  }
+  return end;
+}
+
 }  // namespace
 
 std::string EncodeGameRecord(const GameRecord& record,
@@ -429,7 +614,6 @@ absl::StatusOr<GameRecord> DecodeGameRecord(absl::string_view payload,
   auto bad = [](absl::string_view why) {
     return absl::DataLossError(absl::StrCat("malformed game record: ", why));
   };
-  constexpr uint64_t kMaxAction = std::numeric_limits<Action>::max();
   PayloadReader in(payload);
   RecordStart start;
   if (const char* why = ReadRecordStart(&in, &start); why != nullptr) {
@@ -444,59 +628,15 @@ absl::StatusOr<GameRecord> DecodeGameRecord(absl::string_view payload,
   record.outcome = static_cast<GameOutcome>(start.outcome);
   record.moves.resize(start.moves);
   record.positions.resize(start.moves);
-  for (Action& a : record.moves) {
-    uint64_t value;
-    if (!in.BoundedVarint(kMaxAction, &value)) return bad("move");
-    a = static_cast<Action>(value);
+  if (const char* why = ReadMoves(&in, &record); why != nullptr) {
+    return bad(why);
   }
   for (size_t i = 0; i < record.positions.size(); ++i) {
-    PositionRecord& p = record.positions[i];
-    // The entries share the bytes left with this position's count, v, q and
-    // z and with every later position.
     const uint64_t later = record.positions.size() - 1 - i;
-    const uint64_t reserved = (later + 1) * kMinPositionBytes;
-    uint64_t entries;
-    if (in.remaining() < reserved ||
-        !in.BoundedVarint((in.remaining() - reserved) / kMinVisitEntryBytes,
-                          &entries)) {
-      return bad("visit count");
-    }
-    p.visits.resize(entries);
-    for (auto& [action, visits] : p.visits) {
-      uint64_t a, n;
-      if (!in.BoundedVarint(kMaxAction, &a) ||
-          !in.BoundedVarint(std::numeric_limits<uint32_t>::max(), &n)) {
-        return bad("visits");
-      }
-      action = static_cast<Action>(a);
-      visits = static_cast<uint32_t>(n);
-    }
-    uint8_t z;
-    if (!in.Fixed(&p.v) || !in.Fixed(&p.q) || !in.Fixed(&z)) {
-      return bad("position values");
-    }
-    if (!std::isfinite(p.v) || !std::isfinite(p.q)) {
-      return bad("value not finite");
-    }
-    if (format_version >= 2) {
-      p.full_search = (z & kQuickSearchBit) == 0;
-      if ((z & ~(kRewardMask | kQuickSearchBit)) != 0) {
-        return bad("unknown position flags");
-      }
-      z &= kRewardMask;
-    }
-    switch (z) {
-      case 0:
-        p.z = TerminalReward::Loss();
-        break;
-      case 1:
-        p.z = TerminalReward::Draw();
-        break;
-      case 2:
-        p.z = TerminalReward::Win();
-        break;
-      default:
-        return bad("reward out of range");
+    if (const char* why =
+            ReadPosition(&in, later, format_version, &record.positions[i]);
+        why != nullptr) {
+      return bad(why);
     }
   }
   if (format_version >= 4) {
@@ -518,19 +658,18 @@ absl::StatusOr<ShardContents> ReadShard(const std::string& path) {
   absl::StatusOr<std::string> data = ReadWholeFile(fd, path);
   ::close(fd);
   if (!data.ok()) return data.status();
-  absl::StatusOr<ShardHeader> header = ParseHeader(*data, path);
-  if (!header.ok()) return header.status();
+  ASSIGN_OR_RETURN(const ShardHeader header, ParseHeader(*data, path));
 
   ShardContents contents;
-  contents.game = header->game;
-  contents.format_version = header->format_version;
+  contents.game = header.game;
+  contents.format_version = header.format_version;
   const absl::string_view bytes(*data);
   const FrameLayout layout =
-      FrameScanner(bytes, FramingOf(header->format_version)).Scan(header->size);
+      FrameScanner(bytes, FramingOf(header.format_version)).Scan(header.size);
   for (const Frame& frame : layout.frames) {
     absl::StatusOr<GameRecord> record =
         DecodeGameRecord(bytes.substr(frame.payload_offset, frame.length),
-                         header->game, header->format_version);
+                         header.game, header.format_version);
     if (record.ok()) {
       contents.records.push_back(*std::move(record));
     } else {
@@ -584,85 +723,32 @@ absl::StatusOr<std::unique_ptr<ShardWriter>> ShardWriter::Open(
     return absl::InvalidArgumentError(
         absl::StrCat("bad game name for shard ", path, ": '", game, "'"));
   }
-  // Created exclusively, so two writers creating one shard get one file;
-  // its header is written below, under the lock.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  const bool created = fd >= 0;
-  if (!created && errno == EEXIST) {
-    fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  }
-  if (fd < 0) return Errno("open", path);
+  ASSIGN_OR_RETURN(const LockedShard shard, OpenAndLock(path));
   auto fail = [&](absl::Status status) {
-    // A shard this call created and could not give a header is removed
-    // (the lock is still held, so nobody else is using it).
-    if (created && !absl::IsFailedPrecondition(status)) {
-      ::unlink(path.c_str());
-    }
-    ::close(fd);
-    return status;
+    return Abandon(path, shard, std::move(status));
   };
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) {
-      return fail(absl::FailedPreconditionError(absl::StrCat(
-          "game record shard ", path, " is open in another writer")));
-    }
-    return fail(Errno("lock", path));
-  }
-  // The locked file must be the one at `path`, not one that was replaced
-  // or removed meanwhile (its records would go nowhere).
-  struct stat locked, named;
-  if (::fstat(fd, &locked) != 0) return fail(Errno("stat", path));
-  if (::stat(path.c_str(), &named) != 0 || named.st_dev != locked.st_dev ||
-      named.st_ino != locked.st_ino) {
-    return fail(absl::FailedPreconditionError(
-        absl::StrCat("game record shard ", path,
-                     " was replaced or removed while being opened")));
-  }
-  absl::StatusOr<std::string> data = ReadWholeFile(fd, path);
+  absl::StatusOr<std::string> data = ReadWholeFile(shard.fd, path);
   if (!data.ok()) return fail(data.status());
   const std::string new_header = EncodeHeader(game);
   if (absl::string_view(new_header).substr(0, data->size()) == *data &&
       data->size() < new_header.size()) {
     // Just created, here or by a writer that stopped before its header was
     // whole: give it the header.
-    absl::Status written = WriteAll(fd, new_header, 0, path);
-    if (written.ok() && ::fsync(fd) != 0) written = Errno("flush", path);
-    if (written.ok()) written = SyncDirectoryOf(path);
-    if (!written.ok()) return fail(written);
-    return std::unique_ptr<ShardWriter>(
-        new ShardWriter(path, game, fd, static_cast<int64_t>(new_header.size()),
-                        /*truncated=*/0));
-  }
-  absl::StatusOr<ShardHeader> header = ParseHeader(*data, path);
-  if (!header.ok()) return fail(header.status());
-  if (header->format_version != kRecordFormatVersion) {
-    return fail(absl::FailedPreconditionError(
-        absl::StrCat("game record shard ", path, " has format version ",
-                     header->format_version, "; appending needs version ",
-                     kRecordFormatVersion)));
-  }
-  if (header->game != game) {
-    return fail(absl::InvalidArgumentError(
-        absl::StrCat("game record shard ", path, " holds games of ",
-                     header->game, ", not ", game)));
-  }
-  // Only a torn tail (a write a crash cut short) is cut: damage elsewhere,
-  // even up to the end, stays for readers to skip, and nothing after it is
-  // lost. The scan is the readers' own.
-  const FrameLayout layout =
-      FrameScanner(*data, FramingOf(header->format_version)).Scan(header->size);
-  const size_t end = layout.tail_offset;
-  const int64_t truncated = static_cast<int64_t>(data->size() - end);
-  if (truncated > 0) {
-    LOG(WARNING) << "game record shard " << path << ": truncating " << truncated
-                 << " bytes of an incomplete record at offset " << end
-                 << " before appending";
-    if (::ftruncate(fd, static_cast<off_t>(end)) != 0 || ::fsync(fd) != 0) {
-      return fail(Errno("truncate the damaged tail of", path));
+    if (absl::Status written = WriteNewHeader(shard.fd, new_header, path);
+        !written.ok()) {
+      return fail(std::move(written));
     }
+    return std::unique_ptr<ShardWriter>(new ShardWriter(
+        path, game, shard.fd, static_cast<int64_t>(new_header.size()),
+        /*truncated=*/0));
   }
+  absl::StatusOr<ShardHeader> header = AppendableHeader(*data, path, game);
+  if (!header.ok()) return fail(header.status());
+  absl::StatusOr<size_t> end = CutTornTail(shard.fd, *data, *header, path);
+  if (!end.ok()) return fail(end.status());
   return std::unique_ptr<ShardWriter>(
-      new ShardWriter(path, game, fd, static_cast<int64_t>(end), truncated));
+      new ShardWriter(path, game, shard.fd, static_cast<int64_t>(*end),
+                      static_cast<int64_t>(data->size() - *end)));
 }
 
 ShardWriter::ShardWriter(std::string path, std::string game, int fd,
@@ -723,7 +809,7 @@ absl::Status ShardWriter::WriteBuffer() {
 absl::Status ShardWriter::WriteOut() { return WriteBuffer(); }
 
 absl::Status ShardWriter::Flush() {
-  if (absl::Status status = WriteBuffer(); !status.ok()) return status;
+  RETURN_IF_ERROR(WriteBuffer());
   if (::fsync(fd_) != 0) error_ = Errno("flush", path_);
   return error_;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "glog/logging.h"
 
 namespace az::selfplay {
@@ -45,6 +47,38 @@ int64_t TrainingPositions(const GameRecord& record) {
   return n;
 }
 
+namespace {
+
+// What is wrong with move `i` of `record` and the search before it, played
+// in `state`; empty if nothing. `visited` is scratch space, one per action.
+std::string MoveProblem(const Game& game, const State& state,
+                        const GameRecord& record, size_t i,
+                        std::vector<bool>* visited) {
+  const Action move = record.moves[i];
+  if (state.IsTerminal() || move < 0 || move >= game.NumActions() ||
+      !state.IsLegal(move)) {
+    return absl::StrCat("move ", i + 1, " is illegal");
+  }
+  const PositionRecord& p = record.positions[i];
+  // The policy target: visits on distinct legal actions only.
+  std::fill(visited->begin(), visited->end(), false);
+  for (const auto& [action, count] : p.visits) {
+    if (action < 0 || action >= game.NumActions() || !state.IsLegal(action) ||
+        (*visited)[action]) {
+      return absl::StrCat("visits on action ", action, " at move ", i + 1,
+                          " (illegal or listed twice)");
+    }
+    (*visited)[action] = true;
+  }
+  // q can be a value target; v is only ever measured.
+  if (!(p.q >= -1 && p.q <= 1)) {
+    return absl::StrCat("a search value outside [-1, 1] at move ", i + 1);
+  }
+  return std::string();
+}
+
+}  // namespace
+
 absl::Status ValidateGameRecord(const Game& game, const GameRecord& record) {
   auto invalid = [&](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -61,29 +95,10 @@ absl::Status ValidateGameRecord(const Game& game, const GameRecord& record) {
   std::vector<az::Player> to_move;
   to_move.reserve(record.moves.size());
   for (size_t i = 0; i < record.moves.size(); ++i) {
-    const Action move = record.moves[i];
-    if (state->IsTerminal() || move < 0 || move >= game.NumActions() ||
-        !state->IsLegal(move)) {
-      return invalid(absl::StrCat("move ", i + 1, " is illegal"));
-    }
-    const PositionRecord& p = record.positions[i];
-    // The policy target: visits on distinct legal actions only.
-    std::fill(visited.begin(), visited.end(), false);
-    for (const auto& [action, count] : p.visits) {
-      if (action < 0 || action >= game.NumActions() ||
-          !state->IsLegal(action) || visited[action]) {
-        return invalid(absl::StrCat("visits on action ", action, " at move ",
-                                    i + 1, " (illegal or listed twice)"));
-      }
-      visited[action] = true;
-    }
-    // q can be a value target; v is only ever measured.
-    if (!(p.q >= -1 && p.q <= 1)) {
-      return invalid(
-          absl::StrCat("a search value outside [-1, 1] at move ", i + 1));
-    }
+    const std::string problem = MoveProblem(game, *state, record, i, &visited);
+    if (!problem.empty()) return invalid(problem);
     to_move.push_back(state->ToMove());
-    state->Apply(move);
+    state->Apply(record.moves[i]);
   }
   if (record.outcome != GameOutcome::kOngoing) {
     if (!state->IsTerminal() || state->Outcome() != record.outcome) {
@@ -282,11 +297,10 @@ absl::StatusOr<std::unique_ptr<ReplayStore>> ReplayStore::Open(
         error.value(),
         absl::StrCat("cannot create the replay directory ", dir));
   }
-  absl::StatusOr<std::vector<std::string>> shards = ListShards(dir);
-  if (!shards.ok()) return shards.status();
+  ASSIGN_OR_RETURN(const std::vector<std::string> shards, ListShards(dir));
   int64_t next = 0;
-  if (!shards->empty()) {
-    next = ShardIndex(std::filesystem::path(shards->back()).filename()) + 1;
+  if (!shards.empty()) {
+    next = ShardIndex(std::filesystem::path(shards.back()).filename()) + 1;
   }
   return std::unique_ptr<ReplayStore>(
       new ReplayStore(dir, game, games_per_shard, next));
@@ -307,10 +321,10 @@ absl::Status ReplayStore::Append(const GameRecord& record) {
     if (!flushed.ok()) return flushed;
   }
   if (!writer_) {
-    absl::StatusOr<std::unique_ptr<ShardWriter>> writer = ShardWriter::Open(
-        absl::StrCat(dir_, "/", ShardFileName(next_index_)), game_);
-    if (!writer.ok()) return writer.status();
-    writer_ = *std::move(writer);
+    ASSIGN_OR_RETURN(
+        writer_,
+        ShardWriter::Open(absl::StrCat(dir_, "/", ShardFileName(next_index_)),
+                          game_));
     ++next_index_;
     ++shards_started_;
   }
@@ -339,25 +353,22 @@ int64_t ReplayStore::shards_started() const {
 
 absl::StatusOr<LoadStats> LoadRecentGames(const std::string& dir,
                                           ReplayBuffer* buffer) {
-  absl::StatusOr<std::vector<std::string>> shards = ListShards(dir);
-  if (!shards.ok()) return shards.status();
+  ASSIGN_OR_RETURN(const std::vector<std::string> shards, ListShards(dir));
   const Game& game = buffer->game();
   const int64_t capacity = buffer->options().capacity_positions;
   LoadStats stats;
   // Newest shards first, until they hold a window's worth of positions.
   std::vector<std::vector<GameRecord>> newest_first;
   int64_t positions = 0;
-  for (auto it = shards->rbegin(); it != shards->rend() && positions < capacity;
+  for (auto it = shards.rbegin(); it != shards.rend() && positions < capacity;
        ++it) {
-    absl::StatusOr<std::optional<ShardContents>> read =
-        ReadShardOfGame(*it, game.Name());
-    if (!read.ok()) return read.status();
+    ASSIGN_OR_RETURN(std::optional<ShardContents> contents,
+                     ReadShardOfGame(*it, game.Name()));
     // A damaged header costs that shard's games, never the resume.
-    if (!read->has_value()) {
+    if (!contents.has_value()) {
       ++stats.damaged_shards;
       continue;
     }
-    ShardContents* contents = &**read;
     ++stats.shards_read;
     stats.corrupt_records += contents->corrupt_records;
     stats.corrupt_bytes += contents->corrupt_bytes;
