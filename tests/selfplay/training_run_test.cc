@@ -29,7 +29,7 @@ constexpr char kMetricsHeader[] =
     "positions_per_s,steps_per_s,nn_evals_per_s,mean_batch,batch_fill,"
     "samples_per_position,weight_version,precision,learning_rate,eval_step,"
     "eval_games,eval_win_vs_random,eval_score_vs_random,eval_win_vs_mcts,"
-    "eval_score_vs_mcts";
+    "eval_score_vs_mcts,rejected_games,version_lag";
 
 TrainingOptions TinyOptions(const Game& game, const std::string& dir) {
   TrainingOptions options;
@@ -128,6 +128,9 @@ TEST(TrainingRunTest, ASessionStoppedAtOnceEndsWithOneMetricsRow) {
   EXPECT_EQ(value("policy_loss"), "");
   EXPECT_EQ(value("eval_step"), "");
   EXPECT_EQ(value("eval_score_vs_mcts"), "");
+  // No remote actors: none rejected, no version lag.
+  EXPECT_EQ(value("rejected_games"), "0");
+  EXPECT_EQ(value("version_lag"), "");
 }
 
 }  // namespace
