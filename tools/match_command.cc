@@ -16,14 +16,11 @@
 
 #include "base/file.h"
 #include "base/status_macros.h"
-#include "engine/search_params.h"
 #include "tools/command.h"
 #include "tools/common_flags.h"
 #include "tools/match_options.h"
 #include "tools/match_report.h"
-#include "tools/network_flags.h"
 #include "tools/players_flags.h"
-#include "tools/search_flags.h"
 
 DEFINE_int32(games, 10, "Games of each pair of players (colours alternate).");
 DEFINE_int32(
@@ -60,14 +57,8 @@ absl::StatusOr<MatchCommandOptions> MatchOptionsFromFlags(const Game& game) {
   ASSIGN_OR_RETURN(
       MatchCommandOptions options,
       ResolveMatchOptions(flags, std::thread::hardware_concurrency()));
-  absl::StatusOr<engine::SearchParams> params = SearchParamsFromFlags(game);
-  if (!params.ok()) return AsUsageError(params.status());
-  options.players.search = engine::FullStrength(*params);
-  absl::StatusOr<nn::InferenceServerOptions> inference =
-      InferenceServerOptionsFromFlags(options.match.threads);
-  if (!inference.ok()) return AsUsageError(inference.status());
-  options.players.inference = *inference;
-  options.players.rollouts = FLAGS_rollouts;
+  ASSIGN_OR_RETURN(options.players,
+                   PlayerOptionsFromFlags(game, options.match.threads));
   options.players.input = &std::cin;
   options.players.messages = &std::cerr;
   return options;

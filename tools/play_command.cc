@@ -21,13 +21,10 @@
 #include <vector>
 
 #include "base/status_macros.h"
-#include "engine/search_params.h"
 #include "tools/command.h"
 #include "tools/common_flags.h"
-#include "tools/network_flags.h"
 #include "tools/play_session.h"
 #include "tools/players_flags.h"
-#include "tools/search_flags.h"
 
 DEFINE_bool(analysis, false,
             "After each engine move, show the network's raw value (learned), "
@@ -47,14 +44,8 @@ absl::StatusOr<PlayOptions> PlayOptionsFromFlags(const Game& game) {
   flags.analysis = FLAGS_analysis;
   flags.seed = FLAGS_seed;
   ASSIGN_OR_RETURN(PlayOptions options, ResolvePlayOptions(game, flags));
-  absl::StatusOr<engine::SearchParams> params = SearchParamsFromFlags(game);
-  if (!params.ok()) return AsUsageError(params.status());
-  options.players.search = engine::FullStrength(*params, params->num_threads);
-  absl::StatusOr<nn::InferenceServerOptions> inference =
-      InferenceServerOptionsFromFlags(params->num_threads);
-  if (!inference.ok()) return AsUsageError(inference.status());
-  options.players.inference = *inference;
-  options.players.rollouts = FLAGS_rollouts;
+  ASSIGN_OR_RETURN(options.players,
+                   PlayerOptionsFromFlags(game, /*games_at_once=*/1));
   options.interactive = isatty(STDIN_FILENO);
   options.players.input = &std::cin;
   options.players.messages = options.interactive ? &std::cout : &std::cerr;
