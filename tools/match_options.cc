@@ -27,8 +27,8 @@ absl::StatusOr<MatchCommandOptions> ResolveMatchOptions(
         absl::StrCat("--games must be >= 1 (got ", flags.games, ")"));
   }
   if (!flags.anchor.empty()) {
-    auto it = std::find(options.specs.begin(), options.specs.end(),
-                        flags.anchor);
+    auto it =
+        std::find(options.specs.begin(), options.specs.end(), flags.anchor);
     if (it == options.specs.end()) {
       return UsageError(absl::StrCat("--anchor=", flags.anchor,
                                      " is not one of the players"));

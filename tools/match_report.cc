@@ -84,8 +84,8 @@ Json PairJson(const MatchReport& report, const PairReport& pair) {
 
 std::string PairLine(const MatchReport& report, const PairReport& pair) {
   const selfplay::PairResults& p = pair.results;
-  const std::string interval = absl::StrCat("[", EloText(pair.elo.lo), ", ",
-                                            EloText(pair.elo.hi), "]");
+  const std::string interval =
+      absl::StrCat("[", EloText(pair.elo.lo), ", ", EloText(pair.elo.hi), "]");
   return absl::StrFormat(
       "%-24s %-24s %5d %5d %5d %5.1f%% %7s  %-16s  %d-%d-%d / %d-%d-%d\n",
       report.specs[p.a], report.specs[p.b], p.wins, p.draws, p.losses,
@@ -105,16 +105,17 @@ absl::StatusOr<MatchReport> PlayMatch(const Game& game,
   for (const auto& factory : factories) players.push_back(factory.get());
   const auto t0 = std::chrono::steady_clock::now();
   int done = 0;
-  ASSIGN_OR_RETURN(
-      selfplay::MatchResult result,
-      selfplay::RunMatch(
-          game, players, options.match, [&](const selfplay::MatchGame& g) {
-            ++done;
-            VLOG(1) << "game " << done << ": " << options.specs[g.first]
-                    << " vs " << options.specs[g.second] << ": "
-                    << OutcomeName(g.outcome) << " ("
-                    << game.FormatMoves(g.moves) << ")";
-          }));
+  ASSIGN_OR_RETURN(selfplay::MatchResult result,
+                   selfplay::RunMatch(game, players, options.match,
+                                      [&](const selfplay::MatchGame& g) {
+                                        ++done;
+                                        VLOG(1)
+                                            << "game " << done << ": "
+                                            << options.specs[g.first] << " vs "
+                                            << options.specs[g.second] << ": "
+                                            << OutcomeName(g.outcome) << " ("
+                                            << game.FormatMoves(g.moves) << ")";
+                                      }));
   MatchReport report;
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
@@ -165,9 +166,8 @@ std::string MatchPairsCsv(const MatchReport& report) {
                     p.wins, ",", p.draws, ",", p.losses, ",", p.games(), ",",
                     absl::StrFormat("%.4f", p.score()), ",",
                     CsvNumber(pair.elo.elo), ",", CsvNumber(pair.elo.lo), ",",
-                    CsvNumber(pair.elo.hi), ",",
-                    CsvNumber(report.ratings[p.a]), ",",
-                    CsvNumber(report.ratings[p.b]), ",", p.wins_first, ",",
+                    CsvNumber(pair.elo.hi), ",", CsvNumber(report.ratings[p.a]),
+                    ",", CsvNumber(report.ratings[p.b]), ",", p.wins_first, ",",
                     p.draws_first, ",", p.losses_first, "\n");
   }
   return csv;
@@ -194,13 +194,13 @@ std::string MatchJson(const MatchReport& report) {
 }
 
 std::string MatchTable(const MatchReport& report) {
-  std::string text = absl::StrFormat(
-      "%s: %d games, %d per pair, %d opening plies, %.1f s\n\n", report.game,
-      report.games.size(), report.games_per_pair, report.opening_plies,
-      report.seconds);
+  std::string text =
+      absl::StrFormat("%s: %d games, %d per pair, %d opening plies, %.1f s\n\n",
+                      report.game, report.games.size(), report.games_per_pair,
+                      report.opening_plies, report.seconds);
   absl::StrAppendFormat(&text, "%-24s %-24s %5s %5s %5s %6s %7s  %-16s  %s\n",
-                        "a", "b", "W", "D", "L", "score", "elo",
-                        "95% interval", "a first / second (W-D-L)");
+                        "a", "b", "W", "D", "L", "score", "elo", "95% interval",
+                        "a first / second (W-D-L)");
   for (const PairReport& pair : report.pairs) {
     absl::StrAppend(&text, PairLine(report, pair));
   }

@@ -24,16 +24,25 @@ struct PairReport {
 
 // A finished match.
 struct MatchReport {
-  std::string game;                // the game's name
-  std::vector<std::string> specs;  // the players, in the order given
-  int anchor = 0;                  // index in `specs` of the player rated 0
+  // The game's name.
+  std::string game;
+  // The players' specs, in the order given.
+  std::vector<std::string> specs;
+  // The index in `specs` of the player rated 0.
+  int anchor = 0;
+  // Games of each pair, and the random plies that opened each pair of them.
   int games_per_pair = 0;
   int opening_plies = 0;
-  std::string start;               // moves before every opening
-  std::vector<selfplay::MatchGame> games;  // in scheduling order
-  std::vector<PairReport> pairs;   // one per pair a < b
-  std::vector<double> ratings;     // Bradley-Terry Elo, one per spec
-  double seconds = 0;              // wall time of the games
+  // Moves played before every opening (the game's notation).
+  std::string start;
+  // Every game, in scheduling order.
+  std::vector<selfplay::MatchGame> games;
+  // One per pair of players a < b.
+  std::vector<PairReport> pairs;
+  // Bradley-Terry Elo ratings, one per spec.
+  std::vector<double> ratings;
+  // Wall time of the games.
+  double seconds = 0;
 };
 
 // Makes the players (a bad spec is a usage error), plays the match and fits

@@ -23,9 +23,9 @@ std::string SearchValueText(const engine::SearchResult& r,
   if (r.simulations <= 0) {
     return "  (no search: the policy head alone chose the move)\n";
   }
-  std::string text = absl::StrFormat(
-      "  search  q (%d simulations, side to move): %+.3f\n", r.simulations,
-      r.q);
+  std::string text =
+      absl::StrFormat("  search  q (%d simulations, side to move): %+.3f\n",
+                      r.simulations, r.q);
   if (r.proven()) {
     absl::StrAppendFormat(
         &text, "  rules   proven: %s (grounded in terminal rewards)\n",

@@ -112,8 +112,8 @@ absl::StatusOr<SolveReport> SolvePositions(const Game& game,
   report.game = game.Name();
   report.positions = options.positions;
   report.records = std::move(records);
-  report.threads = std::max(
-      1, std::min<int>(options.threads, report.records.size()));
+  report.threads =
+      std::max(1, std::min<int>(options.threads, report.records.size()));
   const auto start = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(SolveAll(game, report.threads, &report));
   report.seconds =
@@ -171,10 +171,10 @@ std::string SolveJson(const SolveReport& report) {
 absl::Status ScoreMismatch(const SolveReport& report) {
   if (report.first_mismatch < 0) return absl::OkStatus();
   const PositionRecord& record = report.records[report.first_mismatch];
-  return absl::FailedPreconditionError(absl::StrFormat(
-      "%s:%d: %s: the solver scores %d, the file %d", report.positions,
-      record.line, record.moves, report.scores[report.first_mismatch],
-      *record.score));
+  return absl::FailedPreconditionError(
+      absl::StrFormat("%s:%d: %s: the solver scores %d, the file %d",
+                      report.positions, record.line, record.moves,
+                      report.scores[report.first_mismatch], *record.score));
 }
 
 }  // namespace az

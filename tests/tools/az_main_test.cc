@@ -14,9 +14,8 @@ using testing::RunAz;
 TEST(AzMainTest, TheOverviewListsTheSubcommands) {
   testing::CommandResult help = RunAz("help");
   EXPECT_EQ(help.exit_code, 0) << help.err;
-  for (const char* name :
-       {"analyze", "bench", "gap", "info", "init", "match", "play", "solve",
-        "train", "help"}) {
+  for (const char* name : {"analyze", "bench", "gap", "info", "init", "match",
+                           "play", "solve", "train", "help"}) {
     EXPECT_TRUE(absl::StrContains(help.out, std::string("  ") + name + " "))
         << name << " in " << help.out;
   }

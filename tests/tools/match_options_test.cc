@@ -25,8 +25,8 @@ TEST(MatchOptionsTest, ValuesBecomeTheMatch) {
   flags.seed = 17;
   absl::StatusOr<MatchCommandOptions> options = ResolveMatchOptions(flags, 16);
   ASSERT_TRUE(options.ok()) << options.status();
-  EXPECT_EQ(options->specs, (std::vector<std::string>{"solver", "random",
-                                                       "mcts:sims=50"}));
+  EXPECT_EQ(options->specs,
+            (std::vector<std::string>{"solver", "random", "mcts:sims=50"}));
   EXPECT_EQ(options->anchor, 1);
   EXPECT_EQ(options->match.games_per_pair, 4);
   EXPECT_EQ(options->match.opening_plies, 3);

@@ -150,7 +150,8 @@ TEST(MatchReportTest, TableListsPairsThenRatingsBestFirst) {
   const size_t ratings = table.find("\nratings (");
   EXPECT_LT(table.find("\n  bb ", ratings), table.find("\n  a ", ratings))
       << table;
-  EXPECT_TRUE(absl::StrContains(table, "\n  a                           -300\n"))
+  EXPECT_TRUE(
+      absl::StrContains(table, "\n  a                           -300\n"))
       << table;
 }
 

@@ -105,8 +105,8 @@ TEST(PlaySessionTest, HumansPlayAFullGame) {
   EXPECT_EQ(ResultText(TicTacToe(), options, *played),
             "\nresult: first player wins (human) after 5 plies; moves: "
             "14253\n");
-  EXPECT_TRUE(absl::StartsWith(out.str(),
-                               "tictactoe: first human, second human\n"))
+  EXPECT_TRUE(
+      absl::StartsWith(out.str(), "tictactoe: first human, second human\n"))
       << out.str();
   EXPECT_EQ(Count(out.str(), "plays "), 5) << out.str();
   EXPECT_TRUE(absl::StrContains(out.str(), "second (human) plays 4"));
@@ -118,9 +118,9 @@ TEST(PlaySessionTest, HumansPlayAFullGame) {
 TEST(PlaySessionTest, UndoTakesBackTheMovePairAndQuitStops) {
   std::istringstream input("5\nundo\nundo\nquit\n");
   std::ostringstream messages, out;
-  absl::StatusOr<PlayedGame> played = PlayGame(
-      TicTacToe(), Options(TicTacToe(), "human,solver", &input, &messages),
-      out);
+  absl::StatusOr<PlayedGame> played =
+      PlayGame(TicTacToe(),
+               Options(TicTacToe(), "human,solver", &input, &messages), out);
   ASSERT_TRUE(played.ok()) << played.status();
   EXPECT_TRUE(played->quit);
   EXPECT_TRUE(played->moves.empty());
@@ -149,8 +149,7 @@ TEST(PlaySessionTest, TheStartCountsInTheResultNotInTheQuit) {
   draw.outcome = GameOutcome::kDraw;
   EXPECT_EQ(ResultText(TicTacToe(), options, draw),
             "\nresult: draw after 9 plies; moves: 519328467\n");
-  EXPECT_EQ(QuitText(PlayedGame{true, {1}, 0}),
-            "quit after 1 move; no result");
+  EXPECT_EQ(QuitText(PlayedGame{true, {1}, 0}), "quit after 1 move; no result");
 }
 
 TEST(PlaySessionTest, AnalysisSeparatesLearnedFromProven) {
@@ -169,9 +168,9 @@ TEST(PlaySessionTest, AnalysisSeparatesLearnedFromProven) {
   r.reward_visits = 10;
   r.value_visits = 30;
   engine::MoveStats best{4, 30, 0.5f, 0.125f, std::nullopt};
-  engine::MoveStats other{0, 10, 0.25f, std::nullopt,
-                          engine::ProvenValue::Exact(
-                              ExactValue{TerminalReward::Loss(), -2})};
+  engine::MoveStats other{
+      0, 10, 0.25f, std::nullopt,
+      engine::ProvenValue::Exact(ExactValue{TerminalReward::Loss(), -2})};
   engine::MoveStats unvisited{8, 0, 0.25f, std::nullopt, std::nullopt};
   engine::MoveStats fourth{2, 0, 0.0f, std::nullopt, std::nullopt};
   r.moves = {other, fourth, best, unvisited};
@@ -183,7 +182,8 @@ TEST(PlaySessionTest, AnalysisSeparatesLearnedFromProven) {
             "  rules   not proven: 25% of 40 root visits rest on terminal "
             "rewards, 75% on learned values\n"
             "  top moves:  5 (visits 30, prior 50.0%, q +0.125)  1 (visits "
-            "10, prior 25.0%, q -, loss (score -2))  9 (visits 0, prior 25.0%, q -)\n");
+            "10, prior 25.0%, q -, loss (score -2))  9 (visits 0, prior 25.0%, "
+            "q -)\n");
 
   info.search->simulations = 0;
   info.value_is_learned = false;

@@ -78,11 +78,10 @@ TEST(SolveReportTest, AMismatchIsARuntimeFailureNamingTheLine) {
   EXPECT_EQ(report->mismatches, 2);
   EXPECT_EQ(report->first_mismatch, 1);
   absl::Status mismatch = ScoreMismatch(*report);
-  EXPECT_EQ(mismatch.message(),
-            "f.txt:3: 5: the solver scores 0, the file 7");
+  EXPECT_EQ(mismatch.message(), "f.txt:3: 5: the solver scores 0, the file 7");
   testing::ExpectOneLineExit("solve", mismatch, "f.txt:3:", 1);
-  EXPECT_TRUE(absl::StrContains(SolveText(*report),
-                                ", 2 mismatches of 3 checked\n"));
+  EXPECT_TRUE(
+      absl::StrContains(SolveText(*report), ", 2 mismatches of 3 checked\n"));
 
   // Without --check nothing is compared.
   report = Solve(TicTacToe(), "5 7\n", Options("f.txt", false, 1));
