@@ -1,5 +1,8 @@
 // The `az` binary: dispatches `az SUBCOMMAND [FLAGS] [ARGS]` to the
 // subcommands registered in tools/*_command.cc, and implements `az help`.
+// Before a subcommand runs, its command line is checked here: an unknown
+// flag, a value that does not parse and a flag of another subcommand are
+// usage errors (one line, exit 2) like those the subcommands report.
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
@@ -61,13 +64,15 @@ void PrintOverview() {
   std::printf("\nLogs go to stderr; --v=N shows debugging detail.\n");
 }
 
+int UnknownCommand(const std::string& name) {
+  std::fprintf(stderr, "az: unknown subcommand '%s' (see 'az help')\n",
+               name.c_str());
+  return kExitUsage;
+}
+
 int PrintCommandHelp(const std::string& name) {
   const Command* command = FindCommand(name);
-  if (command == nullptr) {
-    std::fprintf(stderr, "az: unknown subcommand '%s' (see 'az help')\n",
-                 name.c_str());
-    return 2;
-  }
+  if (command == nullptr) return UnknownCommand(name);
   std::printf("az %s: %s\n\nusage: %s\n", command->name.c_str(),
               command->summary.c_str(), command->usage.c_str());
   std::vector<gflags::CommandLineFlagInfo> flags;
@@ -89,7 +94,7 @@ int PrintCommandHelp(const std::string& name) {
   for (const auto& flag : flags) {
     if (SameFile(flag.filename, kCommonFlagsFile)) PrintFlag(flag);
   }
-  return 0;
+  return kExitOk;
 }
 
 // Checks the flags of `args` (the subcommand's arguments) before gflags
@@ -169,21 +174,17 @@ bool CheckFlagsBelongTo(const Command& command) {
 int Main(int argc, char** argv) {
   if (argc < 2) {
     PrintOverview();
-    return 2;
+    return kExitUsage;
   }
   std::string name = argv[1];
   if (name == "help" || name == "--help" || name == "-h" ||
       name == "--helpfull") {
     if (argc >= 3) return PrintCommandHelp(argv[2]);
     PrintOverview();
-    return 0;
+    return kExitOk;
   }
   const Command* command = FindCommand(name);
-  if (command == nullptr) {
-    std::fprintf(stderr, "az: unknown subcommand '%s' (see 'az help')\n",
-                 name.c_str());
-    return 2;
-  }
+  if (command == nullptr) return UnknownCommand(name);
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0)
       return PrintCommandHelp(name);
@@ -194,10 +195,10 @@ int Main(int argc, char** argv) {
   gflags::SetUsageMessage(command->usage);
   if (!CheckFlagsParse(*command,
                        std::vector<std::string>(argv + 2, argv + argc))) {
-    return 2;
+    return kExitUsage;
   }
   gflags::ParseCommandLineFlags(&sub_argc, &sub_argv, /*remove_flags=*/true);
-  if (!CheckFlagsBelongTo(*command)) return 2;
+  if (!CheckFlagsBelongTo(*command)) return kExitUsage;
   google::InitGoogleLogging("az");
   std::vector<std::string> args(sub_argv, sub_argv + sub_argc);
   return command->run(args);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "games/registry.h"
 #include "tools/common_flags.h"
 
@@ -67,7 +68,7 @@ absl::Status NoPositionalArguments(const std::vector<std::string>& args) {
 
 absl::StatusOr<const Game*> GameOfCommandLine(
     const std::vector<std::string>& args) {
-  if (absl::Status s = NoPositionalArguments(args); !s.ok()) return s;
+  RETURN_IF_ERROR(NoPositionalArguments(args));
   absl::StatusOr<const Game*> game = FindGame(FLAGS_game);
   if (!game.ok()) return AsUsageError(game.status());
   return game;

@@ -1,6 +1,9 @@
 // The subcommands of the `az` binary. Each subcommand lives in its own file
 // (tools/NAME_command.cc), defines its gflags there, and registers itself with
 // AZ_REGISTER_COMMAND; `az help NAME` lists exactly the flags of that file.
+// Its run function is short: the prologue below, the flags turned into plain
+// options, a call into the library az_tools (tools/*.cc besides the command
+// files, testable in-process), the output, and ExitCode for the status.
 #pragma once
 
 #include <string>

@@ -6,8 +6,9 @@ DEFINE_bool(json, false,
             "Print exactly one JSON object with the figures on stdout (logs "
             "stay on stderr).");
 DEFINE_string(out, "",
-              "Where a command writes its output file. init: the checkpoint; "
-              "match: the results per pair as CSV.");
+              "Where a command writes its output. init: the checkpoint; "
+              "match: the results per pair as CSV; gap: the report "
+              "directory.");
 DEFINE_uint64(seed, 1, "Seed of every random choice, for repeatable runs.");
 DEFINE_int32(blocks, 0,
              "Residual blocks of a new network (0: the game's default).");
@@ -17,4 +18,7 @@ DEFINE_int32(threads, 0,
              "Threads (0: the subcommand's default). solve: solver threads, "
              "each with its own solver and tables, default one per CPU core. "
              "analyze: threads that search one tree together, default 1. "
-             "bench: independent search threads, default 1.");
+             "bench: independent search threads, default 1. match: games "
+             "played at once (one search thread each), default one per "
+             "core up to 8. play: threads of each engine's search, default "
+             "1.");

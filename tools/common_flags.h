@@ -1,5 +1,6 @@
-// Flags that several subcommands share (defined once in common_flags.cc).
-// Subcommands read them in their own file and pass plain values inward.
+// Flags that several subcommands share (defined once in common_flags.cc);
+// `az help NAME` lists them under every subcommand. Subcommands read them in
+// their own file and pass plain values inward.
 #pragma once
 
 #include <gflags/gflags.h>

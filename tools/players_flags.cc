@@ -1,5 +1,10 @@
 #include "tools/players_flags.h"
 
+#include "engine/search_params.h"
+#include "tools/command.h"
+#include "tools/network_flags.h"
+#include "tools/search_flags.h"
+
 DEFINE_string(players, "",
               "The players, comma-separated, first to move first: human, "
               "random, mcts[:OPTS] (random rollouts), solver (perfect "
@@ -11,3 +16,22 @@ DEFINE_string(players, "",
               "human,mcts); match: two or more.");
 DEFINE_string(start, "",
               "Moves played before the game starts, in the game's notation.");
+
+namespace az {
+
+absl::StatusOr<selfplay::PlayerOptions> PlayerOptionsFromFlags(
+    const Game& game, int games_at_once) {
+  absl::StatusOr<engine::SearchParams> params = SearchParamsFromFlags(game);
+  if (!params.ok()) return AsUsageError(params.status());
+  const int search_threads = games_at_once > 1 ? 1 : params->num_threads;
+  selfplay::PlayerOptions options;
+  options.search = engine::FullStrength(*params, search_threads);
+  absl::StatusOr<nn::InferenceServerOptions> inference =
+      InferenceServerOptionsFromFlags(games_at_once * search_threads);
+  if (!inference.ok()) return AsUsageError(inference.status());
+  options.inference = *inference;
+  options.rollouts = FLAGS_rollouts;
+  return options;
+}
+
+}  // namespace az

@@ -117,12 +117,11 @@ TEST(MatchCommandTest, GamesOutRecordsEveryGameForReplay) {
   EXPECT_EQ(solver_first, 3);
 }
 
+// Every bad option and spec is checked in-process (match_options_test,
+// match_report_test); these two show the binary's wiring of both stages.
 TEST(MatchCommandTest, BadSpecsExitWithOneLine) {
   for (std::string args :
-       {"--players=solver", "--players=solver,foo",
-        "--players=mcts:sims=-1,random", "--players=net:/missing,random",
-        "--players=run:/missing,random", "--players=solver,random --games=0",
-        "--players=solver,random --anchor=human"}) {
+       {"--players=net:/missing,random", "--players=solver,random --games=0"}) {
     auto r = az::testing::ExpectOneLineError("match --game=tictactoe " + args,
                                              "", az::testing::kAnyFailure);
     EXPECT_TRUE(absl::StartsWith(r.err, "az match: ")) << r.err;
