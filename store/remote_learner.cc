@@ -13,6 +13,9 @@ namespace az::store {
 namespace {
 
 constexpr auto kReconnectPause = std::chrono::milliseconds(1000);
+// The learner's lease lasts this long and is renewed three times as often.
+constexpr int64_t kLeaseMs = 30000;
+constexpr auto kLeaseRenewal = std::chrono::milliseconds(kLeaseMs / 3);
 
 }  // namespace
 
@@ -28,8 +31,7 @@ absl::StatusOr<std::unique_ptr<RemoteLearner>> RemoteLearner::Connect(
   std::unique_ptr<RemoteLearner> learner(new RemoteLearner(game, options));
   ASSIGN_OR_RETURN(learner->publisher_, RedisConnection::Connect(options.redis));
   ASSIGN_OR_RETURN(learner->reader_, RedisConnection::Connect(options.redis));
-  RETURN_IF_ERROR(PublishSettings(*learner->publisher_, learner->keys_,
-                                  SettingsToFields(settings)));
+  learner->settings_ = settings;
   absl::StatusOr<WeightsInfo> latest =
       LatestWeights(*learner->publisher_, learner->keys_);
   if (latest.ok()) {
@@ -44,8 +46,19 @@ absl::Status RemoteLearner::PublishWeights(const nn::Checkpoint& weights) {
   return PublishWeightsVersion(weights).status();
 }
 
+absl::Status RemoteLearner::ClaimRun() {
+  if (claimed_) return absl::OkStatus();
+  RETURN_IF_ERROR(
+      HoldLearnerLease(*publisher_, keys_, options_.owner, kLeaseMs));
+  RETURN_IF_ERROR(
+      PublishSettings(*publisher_, keys_, SettingsToFields(settings_)));
+  claimed_ = true;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> RemoteLearner::PublishWeightsVersion(
     nn::Checkpoint checkpoint) {
+  RETURN_IF_ERROR(ClaimRun());
   int64_t version = checkpoint.metadata.weight_version;
   if (version <= published_version_) version = published_version_ + 1;
   checkpoint.metadata.weight_version = version;
@@ -92,6 +105,7 @@ absl::Status RemoteLearner::StartIngest(SeenGames seen,
                                         GameIngest::StoreGame store,
                                         GameIngest::Commit commit) {
   if (thread_.joinable()) return absl::FailedPreconditionError("started");
+  RETURN_IF_ERROR(ClaimRun());
   ASSIGN_OR_RETURN(GameStreamReader reader,
                    GameStreamReader::Open(*reader_, keys_, options_.consumer));
   ingest_ = std::make_unique<GameIngest>(game_, std::move(reader),
@@ -118,10 +132,21 @@ absl::Status RemoteLearner::Reconnect() {
 }
 
 void RemoteLearner::IngestLoop() {
+  auto last_renewal = std::chrono::steady_clock::now();
   while (!stop_) {
     if (reader_ == nullptr && !Reconnect().ok()) {
       std::this_thread::sleep_for(kReconnectPause);
       continue;
+    }
+    if (std::chrono::steady_clock::now() - last_renewal >= kLeaseRenewal) {
+      absl::Status renewed =
+          HoldLearnerLease(*reader_, keys_, options_.owner, kLeaseMs);
+      if (absl::IsFailedPrecondition(renewed)) {
+        std::lock_guard<std::mutex> lock(mu_);
+        failure_ = renewed;
+        break;
+      }
+      last_renewal = std::chrono::steady_clock::now();
     }
     absl::StatusOr<int> handled = ingest_->Poll(
         *reader_, options_.batch, options_.block_ms, published_version_);

@@ -32,6 +32,9 @@ struct RemoteLearnerOptions {
   // The consumer name in the stream's group; a restarted learner under the
   // same name takes back what it had read and not acknowledged.
   std::string consumer = "learner";
+  // Who this learner is, for the lease that keeps a second learner (another
+  // run directory under the same name) off the run: host and run directory.
+  std::string owner;
   int batch = 256;     // entries per read
   int block_ms = 500;  // how long one read waits for entries
   IntakeOptions intake;
@@ -40,7 +43,8 @@ struct RemoteLearnerOptions {
 // The training run's RemoteActors on Redis.
 class RemoteLearner final : public selfplay::RemoteActors {
  public:
-  // Connects and publishes `settings`.
+  // Connects. The lease is taken and `settings` published with the first
+  // weights (once the run directory is locked), not here.
   static absl::StatusOr<std::unique_ptr<RemoteLearner>> Connect(
       const Game& game, const RemoteLearnerOptions& options,
       const RunSettings& settings);
@@ -81,6 +85,8 @@ class RemoteLearner final : public selfplay::RemoteActors {
   RemoteLearner(const Game& game, RemoteLearnerOptions options);
   void IngestLoop();
   absl::Status Reconnect();
+  // Takes the lease and publishes the settings, once.
+  absl::Status ClaimRun();
 
   const Game& game_;
   RemoteLearnerOptions options_;
@@ -89,6 +95,8 @@ class RemoteLearner final : public selfplay::RemoteActors {
   std::unique_ptr<RedisConnection> publisher_;
   std::unique_ptr<RedisConnection> reader_;
   std::unique_ptr<GameIngest> ingest_;
+  RunSettings settings_;
+  bool claimed_ = false;  // trainer thread
   std::atomic<int64_t> published_version_{-1};
   std::atomic<bool> stop_{false};
   std::atomic<bool> connected_{true};

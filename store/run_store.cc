@@ -147,6 +147,25 @@ absl::StatusOr<std::map<std::string, std::string>> ReadSettings(
   return settings;
 }
 
+absl::Status HoldLearnerLease(RedisConnection& redis, const RunKeys& keys,
+                              const std::string& owner, int64_t ttl_ms) {
+  const std::string ttl = absl::StrCat(ttl_ms);
+  ASSIGN_OR_RETURN(RedisReply taken, redis.Command({"SET", keys.learner(), owner,
+                                                    "NX", "PX", ttl}));
+  if (!taken.is_nil()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(RedisReply holder, redis.Command({"GET", keys.learner()}));
+  if (holder.is_nil()) {  // expired in between: take it again
+    return HoldLearnerLease(redis, keys, owner, ttl_ms);
+  }
+  if (holder.str != owner) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "run '", keys.run(), "' in Redis is trained by another learner (",
+        holder.str.substr(0, 200), "); give this one another --run_name"));
+  }
+  return redis.Command({"SET", keys.learner(), owner, "XX", "PX", ttl})
+      .status();
+}
+
 absl::Status PublishWeights(RedisConnection& redis, const RunKeys& keys,
                             int64_t version, const std::string& checkpoint) {
   absl::StatusOr<WeightsInfo> previous = LatestWeights(redis, keys);

@@ -15,6 +15,7 @@
 //   az:{NAME}:weights         hash  version, crc32c, bytes: the newest
 //   az:{NAME}:weights:V       string  the checkpoint file of version V
 //   az:{NAME}:games           stream  one entry per finished game
+//   az:{NAME}:learner         string  who trains the run (a lease)
 // The games stream has one consumer group, "learner"; each entry has the
 // fields actor, seq, weights_version and record.
 #pragma once
@@ -42,6 +43,7 @@ class RunKeys {
   std::string weights() const { return Key("weights"); }
   std::string weights(int64_t version) const;
   std::string games() const { return Key("games"); }
+  std::string learner() const { return Key("learner"); }
   // The ACL key patterns of one run, for the README's actor user.
   std::string prefix() const { return "az:{" + run_ + "}:"; }
 
@@ -60,6 +62,15 @@ absl::Status PublishSettings(RedisConnection& redis, const RunKeys& keys,
 // ever started it, or another database).
 absl::StatusOr<std::map<std::string, std::string>> ReadSettings(
     RedisConnection& redis, const RunKeys& keys);
+
+// --- The learner's lease ----------------------------------------------------
+
+// Takes or renews the lease that makes `owner` (host and run directory) the
+// one learner of the run, for `ttl_ms`. FailedPrecondition naming the
+// holder when another learner holds it: two run directories must not train
+// one run in the store (give one of them another --run_name).
+absl::Status HoldLearnerLease(RedisConnection& redis, const RunKeys& keys,
+                              const std::string& owner, int64_t ttl_ms);
 
 // --- Weights ----------------------------------------------------------------
 

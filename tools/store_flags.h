@@ -14,6 +14,8 @@
 DECLARE_string(store);
 DECLARE_string(redis_user);
 DECLARE_string(redis_password_file);
+DECLARE_string(run_name);
+DECLARE_int64(max_backlog);
 
 namespace az {
 
@@ -23,5 +25,9 @@ inline constexpr char kRedisPasswordVariable[] = "AZ_REDIS_PASSWORD";
 // Where and as whom to connect, from the flags above; a malformed --store
 // is a usage error, an unreadable password file a runtime one.
 absl::StatusOr<store::RedisOptions> RedisOptionsFromFlags();
+
+// The run's name in the store: --run_name, else the last component of
+// `run_dir`; a usage error when it is not a valid name.
+absl::StatusOr<std::string> RunNameFromFlags(const std::string& run_dir);
 
 }  // namespace az

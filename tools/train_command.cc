@@ -36,6 +36,8 @@
 #include "tools/network_flags.h"
 #include "tools/run_flags.h"
 #include "tools/selfplay_flags.h"
+#include "tools/store_flags.h"
+#include "tools/train_store.h"
 
 DEFINE_string(run_dir, "", "The run directory (created if new, else resumed).");
 DEFINE_int64(max_steps, 0,
@@ -363,6 +365,10 @@ std::string ProgressLine(const selfplay::TrainingReport& r) {
       Thousands(r.buffer_positions), Maybe(r.policy_loss, "%.3f"),
       Maybe(r.value_loss, "%.3f"), r.learning_rate, Maybe(r.v_z_mse, "%.3f"),
       Maybe(r.q_z_mse, "%.3f"), Thousands(r.nn_evals_per_s), r.mean_batch);
+  if (FLAGS_store.size() > 0) {
+    absl::StrAppendFormat(&line, " | remote: %d rejected, version lag %s",
+                          r.rejected_games, Maybe(r.version_lag, "%.1f"));
+  }
   if (const auto& e = r.evaluation) {
     absl::StrAppendFormat(&line,
                           " | eval@%d: vs random %.0f%%, vs mcts %.0f%% "
@@ -397,12 +403,14 @@ int RunTrain(const std::vector<std::string>& args) {
   if (!game_or.ok()) return Fail(2, game_or.status().message());
   const Game& game = **game_or;
   if (FLAGS_blocks < 0 || FLAGS_channels < 0 || FLAGS_selfplay_sims < 0 ||
-      FLAGS_actor_threads < 1 || FLAGS_games_per_thread < 0 ||
+      FLAGS_actor_threads < (FLAGS_store.empty() ? 1 : 0) ||
+      FLAGS_games_per_thread < 0 ||
       FLAGS_eval_games < 0 || FLAGS_eval_mcts_sims < 1 ||
       FLAGS_max_minutes < 0 || FLAGS_max_steps < 0 || FLAGS_train_threads < 1) {
     return Fail(2,
                 "counts and limits must not be negative (and "
-                "--actor_threads, --train_threads, --eval_mcts_sims >= 1)");
+                "--actor_threads (0 with --store), --train_threads, "
+                "--eval_mcts_sims >= 1)");
   }
   if (!(FLAGS_lr_anneal >= 0 && FLAGS_lr_anneal <= 1) ||
       !(FLAGS_lr_final > 0 && FLAGS_lr_final <= 1)) {
@@ -531,6 +539,11 @@ int RunTrain(const std::vector<std::string>& args) {
     gflags::SetCommandLineOption(name.c_str(), value.c_str());
   }
 
+  // A distributed run's learner: actors elsewhere, met in the store.
+  absl::StatusOr<std::unique_ptr<store::RemoteLearner>> learner =
+      LearnerFromFlags(game, options);
+  if (!learner.ok()) return ExitCode("train", learner.status());
+  options.remote = learner->get();
   absl::StatusOr<std::unique_ptr<selfplay::TrainingRun>> run =
       selfplay::TrainingRun::Open(game, options);
   if (!run.ok()) return Fail(1, run.status().message());
@@ -604,6 +617,6 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     "Self-play training run: actors, replay buffer, trainer, checkpoints.",
     "az train --game=G --run_dir=DIR [--max_minutes=M] [--max_steps=N] "
     "[--blocks=B --channels=C] [flags of az help train]",
-    RunTrain, "selfplay", "network", "run");
+    RunTrain, "selfplay", "network", "run", "store");
 
 }  // namespace az

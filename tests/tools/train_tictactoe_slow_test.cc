@@ -6,6 +6,10 @@
 //    non-terminal positions right: the sign of the exact value for won and
 //    lost positions, |v| < 0.5 (nearer a draw than either result) for drawn
 //    ones.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +27,9 @@
 #include "nn/inference_server.h"
 #include "nn/network_builder.h"
 #include "selfplay/run_dir.h"
+#include "store/redis_client.h"
+#include "store/run_store.h"
+#include "tests/redis_server.h"
 #include "tests/test_util.h"
 
 namespace az {
@@ -74,21 +81,9 @@ void AllLines(const Game& game, engine::Search& search, State& state,
   }
 }
 
-TEST(TrainTicTacToeSlowTest, DefaultRunLearnsPerfectPlayInMinutes) {
+// The checks above on the newest checkpoint of `run`.
+void ExpectPerfectPlay(const std::string& run) {
   const Game& game = **FindGame("tictactoe");
-  const std::string run = ::testing::TempDir() + "/train_ttt_learns";
-  const auto start = std::chrono::steady_clock::now();
-  if (std::getenv("AZ_TTT_KEEP") == nullptr) {
-  ASSERT_EQ(std::system(("rm -rf " + run).c_str()), 0);
-  // Three minutes of training leaves room for start-up and the checks
-  // below within the five the issue allows.
-  testing::CommandResult trained = testing::RunAz(
-      absl::StrCat("train --game=tictactoe --run_dir=", run,
-                   " --max_minutes=3 --seed=1"));
-  ASSERT_EQ(trained.exit_code, 0) << trained.err;
-  std::printf("%s", trained.out.c_str());
-  }
-
   absl::StatusOr<std::string> latest = selfplay::LatestCheckpoint(run);
   ASSERT_TRUE(latest.ok()) << latest.status();
   absl::StatusOr<nn::Checkpoint> checkpoint =
@@ -138,10 +133,9 @@ TEST(TrainTicTacToeSlowTest, DefaultRunLearnsPerfectPlayInMinutes) {
   EXPECT_GE(share, 0.95);
 
   // With search: never loses, whatever the opponent plays.
-  engine::SearchParams params = engine::DefaultSearchParams(game);
+  engine::SearchParams params =
+      engine::FullStrength(engine::DefaultSearchParams(game));
   params.num_simulations = 48;  // the run's evaluation budget
-  params.root_noise = false;
-  params.temperature_moves = 0;
   absl::StatusOr<std::unique_ptr<engine::Search>> search =
       engine::Search::Create(game, server->get(), params);
   ASSERT_TRUE(search.ok());
@@ -156,12 +150,110 @@ TEST(TrainTicTacToeSlowTest, DefaultRunLearnsPerfectPlayInMinutes) {
         << "first lost line: " << count.first_loss;
     EXPECT_GT(count.lines, 10);
   }
-  const double minutes =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count() /
-      60;
+}
+
+double MinutesSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       start)
+             .count() /
+         60;
+}
+
+TEST(TrainTicTacToeSlowTest, DefaultRunLearnsPerfectPlayInMinutes) {
+  const std::string run = ::testing::TempDir() + "/train_ttt_learns";
+  const auto start = std::chrono::steady_clock::now();
+  if (std::getenv("AZ_TTT_KEEP") == nullptr) {
+    ASSERT_EQ(std::system(("rm -rf " + run).c_str()), 0);
+    // Three minutes of training leaves room for start-up and the checks
+    // below within the five the issue allows.
+    testing::CommandResult trained = testing::RunAz(
+        absl::StrCat("train --game=tictactoe --run_dir=", run,
+                     " --max_minutes=3 --seed=1"));
+    ASSERT_EQ(trained.exit_code, 0) << trained.err;
+    std::printf("%s", trained.out.c_str());
+  }
+  ExpectPerfectPlay(run);
+  const double minutes = MinutesSince(start);
   std::printf("trained and checked in %.1f minutes\n", minutes);
   EXPECT_LT(minutes, 5.0);
+}
+
+// An `az ARGS` process started in the background, its output in `log`.
+pid_t StartAz(const std::string& args, const std::string& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::string command =
+        absl::StrCat("exec ", testing::AzBinary(), " ", args, " >", log, " 2>&1");
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int Wait(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The same run, distributed: a learner that plays no games itself and two
+// actor processes, meeting in a real redis-server on 127.0.0.1.
+TEST(TrainTicTacToeSlowTest, ALearnerAndTwoActorsLearnPerfectPlayToo) {
+  AZ_REQUIRE_REDIS_SERVER();
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start());
+  const std::string dir = ::testing::TempDir() + "/train_ttt_distributed";
+  ASSERT_EQ(std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()), 0);
+  const std::string store = "--store=" + redis.url();
+  const pid_t learner = StartAz(
+      absl::StrCat("train --game=tictactoe --run_dir=", dir, "/ttt ", store,
+                   " --actor_threads=0 --max_minutes=3 --seed=1"),
+      dir + "/learner.log");
+  std::vector<pid_t> actors;
+  for (int i = 0; i < 2; ++i) {
+    actors.push_back(StartAz(
+        absl::StrCat("selfplay ", store, " --run=ttt --actor_threads=1 "
+                     "--spool=", dir, "/spool", i, " --progress_seconds=60"),
+        absl::StrCat(dir, "/actor", i, ".log")));
+  }
+  EXPECT_EQ(Wait(learner), 0) << testing::ReadFileBytes(dir + "/learner.log");
+  for (pid_t actor : actors) {
+    ::kill(actor, SIGINT);
+    EXPECT_EQ(Wait(actor), 0);
+  }
+  const std::string learner_log = testing::ReadFileBytes(dir + "/learner.log");
+  std::printf("%s", learner_log.c_str());
+  // Every game an actor sent is in the run (none twice), or still in the
+  // stream for the next session.
+  int64_t sent = 0;
+  for (int i = 0; i < 2; ++i) {
+    const std::string log =
+        testing::ReadFileBytes(absl::StrCat(dir, "/actor", i, ".log"));
+    std::printf("%s", log.c_str());
+    long long played = 0, actor_sent = 0;
+    const size_t at = log.find("stopped: ");
+    ASSERT_NE(at, std::string::npos) << log;
+    ASSERT_EQ(std::sscanf(log.c_str() + at, "stopped: %lld games played, %lld sent",
+                          &played, &actor_sent), 2);
+    EXPECT_EQ(played, actor_sent);
+    sent += actor_sent;
+  }
+  long long run_games = 0;
+  const size_t at = learner_log.find("games in the run");
+  ASSERT_NE(at, std::string::npos);
+  const size_t from = learner_log.rfind(" ", learner_log.rfind(" ", at - 1) - 1);
+  run_games = std::atoll(learner_log.c_str() + from + 1);
+  store::RedisOptions options;
+  options.address = redis.address();
+  auto connection = store::RedisConnection::Connect(options);
+  ASSERT_TRUE(connection.ok());
+  const int64_t left =
+      *store::GamesBacklog(**connection, store::RunKeys("ttt"));
+  EXPECT_GT(run_games, 1000);
+  EXPECT_EQ(run_games + left, sent) << run_games << " in the run, " << left
+                                    << " left in the stream";
+  EXPECT_NE(learner_log.find("0 rejected"), std::string::npos);
+  ExpectPerfectPlay(dir + "/ttt");
 }
 
 }  // namespace
