@@ -2,16 +2,18 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "engine/evaluators.h"
 #include "games/hash.h"
 
 namespace az::engine {
 
-CachingEvaluator::CachingEvaluator(Evaluator* inner, int num_actions,
-                                   int64_t capacity)
-    : inner_(inner),
+CachingEvaluator::CachingEvaluator(std::unique_ptr<Evaluator> inner,
+                                   int num_actions, int64_t capacity)
+    : inner_(std::move(inner)),
       num_actions_(num_actions),
       num_sets_(std::max<int64_t>(16, (capacity + kWays - 1) / kWays)),
       entries_(num_sets_ * kWays),
@@ -74,11 +76,8 @@ void CachingEvaluator::Insert(uint64_t key, const float* priors,
 absl::Status CachingEvaluator::Evaluate(absl::Span<const State* const> states,
                                         absl::Span<float> priors,
                                         absl::Span<LeafEvaluation> results) {
-  if (absl::Status s = CheckEvaluateBuffers(states.size(), num_actions_,
-                                            priors.size(), results.size());
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(CheckEvaluateBuffers(states.size(), num_actions_,
+                                       priors.size(), results.size()));
   // Positions not in the cache go to the wrapped evaluator in one batch.
   std::vector<size_t> missing;
   std::vector<uint64_t> keys;
@@ -97,10 +96,9 @@ absl::Status CachingEvaluator::Evaluate(absl::Span<const State* const> states,
   if (missing.empty()) return absl::OkStatus();
   miss_priors.resize(missing.size() * num_actions_);
   miss_results.resize(missing.size());
-  absl::Status status = inner_->Evaluate(absl::MakeConstSpan(miss_states),
-                                         absl::MakeSpan(miss_priors),
-                                         absl::MakeSpan(miss_results));
-  if (!status.ok()) return status;
+  RETURN_IF_ERROR(inner_->Evaluate(absl::MakeConstSpan(miss_states),
+                                   absl::MakeSpan(miss_priors),
+                                   absl::MakeSpan(miss_results)));
   for (size_t j = 0; j < missing.size(); ++j) {
     const float* p = &miss_priors[j * num_actions_];
     std::copy(p, p + num_actions_, priors.data() + missing[j] * num_actions_);

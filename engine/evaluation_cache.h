@@ -22,10 +22,11 @@ namespace az::engine {
 
 class CachingEvaluator final : public Evaluator {
  public:
-  // Wraps `inner` (not owned, must outlive the cache) for a game with
-  // `num_actions` actions, holding at most about `capacity` entries
-  // (rounded up to a multiple of the associativity; at least 64).
-  CachingEvaluator(Evaluator* inner, int num_actions, int64_t capacity);
+  // Wraps `inner` (owned: the cache is the evaluator its callers hold) for
+  // a game with `num_actions` actions, holding at most about `capacity`
+  // entries (rounded up to a multiple of the associativity; at least 64).
+  CachingEvaluator(std::unique_ptr<Evaluator> inner, int num_actions,
+                   int64_t capacity);
   ~CachingEvaluator() override;
 
   std::string Name() const override;
@@ -62,7 +63,7 @@ class CachingEvaluator final : public Evaluator {
   int64_t SetOf(uint64_t key) const;
   Shard& ShardOf(int64_t set) { return shards_[set % kShards]; }
 
-  Evaluator* inner_;
+  std::unique_ptr<Evaluator> inner_;
   int num_actions_;
   int64_t num_sets_;
   std::vector<Entry> entries_;  // num_sets_ * kWays

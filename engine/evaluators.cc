@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "engine/random.h"
 #include "games/hash.h"
 
@@ -56,11 +57,8 @@ UniformEvaluator::UniformEvaluator(const Game& game)
 absl::Status UniformEvaluator::Evaluate(absl::Span<const State* const> states,
                                         absl::Span<float> priors,
                                         absl::Span<LeafEvaluation> results) {
-  if (absl::Status s = CheckEvaluateBuffers(states.size(), num_actions_,
-                                            priors.size(), results.size());
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(CheckEvaluateBuffers(states.size(), num_actions_,
+                                       priors.size(), results.size()));
   if (states.empty()) return absl::OkStatus();
   ThreadScratch& scratch = Scratch(states[0]->game());
   for (size_t i = 0; i < states.size(); ++i) {
@@ -95,11 +93,8 @@ std::string RolloutEvaluator::Name() const {
 absl::Status RolloutEvaluator::Evaluate(absl::Span<const State* const> states,
                                         absl::Span<float> priors,
                                         absl::Span<LeafEvaluation> results) {
-  if (absl::Status s = CheckEvaluateBuffers(states.size(), num_actions_,
-                                            priors.size(), results.size());
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(CheckEvaluateBuffers(states.size(), num_actions_,
+                                       priors.size(), results.size()));
   ThreadScratch& scratch = Scratch(game_);
   Action* legal = scratch.legal.data();
   State& playout = *scratch.state;
@@ -166,11 +161,8 @@ void SolverEvaluator::Return(std::unique_ptr<ExactSolver> solver) {
 absl::Status SolverEvaluator::Evaluate(absl::Span<const State* const> states,
                                        absl::Span<float> priors,
                                        absl::Span<LeafEvaluation> results) {
-  if (absl::Status s = CheckEvaluateBuffers(states.size(), num_actions_,
-                                            priors.size(), results.size());
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(CheckEvaluateBuffers(states.size(), num_actions_,
+                                       priors.size(), results.size()));
   std::unique_ptr<ExactSolver> solver = Borrow();
   absl::Status status = absl::OkStatus();
   for (size_t i = 0; i < states.size() && status.ok(); ++i) {

@@ -5,15 +5,10 @@
 //
 //   human | random | mcts[:OPTS] | solver | net:PATH[:OPTS] | run:DIR[:OPTS]
 //
-// where OPTS are ':'-separated options of a searching player: sims=N,
-// c_init=X and fpu=X (overriding PlayerOptions::search for this player, so
-// that two settings of the search can meet in one match), and for networks
-// raw (the same as sims=0: the policy head alone, no search).
-//
-// `run:DIR` is the newest checkpoint of a training run (the file named in
-// DIR/checkpoints/latest). A PlayerFactory parses a spec once (loading the
-// checkpoint once) and makes as many independent players as there are
-// games running at the same time.
+// The grammar, with what OPTS may set, is written once in selfplay/spec.h.
+// A PlayerFactory parses a spec once (loading the checkpoint once) and
+// makes as many independent players as there are games running at the
+// same time.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +26,7 @@
 #include "games/solver.h"
 #include "nn/inference_server.h"
 #include "selfplay/run_dir.h"
+#include "selfplay/spec.h"
 
 namespace az::selfplay {
 
@@ -130,33 +126,35 @@ class PlayerFactory {
   static absl::StatusOr<std::unique_ptr<PlayerFactory>> Create(
       const Game& game, absl::string_view spec, const PlayerOptions& options);
 
-  const std::string& spec() const { return spec_; }
-  bool is_human() const { return kind_ == Kind::kHuman; }
+  const std::string& spec() const { return spec_.text; }
+  bool is_human() const { return spec_.kind == SpecKind::kHuman; }
   std::unique_ptr<Player> NewPlayer() const;
-  // The evaluator behind the searching players (mcts: rollouts; net, run:
-  // the inference server), shared by them; null for human, random and
-  // solver. For tools that measure values themselves (az gap).
-  engine::Evaluator* evaluator() const { return evaluator_.get(); }
   // Simulations per move of mcts, net and run players (0: policy alone).
-  int simulations() const { return sims_; }
+  int simulations() const { return options_.search.num_simulations; }
   // Whether the spec itself set them (sims=N or raw) rather than
   // PlayerOptions::search.
-  bool spec_sets_simulations() const { return spec_sets_sims_; }
+  bool spec_sets_simulations() const {
+    return spec_.search.simulations.has_value();
+  }
   // The search settings of this player: PlayerOptions::search with the
-  // spec's options applied (num_simulations aside: see simulations()).
+  // spec's options applied (num_simulations is simulations()).
   const engine::SearchParams& search_params() const { return options_.search; }
 
  private:
-  enum class Kind { kHuman, kRandom, kMcts, kSolver, kNet };
-  PlayerFactory(const Game& game, std::string spec, Kind kind,
-                const PlayerOptions& options);
+  PlayerFactory(const Game& game, Spec spec, const PlayerOptions& options);
+  // Checks what Create accepts beyond the grammar (a terminal for a human,
+  // a solver for the game, settings the search takes) and makes the
+  // evaluator the searching players share.
+  absl::Status Prepare();
+  std::unique_ptr<Player> NewSearchingPlayer() const;
 
   const Game& game_;
-  std::string spec_;
-  Kind kind_;
+  Spec spec_;
+  // options.search holds the spec's options once Prepare() has run.
   PlayerOptions options_;
-  int sims_ = 0;  // kMcts, kNet: 0 plays the network's policy alone
-  bool spec_sets_sims_ = false;
+  // The evaluator behind the searching players (mcts: rollouts, for a
+  // policy-alone player; net, run: the inference server), shared by them;
+  // null for human, random and solver.
   std::shared_ptr<engine::Evaluator> evaluator_;
 };
 

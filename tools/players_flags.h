@@ -1,6 +1,7 @@
 // Flags of the subcommands that pit players against each other (play,
-// match): who plays and from which position, and how the players are made
-// from the search and network flags. Defined once in players_flags.cc.
+// match) or measure them (gap): who plays and from which position, and how
+// the players are made from the search and network flags. Defined once in
+// players_flags.cc; the grammar of a player spec is selfplay/spec.h's.
 #pragma once
 
 #include <gflags/gflags.h>

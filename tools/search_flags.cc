@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "engine/evaluators.h"
+#include "base/status_macros.h"
+#include "selfplay/spec.h"
 #include "tools/common_flags.h"
 #include "tools/network_flags.h"
 
@@ -44,10 +43,8 @@ absl::StatusOr<engine::SearchParams> SearchParamsFromFlags(const Game& game) {
        {FloatFlag{"--c_init", FLAGS_c_init, &params.c_init},
         FloatFlag{"--c_base", FLAGS_c_base, &params.c_base},
         FloatFlag{"--fpu_reduction", FLAGS_fpu_reduction, &params.fpu_value}}) {
-    absl::StatusOr<float> value =
-        engine::SearchParamToFloat(flag.name, flag.value);
-    if (!value.ok()) return value.status();
-    *flag.field = *value;
+    ASSIGN_OR_RETURN(*flag.field,
+                     engine::SearchParamToFloat(flag.name, flag.value));
   }
   params.seed = FLAGS_seed;
   if (absl::Status status = params.Validate(); !status.ok()) {
@@ -59,61 +56,26 @@ absl::StatusOr<engine::SearchParams> SearchParamsFromFlags(const Game& game) {
   return params;
 }
 
-absl::StatusOr<EvaluatorStack> MakeEvaluator(const Game& game,
-                                             const std::string& spec,
-                                             int rollouts, uint64_t seed,
-                                             int64_t cache_entries) {
-  EvaluatorStack stack;
-  if (spec == "uniform") {
-    stack.base = std::make_unique<engine::UniformEvaluator>(game);
-  } else if (spec == "rollout" || absl::StartsWith(spec, "rollout:")) {
-    if (spec != "rollout" &&
-        !absl::SimpleAtoi(spec.substr(sizeof("rollout:") - 1), &rollouts)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--evaluator=", spec, ": expected rollout:K with a number K"));
-    }
-    absl::StatusOr<std::unique_ptr<engine::RolloutEvaluator>> rollout =
-        engine::RolloutEvaluator::Create(game, rollouts, seed);
-    if (!rollout.ok()) return rollout.status();
-    stack.base = std::move(*rollout);
-  } else if (spec == "solver") {
-    absl::StatusOr<std::unique_ptr<engine::SolverEvaluator>> solver =
-        engine::SolverEvaluator::Create(game);
-    if (!solver.ok()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--evaluator=solver: ", solver.status().message()));
-    }
-    stack.base = std::move(*solver);
-  } else if (absl::StartsWith(spec, "net:")) {
-    std::string path = spec.substr(4);
-    if (path.empty()) {
-      return absl::InvalidArgumentError("--evaluator=net:PATH needs a path");
-    }
-    // Every search thread is one client of the server.
-    absl::StatusOr<std::unique_ptr<nn::InferenceServer>> server =
-        InferenceServerFromFlags(game, path,
-                                 std::max<int>(1, FLAGS_threads));
-    if (!server.ok()) return server.status();
-    stack.base = std::move(*server);
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown evaluator \"", spec,
-                     "\" (known: uniform, rollout, rollout:K, solver, net:PATH)"));
+absl::StatusOr<std::unique_ptr<engine::Evaluator>> EvaluatorFromFlags(
+    const Game& game) {
+  ASSIGN_OR_RETURN(
+      selfplay::Spec spec,
+      selfplay::ParseSpec(FLAGS_evaluator, selfplay::SpecRole::kEvaluator));
+  if (FLAGS_cache_entries < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--cache_entries must be >= 0 (got ", FLAGS_cache_entries, ")"));
   }
-  if (cache_entries < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--cache_entries must be >= 0 (got ", cache_entries, ")"));
+  selfplay::EvaluatorOptions options;
+  options.rollouts = FLAGS_rollouts;
+  options.seed = FLAGS_seed;
+  options.cache_entries = FLAGS_cache_entries;
+  if (spec.kind == selfplay::SpecKind::kNet) {
+    // Every search thread is one client of the server. Read only for a
+    // network, so that a network flag cannot fail a search without one.
+    ASSIGN_OR_RETURN(options.inference, InferenceServerOptionsFromFlags(
+                                            std::max<int>(1, FLAGS_threads)));
   }
-  if (cache_entries > 0) {
-    stack.cache = std::make_unique<engine::CachingEvaluator>(
-        stack.base.get(), game.NumActions(), cache_entries);
-  }
-  return stack;
-}
-
-absl::StatusOr<EvaluatorStack> EvaluatorFromFlags(const Game& game) {
-  return MakeEvaluator(game, FLAGS_evaluator, FLAGS_rollouts, FLAGS_seed,
-                       FLAGS_cache_entries);
+  return selfplay::MakeEvaluator(game, spec, options);
 }
 
 }  // namespace az

@@ -1,6 +1,6 @@
-// Flags that every subcommand which searches reads (analyze, bench, and
-// later play and match), and their translation into the plain structs of
-// engine/: SearchParams and an Evaluator. Defined once in search_flags.cc.
+// Flags that every subcommand which searches reads (analyze, bench, play,
+// match), and their translation into plain values: engine's SearchParams
+// and an Evaluator. Defined once in search_flags.cc.
 #pragma once
 
 #include <gflags/gflags.h>
@@ -9,7 +9,6 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "engine/evaluation_cache.h"
 #include "engine/evaluator.h"
 #include "engine/search_params.h"
 #include "games/game.h"
@@ -28,25 +27,12 @@ namespace az {
 // --seed; InvalidArgument (naming the flag) when one is out of range.
 absl::StatusOr<engine::SearchParams> SearchParamsFromFlags(const Game& game);
 
-// An evaluator and, with --cache_entries > 0, the cache around it.
-struct EvaluatorStack {
-  std::unique_ptr<engine::Evaluator> base;
-  std::unique_ptr<engine::CachingEvaluator> cache;
-  engine::Evaluator* get() const {
-    return cache != nullptr ? static_cast<engine::Evaluator*>(cache.get())
-                            : base.get();
-  }
-};
-
-// The evaluator named `spec`: "uniform", "rollout" (--rollouts playouts per
-// leaf, or "rollout:K"), "solver". Unknown names, bad numbers and games
-// without a solver give InvalidArgument/FailedPrecondition with a clear
-// message.
-absl::StatusOr<EvaluatorStack> MakeEvaluator(const Game& game,
-                                             const std::string& spec,
-                                             int rollouts, uint64_t seed,
-                                             int64_t cache_entries);
-// The same from --evaluator, --rollouts, --seed and --cache_entries.
-absl::StatusOr<EvaluatorStack> EvaluatorFromFlags(const Game& game);
+// The evaluator --evaluator names (see selfplay/spec.h: uniform, rollout,
+// rollout:K, solver, net:PATH), with --rollouts, --seed, the network flags
+// and, with --cache_entries > 0, the evaluation cache around it. The errors
+// are --evaluator's (unknown names, bad numbers, games without a solver,
+// checkpoints that cannot be loaded).
+absl::StatusOr<std::unique_ptr<engine::Evaluator>> EvaluatorFromFlags(
+    const Game& game);
 
 }  // namespace az

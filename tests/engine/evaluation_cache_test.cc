@@ -1,6 +1,7 @@
 #include "engine/evaluation_cache.h"
 
 #include <memory>
+#include <utility>
 
 #include "engine/evaluators.h"
 #include "engine/search.h"
@@ -15,7 +16,8 @@ const Game& Connect4() { return **FindGame("connect4"); }
 // Counts the positions that reach the wrapped evaluator.
 class CountingEvaluator : public Evaluator {
  public:
-  explicit CountingEvaluator(Evaluator* inner) : inner_(inner) {}
+  explicit CountingEvaluator(std::unique_ptr<Evaluator> inner)
+      : inner_(std::move(inner)) {}
   std::string Name() const override { return "counting"; }
   absl::Status Evaluate(absl::Span<const State* const> states,
                         absl::Span<float> priors,
@@ -30,13 +32,24 @@ class CountingEvaluator : public Evaluator {
   bool fail = false;
 
  private:
-  Evaluator* inner_;
+  std::unique_ptr<Evaluator> inner_;
 };
 
+// A cache around a CountingEvaluator around `inner`; the cache owns both,
+// and `counting` is left pointing at the counter.
+std::unique_ptr<CachingEvaluator> CountedCache(std::unique_ptr<Evaluator> inner,
+                                               int64_t capacity,
+                                               CountingEvaluator** counting) {
+  auto counter = std::make_unique<CountingEvaluator>(std::move(inner));
+  *counting = counter.get();
+  return std::make_unique<CachingEvaluator>(std::move(counter), 7, capacity);
+}
+
 TEST(CachingEvaluatorTest, SecondLookupIsAHitWithIdenticalValues) {
-  auto rollout = *RolloutEvaluator::Create(Connect4(), 4, 1);
-  CountingEvaluator counting(rollout.get());
-  CachingEvaluator cache(&counting, 7, 1000);
+  CountingEvaluator* counting = nullptr;
+  auto owned = CountedCache(*RolloutEvaluator::Create(Connect4(), 4, 1), 1000,
+                            &counting);
+  CachingEvaluator& cache = *owned;
   auto a = *Connect4().NewStateFromMoves("44");
   auto b = *Connect4().NewStateFromMoves("45");
   const State* states[] = {a.get(), b.get()};
@@ -49,7 +62,7 @@ TEST(CachingEvaluatorTest, SecondLookupIsAHitWithIdenticalValues) {
   ASSERT_TRUE(
       cache.Evaluate(states, absl::MakeSpan(p2), absl::MakeSpan(r2)).ok());
   EXPECT_EQ(cache.hits(), 2u);
-  EXPECT_EQ(counting.evaluated, 2);
+  EXPECT_EQ(counting->evaluated, 2);
   EXPECT_EQ(p1, p2);
   for (int i = 0; i < 2; ++i) {
     EXPECT_EQ(r1[i].value.win, r2[i].value.win);
@@ -60,14 +73,14 @@ TEST(CachingEvaluatorTest, SecondLookupIsAHitWithIdenticalValues) {
   const State* mixed[] = {a.get(), c.get()};
   ASSERT_TRUE(
       cache.Evaluate(mixed, absl::MakeSpan(p2), absl::MakeSpan(r2)).ok());
-  EXPECT_EQ(counting.evaluated, 3);
-  EXPECT_EQ(counting.calls, 2);
+  EXPECT_EQ(counting->evaluated, 3);
+  EXPECT_EQ(counting->calls, 2);
   EXPECT_EQ(cache.Name(), "counting+cache");
 }
 
 TEST(CachingEvaluatorTest, KeepsExactValues) {
-  auto solver = *SolverEvaluator::Create(**FindGame("tictactoe"));
-  CachingEvaluator cache(solver.get(), 9, 100);
+  CachingEvaluator cache(*SolverEvaluator::Create(**FindGame("tictactoe")), 9,
+                         100);
   auto s = *(*FindGame("tictactoe"))->NewStateFromMoves("1259");
   const State* states[] = {s.get()};
   std::vector<float> p(9);
@@ -82,8 +95,8 @@ TEST(CachingEvaluatorTest, KeepsExactValues) {
 }
 
 TEST(CachingEvaluatorTest, MemoryIsBounded) {
-  UniformEvaluator uniform(Connect4());
-  CachingEvaluator cache(&uniform, 7, 256);
+  CachingEvaluator cache(std::make_unique<UniformEvaluator>(Connect4()), 7,
+                         256);
   EXPECT_EQ(cache.capacity(), 256);
   // Thousands of distinct positions: the cache holds at most its capacity.
   Rng rng(3);
@@ -107,28 +120,31 @@ TEST(CachingEvaluatorTest, MemoryIsBounded) {
 }
 
 TEST(CachingEvaluatorTest, InnerErrorsPassThroughAndAreNotCached) {
-  UniformEvaluator uniform(Connect4());
-  CountingEvaluator counting(&uniform);
-  CachingEvaluator cache(&counting, 7, 100);
+  CountingEvaluator* counting = nullptr;
+  auto owned = CountedCache(std::make_unique<UniformEvaluator>(Connect4()), 100,
+                            &counting);
+  CachingEvaluator& cache = *owned;
   auto s = Connect4().NewInitialState();
   const State* states[] = {s.get()};
   std::vector<float> p(7);
   std::vector<LeafEvaluation> r(1);
-  counting.fail = true;
+  counting->fail = true;
   EXPECT_EQ(cache.Evaluate(states, absl::MakeSpan(p), absl::MakeSpan(r)).code(),
             absl::StatusCode::kInternal);
-  counting.fail = false;
+  counting->fail = false;
   ASSERT_TRUE(
       cache.Evaluate(states, absl::MakeSpan(p), absl::MakeSpan(r)).ok());
-  EXPECT_EQ(counting.evaluated, 2);
+  EXPECT_EQ(counting->evaluated, 2);
 }
 
 TEST(CachingEvaluatorTest, ASearchThroughTheCacheGivesTheSameResult) {
-  auto rollout = *RolloutEvaluator::Create(Connect4(), 2, 8);
-  CachingEvaluator cache(rollout.get(), 7, 100000);
+  // The same playouts, once bare and once behind the cache.
+  auto bare = *RolloutEvaluator::Create(Connect4(), 2, 8);
+  CachingEvaluator cache(*RolloutEvaluator::Create(Connect4(), 2, 8), 7,
+                         100000);
   SearchParams params;
   params.num_simulations = 2000;
-  auto plain = *Search::Create(Connect4(), rollout.get(), params);
+  auto plain = *Search::Create(Connect4(), bare.get(), params);
   auto cached = *Search::Create(Connect4(), &cache, params);
   SearchResult a = *plain->Run();
   SearchResult b = *cached->Run();

@@ -14,9 +14,10 @@ namespace {
 
 TEST(EvaluationCacheThreadsTest, ConcurrentCallsGetTheInnerValues) {
   const Game& game = **FindGame("connect4");
+  // The same playouts, bare and (small enough that threads keep evicting
+  // each other's entries) behind the cache.
   auto rollout = *RolloutEvaluator::Create(game, 2, 5);
-  // Small enough that threads keep evicting each other's entries.
-  CachingEvaluator cache(rollout.get(), 7, 512);
+  CachingEvaluator cache(*RolloutEvaluator::Create(game, 2, 5), 7, 512);
   constexpr int kThreads = 4;
   std::vector<int> mismatches(kThreads, 0);
   std::vector<std::thread> threads;

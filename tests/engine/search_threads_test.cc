@@ -116,8 +116,7 @@ TEST(SearchThreadsTest, AnEvaluatorErrorStopsEveryThread) {
 }
 
 TEST(SearchThreadsTest, SelfPlayDriversShareOneEvaluator) {
-  auto rollout = *RolloutEvaluator::Create(Connect4(), 1, 6);
-  CachingEvaluator cache(rollout.get(), 7, 50000);
+  CachingEvaluator cache(*RolloutEvaluator::Create(Connect4(), 1, 6), 7, 50000);
   SearchParams params = DefaultSearchParams(Connect4());
   params.num_simulations = 100;
   params.root_noise = true;

@@ -1,5 +1,8 @@
 #include "tools/search_flags.h"
 
+#include <gflags/gflags.h>
+
+#include "absl/strings/match.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
 #include "tests/engine/tree_game.h"
@@ -7,27 +10,35 @@
 namespace az {
 namespace {
 
+// The evaluator the flags name, for `evaluator` and `cache_entries`.
+absl::StatusOr<std::unique_ptr<engine::Evaluator>> FromFlags(
+    const Game& game, const std::string& evaluator, int rollouts,
+    int64_t cache_entries) {
+  gflags::FlagSaver saver;
+  FLAGS_evaluator = evaluator;
+  FLAGS_rollouts = rollouts;
+  FLAGS_cache_entries = cache_entries;
+  return EvaluatorFromFlags(game);
+}
+
 TEST(SearchFlagsTest, MakesEachEvaluator) {
   const Game& game = **FindGame("connect4");
-  EXPECT_EQ((*MakeEvaluator(game, "uniform", 1, 1, 0)).get()->Name(),
-            "uniform");
-  EXPECT_EQ((*MakeEvaluator(game, "rollout", 3, 1, 0)).get()->Name(),
-            "rollout:k=3");
-  EXPECT_EQ((*MakeEvaluator(game, "rollout:5", 3, 1, 0)).get()->Name(),
-            "rollout:k=5");
-  EXPECT_EQ((*MakeEvaluator(game, "solver", 1, 1, 0)).get()->Name(), "solver");
-  EXPECT_EQ((*MakeEvaluator(game, "uniform", 1, 1, 1000)).get()->Name(),
-            "uniform+cache");
+  EXPECT_EQ((*FromFlags(game, "uniform", 1, 0))->Name(), "uniform");
+  EXPECT_EQ((*FromFlags(game, "rollout", 3, 0))->Name(), "rollout:k=3");
+  EXPECT_EQ((*FromFlags(game, "rollout:5", 3, 0))->Name(), "rollout:k=5");
+  EXPECT_EQ((*FromFlags(game, "solver", 1, 0))->Name(), "solver");
+  EXPECT_EQ((*FromFlags(game, "uniform", 1, 1000))->Name(), "uniform+cache");
 }
 
 TEST(SearchFlagsTest, RefusesWhatCannotBeMade) {
   const Game& game = **FindGame("connect4");
-  EXPECT_EQ(MakeEvaluator(game, "oracle", 1, 1, 0).status().code(),
+  EXPECT_EQ(FromFlags(game, "oracle", 1, 0).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_FALSE(MakeEvaluator(game, "rollout:0", 1, 1, 0).ok());
-  EXPECT_FALSE(MakeEvaluator(game, "uniform", 1, 1, -1).ok());
+  EXPECT_FALSE(FromFlags(game, "rollout:0", 1, 0).ok());
+  auto cache = FromFlags(game, "uniform", 1, -1);
+  EXPECT_EQ(cache.status().message(), "--cache_entries must be >= 0 (got -1)");
   az::testing::TreeGame no_solver("(F S)");
-  auto solver = MakeEvaluator(no_solver, "solver", 1, 1, 0);
+  auto solver = FromFlags(no_solver, "solver", 1, 0);
   EXPECT_EQ(solver.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(solver.status().message().find("no exact solver"),
             std::string::npos);

@@ -16,6 +16,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -209,6 +210,17 @@ TEST(TrainTicTacToeSlowTest, ALearnerAndTwoActorsLearnPerfectPlayToo) {
       absl::StrCat("train --game=tictactoe --run_dir=", dir, "/ttt ", store,
                    " --actor_threads=0 --max_minutes=3 --seed=1"),
       dir + "/learner.log");
+  // Actors refuse a run the store does not know: start them once the
+  // learner has published it.
+  store::RedisOptions options;
+  options.address = redis.address();
+  auto connection = store::RedisConnection::Connect(options);
+  ASSERT_TRUE(connection.ok());
+  for (int i = 0; i < 600 && !store::ReadSettings(**connection,
+                                                  store::RunKeys("ttt")).ok();
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   std::vector<pid_t> actors;
   for (int i = 0; i < 2; ++i) {
     actors.push_back(StartAz(
@@ -243,10 +255,6 @@ TEST(TrainTicTacToeSlowTest, ALearnerAndTwoActorsLearnPerfectPlayToo) {
   ASSERT_NE(at, std::string::npos);
   const size_t from = learner_log.rfind(" ", learner_log.rfind(" ", at - 1) - 1);
   run_games = std::atoll(learner_log.c_str() + from + 1);
-  store::RedisOptions options;
-  options.address = redis.address();
-  auto connection = store::RedisConnection::Connect(options);
-  ASSERT_TRUE(connection.ok());
   const int64_t left =
       *store::GamesBacklog(**connection, store::RunKeys("ttt"));
   EXPECT_GT(run_games, 1000);
