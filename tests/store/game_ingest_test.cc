@@ -6,7 +6,7 @@
 #include "games/registry.h"
 #include "gtest/gtest.h"
 #include "selfplay/record_io.h"
-#include "tests/redis_server.h"
+#include "tests/store/redis_server.h"
 #include "tests/selfplay/random_records.h"
 
 namespace az::store {

@@ -3,7 +3,7 @@
 #include "games/registry.h"
 #include "gtest/gtest.h"
 #include "selfplay/record_io.h"
-#include "tests/redis_server.h"
+#include "tests/store/redis_server.h"
 
 namespace az::store {
 namespace {

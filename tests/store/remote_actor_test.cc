@@ -16,7 +16,7 @@
 #include "selfplay/record_io.h"
 #include "store/game_intake.h"
 #include "store/run_store.h"
-#include "tests/redis_server.h"
+#include "tests/store/redis_server.h"
 
 namespace az::store {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "tests/redis_server.h"
+#include "tests/store/redis_server.h"
 
 namespace az::store {
 namespace {

@@ -9,7 +9,7 @@
 #include "store/game_ingest.h"
 #include "store/run_settings.h"
 #include "store/run_store.h"
-#include "tests/redis_server.h"
+#include "tests/store/redis_server.h"
 #include "tests/test_util.h"
 
 namespace az {

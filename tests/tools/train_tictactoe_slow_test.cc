@@ -30,7 +30,7 @@
 #include "selfplay/run_dir.h"
 #include "store/redis_client.h"
 #include "store/run_store.h"
-#include "tests/redis_server.h"
+#include "tests/store/redis_server.h"
 #include "tests/test_util.h"
 
 namespace az {
