@@ -68,15 +68,23 @@ absl::StatusOr<int64_t> RemoteLearner::PublishWeightsVersion(
       absl::StatusOr<std::unique_ptr<RedisConnection>> c =
           RedisConnection::Connect(options_.redis);
       if (!c.ok()) {
-        LOG(WARNING) << "weights version " << version
-                     << " not published (" << c.status().message()
-                     << "); actors keep version " << published_version_;
+        // Said once per outage; the next publish after it carries on.
+        if (!publish_failing_) {
+          LOG(WARNING) << "weights not published while Redis is away ("
+                       << c.status().message() << "); actors keep version "
+                       << published_version_;
+        }
+        publish_failing_ = true;
         return published_version_.load();
       }
       publisher_ = *std::move(c);
     }
     absl::Status s = store::PublishWeights(*publisher_, keys_, version, bytes);
     if (s.ok()) {
+      if (publish_failing_) {
+        LOG(INFO) << "weights published again, version " << version;
+      }
+      publish_failing_ = false;
       published_version_ = version;
       return version;
     }

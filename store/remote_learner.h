@@ -96,7 +96,8 @@ class RemoteLearner final : public selfplay::RemoteActors {
   std::unique_ptr<RedisConnection> reader_;
   std::unique_ptr<GameIngest> ingest_;
   RunSettings settings_;
-  bool claimed_ = false;  // trainer thread
+  bool claimed_ = false;          // trainer thread
+  bool publish_failing_ = false;  // trainer thread: Redis was away
   std::atomic<int64_t> published_version_{-1};
   std::atomic<bool> stop_{false};
   std::atomic<bool> connected_{true};
