@@ -63,6 +63,23 @@ std::string WriteTempFile(const std::string& name, const std::string& contents) 
   return path;
 }
 
+int StartAzInBackground(const std::string& args, const std::string& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::string command =
+        absl::StrCat("exec ", AzBinary(), " ", args, " >>", log, " 2>&1");
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int WaitForExit(int pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 CommandResult RunAz(const std::string& args, const std::string& stdin_text) {
   static int counter = 0;
   std::string base =

@@ -35,6 +35,13 @@ CommandResult ExpectOneLineError(const std::string& args,
                                  const std::string& fragment,
                                  int exit_code = 2);
 
+// Starts `az ARGS` in the background (through the shell, ARGS pasted as
+// is), stdout and stderr appended to `log`; returns its pid.
+int StartAzInBackground(const std::string& args, const std::string& log);
+// Waits for a process started so: its exit code, or 128 + the signal that
+// ended it.
+int WaitForExit(int pid);
+
 // The bytes of the file at `path` (empty if it cannot be read), and a
 // plain overwrite of it: for tests that inspect or damage files.
 std::string ReadFileBytes(const std::string& path);

@@ -17,6 +17,7 @@
 #include "store/game_intake.h"
 #include "store/run_store.h"
 #include "tests/store/redis_server.h"
+#include "tests/store/test_runs.h"
 
 namespace az::store {
 namespace {
@@ -54,24 +55,12 @@ class RemoteActorTest : public ::testing::Test {
   }
 
   void PublishRun(int64_t max_backlog = 100000) {
-    RunSettings s;
-    s.game = "tictactoe";
-    s.farm.search = engine::SelfPlay(engine::DefaultSearchParams(Game()));
-    s.farm.search.num_simulations = 8;
-    s.farm.games_per_thread = 4;
-    s.max_backlog = max_backlog;
-    s.record_format = selfplay::kRecordFormatVersion;
-    s.checkpoint_format = nn::kCheckpointFormatVersion;
-    ASSERT_TRUE(PublishSettings(*learner_, keys_, SettingsToFields(s)).ok());
-    PublishVersion(1);
+    testing::PublishTinyRun(*learner_, keys_, max_backlog);
   }
 
   void PublishVersion(int64_t version) {
-    absl::StatusOr<nn::Checkpoint> ck = nn::NewRandomCheckpoint(
-        nn::NetworkConfig::ForGame(Game(), 1, 8), 100 + version);
-    ASSERT_TRUE(ck.ok()) << ck.status();
-    ck->metadata.weight_version = version;
-    absl::StatusOr<std::string> bytes = nn::EncodeCheckpoint(*ck);
+    absl::StatusOr<std::string> bytes =
+        nn::EncodeCheckpoint(testing::TinyWeights(version, 100 + version));
     ASSERT_TRUE(bytes.ok());
     ASSERT_TRUE(PublishWeights(*learner_, keys_, version, *bytes).ok());
   }

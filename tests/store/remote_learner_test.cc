@@ -14,33 +14,17 @@
 #include "store/remote_actor.h"
 #include "store/run_store.h"
 #include "tests/store/redis_server.h"
+#include "tests/store/test_runs.h"
 
 namespace az::store {
 namespace {
 
 using ::az::testing::RedisServer;
 
-const Game& TicTacToe() { return **FindGame("tictactoe"); }
+using testing::TicTacToe;
 
-RunSettings Settings() {
-  RunSettings s;
-  s.game = "tictactoe";
-  s.farm.search = engine::SelfPlay(engine::DefaultSearchParams(TicTacToe()));
-  s.farm.search.num_simulations = 8;
-  s.farm.games_per_thread = 4;
-  s.max_backlog = 100000;
-  s.record_format = selfplay::kRecordFormatVersion;
-  s.checkpoint_format = nn::kCheckpointFormatVersion;
-  return s;
-}
-
-nn::Checkpoint Weights(int64_t version) {
-  nn::Checkpoint ck =
-      nn::NewRandomCheckpoint(nn::NetworkConfig::ForGame(TicTacToe(), 1, 8), 7)
-          .value();
-  ck.metadata.weight_version = version;
-  return ck;
-}
+RunSettings Settings() { return testing::TinyRunSettings(); }
+nn::Checkpoint Weights(int64_t version) { return testing::TinyWeights(version); }
 
 struct Stored {
   std::mutex mu;

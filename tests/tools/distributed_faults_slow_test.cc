@@ -34,23 +34,6 @@ namespace {
 
 using Origin = std::pair<std::string, uint64_t>;
 
-pid_t StartAz(const std::string& args, const std::string& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const std::string command = absl::StrCat(
-        "exec ", testing::AzBinary(), " ", args, " >>", log, " 2>&1");
-    ::execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 void Sleep(double seconds) {
   std::this_thread::sleep_for(std::chrono::milliseconds(
       static_cast<int>(seconds * 1000)));
@@ -123,7 +106,7 @@ TEST(DistributedFaultsSlowTest, EveryGameIsAccountedForThroughKillsAndOutages) {
   };
   auto actor_log = [&](int i) { return absl::StrCat(dir, "/actor", i, ".log"); };
 
-  pid_t learner = StartAz(learner_args, dir + "/learner.log");
+  pid_t learner = testing::StartAzInBackground(learner_args, dir + "/learner.log");
   store::RedisOptions options;
   options.address = redis.address();
   options.timeout_ms = 2000;
@@ -133,14 +116,14 @@ TEST(DistributedFaultsSlowTest, EveryGameIsAccountedForThroughKillsAndOutages) {
   for (int i = 0; i < 600 && !store::ReadSettings(**connection, keys).ok(); ++i) {
     Sleep(0.1);
   }
-  pid_t actors[3] = {StartAz(actor_args(0), actor_log(0)),
-                     StartAz(actor_args(1), actor_log(1)), -1};
+  pid_t actors[3] = {testing::StartAzInBackground(actor_args(0), actor_log(0)),
+                     testing::StartAzInBackground(actor_args(1), actor_log(1)), -1};
   Sleep(8);
 
   // 1. An actor dies without a word.
   ::kill(actors[0], SIGKILL);
-  EXPECT_EQ(Wait(actors[0]), 128 + SIGKILL);
-  actors[2] = StartAz(actor_args(2), actor_log(2));
+  EXPECT_EQ(testing::WaitForExit(actors[0]), 128 + SIGKILL);
+  actors[2] = testing::StartAzInBackground(actor_args(2), actor_log(2));
   // 2. Garbage and a forged game in the stream: rejected, counted.
   ASSERT_TRUE((*connection)->Command({"XADD", keys.games(), "*", "junk", "1"}).ok());
   ASSERT_TRUE((*connection)
@@ -159,9 +142,9 @@ TEST(DistributedFaultsSlowTest, EveryGameIsAccountedForThroughKillsAndOutages) {
 
   // 3. The learner dies without a word, and the same command resumes it.
   ::kill(learner, SIGKILL);
-  EXPECT_EQ(Wait(learner), 128 + SIGKILL);
+  EXPECT_EQ(testing::WaitForExit(learner), 128 + SIGKILL);
   Sleep(3);
-  learner = StartAz(learner_args, dir + "/learner.log");
+  learner = testing::StartAzInBackground(learner_args, dir + "/learner.log");
   Sleep(8);
 
   // 4. Redis goes away for a few seconds and comes back with its data.
@@ -199,11 +182,11 @@ TEST(DistributedFaultsSlowTest, EveryGameIsAccountedForThroughKillsAndOutages) {
   // The end: actors stop cleanly (sending what they have), then the learner.
   for (int i : {1, 2}) {
     ::kill(actors[i], SIGINT);
-    EXPECT_EQ(Wait(actors[i]), 0) << testing::ReadFileBytes(actor_log(i));
+    EXPECT_EQ(testing::WaitForExit(actors[i]), 0) << testing::ReadFileBytes(actor_log(i));
   }
   Sleep(4);
   ::kill(learner, SIGINT);
-  EXPECT_EQ(Wait(learner), 0) << testing::ReadFileBytes(dir + "/learner.log");
+  EXPECT_EQ(testing::WaitForExit(learner), 0) << testing::ReadFileBytes(dir + "/learner.log");
 
   const std::string learner_log = testing::ReadFileBytes(dir + "/learner.log");
   std::printf("%s", learner_log.c_str());

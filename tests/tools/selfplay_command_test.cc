@@ -10,6 +10,7 @@
 #include "store/run_settings.h"
 #include "store/run_store.h"
 #include "tests/store/redis_server.h"
+#include "tests/store/test_runs.h"
 #include "tests/test_util.h"
 
 namespace az {
@@ -19,24 +20,10 @@ using ::az::testing::ExpectOneLineError;
 using ::az::testing::RedisServer;
 using ::az::testing::RunAz;
 
-const Game& TicTacToe() { return **FindGame("tictactoe"); }
+using store::testing::TicTacToe;
 
 void PublishRun(store::RedisConnection& redis, const std::string& run) {
-  store::RunSettings s;
-  s.game = "tictactoe";
-  s.farm.search = engine::SelfPlay(engine::DefaultSearchParams(TicTacToe()));
-  s.farm.search.num_simulations = 8;
-  s.farm.games_per_thread = 4;
-  s.max_backlog = 100000;
-  s.record_format = selfplay::kRecordFormatVersion;
-  s.checkpoint_format = nn::kCheckpointFormatVersion;
-  const store::RunKeys keys(run);
-  ASSERT_TRUE(store::PublishSettings(redis, keys, store::SettingsToFields(s)).ok());
-  nn::Checkpoint ck =
-      nn::NewRandomCheckpoint(nn::NetworkConfig::ForGame(TicTacToe(), 1, 8), 3)
-          .value();
-  ck.metadata.weight_version = 1;
-  ASSERT_TRUE(store::PublishWeights(redis, keys, 1, *nn::EncodeCheckpoint(ck)).ok());
+  store::testing::PublishTinyRun(redis, store::RunKeys(run));
 }
 
 class SelfplayCommandTest : public ::testing::Test {

@@ -179,24 +179,6 @@ TEST(TrainTicTacToeSlowTest, DefaultRunLearnsPerfectPlayInMinutes) {
   EXPECT_LT(minutes, 5.0);
 }
 
-// An `az ARGS` process started in the background, its output in `log`.
-pid_t StartAz(const std::string& args, const std::string& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const std::string command =
-        absl::StrCat("exec ", testing::AzBinary(), " ", args, " >", log, " 2>&1");
-    ::execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 // The same run, distributed: a learner that plays no games itself and two
 // actor processes, meeting in a real redis-server on 127.0.0.1.
 TEST(TrainTicTacToeSlowTest, ALearnerAndTwoActorsLearnPerfectPlayToo) {
@@ -206,7 +188,7 @@ TEST(TrainTicTacToeSlowTest, ALearnerAndTwoActorsLearnPerfectPlayToo) {
   const std::string dir = ::testing::TempDir() + "/train_ttt_distributed";
   ASSERT_EQ(std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()), 0);
   const std::string store = "--store=" + redis.url();
-  const pid_t learner = StartAz(
+  const pid_t learner = testing::StartAzInBackground(
       absl::StrCat("train --game=tictactoe --run_dir=", dir, "/ttt ", store,
                    " --actor_threads=0 --max_minutes=3 --seed=1"),
       dir + "/learner.log");
@@ -223,15 +205,15 @@ TEST(TrainTicTacToeSlowTest, ALearnerAndTwoActorsLearnPerfectPlayToo) {
   }
   std::vector<pid_t> actors;
   for (int i = 0; i < 2; ++i) {
-    actors.push_back(StartAz(
+    actors.push_back(testing::StartAzInBackground(
         absl::StrCat("selfplay ", store, " --run=ttt --actor_threads=1 "
                      "--spool=", dir, "/spool", i, " --progress_seconds=60"),
         absl::StrCat(dir, "/actor", i, ".log")));
   }
-  EXPECT_EQ(Wait(learner), 0) << testing::ReadFileBytes(dir + "/learner.log");
+  EXPECT_EQ(testing::WaitForExit(learner), 0) << testing::ReadFileBytes(dir + "/learner.log");
   for (pid_t actor : actors) {
     ::kill(actor, SIGINT);
-    EXPECT_EQ(Wait(actor), 0);
+    EXPECT_EQ(testing::WaitForExit(actor), 0);
   }
   const std::string learner_log = testing::ReadFileBytes(dir + "/learner.log");
   std::printf("%s", learner_log.c_str());
