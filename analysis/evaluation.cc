@@ -19,7 +19,7 @@ absl::StatusOr<std::vector<RawEvaluation>> EvaluateRaw(
   const int num_actions = game.NumActions();
   std::vector<RawEvaluation> out(states.size());
   const size_t batch = std::max(1, options.batch);
-  absl::Status status = ForChunks(
+  RETURN_IF_ERROR(ForChunks(
       states.size(), batch, std::max(1, options.threads),
       [&](size_t begin, size_t end, int) -> absl::Status {
         const size_t n = end - begin;
@@ -46,8 +46,7 @@ absl::StatusOr<std::vector<RawEvaluation>> EvaluateRaw(
           }
         }
         return absl::OkStatus();
-      });
-  if (!status.ok()) return status;
+      }));
   return out;
 }
 

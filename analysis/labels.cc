@@ -254,6 +254,33 @@ absl::Status LabelPosition(const Game& game, const SetPosition& p, size_t index,
   return absl::OkStatus();
 }
 
+// Labels every position of `set` on options.threads threads, each with a
+// solver of its own where the game has one.
+absl::StatusOr<std::vector<GroundTruth>> ComputeLabels(
+    const PositionSet& set, const LabelOptions& options, bool has_solver,
+    bool label_moves) {
+  const Game& game = *set.game;
+  const int threads = std::max(1, options.threads);
+  std::vector<std::unique_ptr<ExactSolver>> solvers(threads);
+  std::vector<GroundTruth> labels(set.positions.size());
+  // One position per chunk: a shallow position may take the solver far
+  // longer than its neighbours.
+  absl::Status status = ForChunks(
+      set.positions.size(), 1, threads,
+      [&](size_t i, size_t /*end*/, int t) -> absl::Status {
+        if (has_solver && solvers[t] == nullptr) {
+          solvers[t] = game.NewExactSolver();
+        }
+        return LabelPosition(game, set.positions[i], i, options, label_moves,
+                             solvers[t].get(), &labels[i]);
+      });
+  if (!status.ok()) {
+    return absl::Status(status.code(), absl::StrCat("labelling ", set.name,
+                                                    ": ", status.message()));
+  }
+  return labels;
+}
+
 // Writes the label cache of `set_name`; a failure is only a warning.
 bool WriteLabelCache(const std::string& path, const std::string& set_name,
                      uint64_t hash, const std::string& key,
@@ -397,24 +424,8 @@ absl::StatusOr<std::vector<GroundTruth>> LabelPositions(
     }
   }
 
-  const int threads = std::max(1, options.threads);
-  std::vector<std::unique_ptr<ExactSolver>> solvers(threads);
-  std::vector<GroundTruth> labels(set.positions.size());
-  // One position per chunk: a shallow position may take the solver far
-  // longer than its neighbours.
-  absl::Status status = ForChunks(
-      set.positions.size(), 1, threads,
-      [&](size_t i, size_t /*end*/, int t) -> absl::Status {
-        if (has_solver && solvers[t] == nullptr) {
-          solvers[t] = game.NewExactSolver();
-        }
-        return LabelPosition(game, set.positions[i], i, options, label_moves,
-                             solvers[t].get(), &labels[i]);
-      });
-  if (!status.ok()) {
-    return absl::Status(status.code(), absl::StrCat("labelling ", set.name,
-                                                    ": ", status.message()));
-  }
+  ASSIGN_OR_RETURN(std::vector<GroundTruth> labels,
+                   ComputeLabels(set, options, has_solver, label_moves));
   st.computed = static_cast<int64_t>(labels.size());
   if (!options.cache_path.empty()) {
     st.cache_written =
