@@ -7,28 +7,27 @@
 #include <thread>
 
 #include "analysis/parallel.h"
+#include "base/status_macros.h"
 #include "engine/multi_game_search.h"
 #include "engine/search.h"
 
 namespace az::analysis {
+
 absl::StatusOr<std::vector<RawEvaluation>> EvaluateRaw(
     const Game& game, engine::Evaluator* evaluator,
     const std::vector<const State*>& states, const EvaluationOptions& options) {
   const int num_actions = game.NumActions();
   std::vector<RawEvaluation> out(states.size());
   const size_t batch = std::max(1, options.batch);
-  absl::Status status = ForChunks(
+  RETURN_IF_ERROR(ForChunks(
       states.size(), batch, std::max(1, options.threads),
       [&](size_t begin, size_t end, int) -> absl::Status {
         const size_t n = end - begin;
         std::vector<float> priors(n * num_actions);
         std::vector<engine::LeafEvaluation> results(n);
-        if (absl::Status s = evaluator->Evaluate(
-                absl::MakeConstSpan(states.data() + begin, n),
-                absl::MakeSpan(priors), absl::MakeSpan(results));
-            !s.ok()) {
-          return s;
-        }
+        RETURN_IF_ERROR(evaluator->Evaluate(
+            absl::MakeConstSpan(states.data() + begin, n),
+            absl::MakeSpan(priors), absl::MakeSpan(results)));
         std::vector<Action> legal(num_actions);
         for (size_t i = 0; i < n; ++i) {
           RawEvaluation& r = out[begin + i];
@@ -47,10 +46,48 @@ absl::StatusOr<std::vector<RawEvaluation>> EvaluateRaw(
           }
         }
         return absl::OkStatus();
-      });
-  if (!status.ok()) return status;
+      }));
   return out;
 }
+
+namespace {
+
+// What a finished search says about its root: its move and its value (the
+// exact reward where the search proved it).
+SearchEvaluation EvaluationOf(const engine::SearchResult& r) {
+  SearchEvaluation e;
+  e.search_move = r.best_action;
+  e.proven = r.proven();
+  if (r.proven()) {
+    const TerminalReward reward = r.exact->reward();
+    e.q.value = reward.value();
+    e.q.wdl = {reward.is_win() ? 1.0 : 0.0, reward.is_draw() ? 1.0 : 0.0,
+               reward.is_loss() ? 1.0 : 0.0};
+    e.q.has_wdl = true;
+  } else {
+    e.q.value = r.q;
+    e.q.wdl = DrawFreeWdl(r.q);
+    e.q.has_wdl = false;
+  }
+  return e;
+}
+
+// Searches `states` side by side with `driver` (at least as many games as
+// states), into `out`.
+absl::Status SearchTogether(engine::MultiGameSearch& driver,
+                            absl::Span<const State* const> states,
+                            SearchEvaluation* out) {
+  for (size_t i = 0; i < states.size(); ++i) {
+    RETURN_IF_ERROR(driver.search(static_cast<int>(i)).SetPosition(*states[i]));
+  }
+  RETURN_IF_ERROR(driver.RunSearches());
+  for (size_t i = 0; i < states.size(); ++i) {
+    out[i] = EvaluationOf(driver.search(static_cast<int>(i)).Result());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<SearchEvaluation>> EvaluateSearch(
     const Game& game, engine::Evaluator* evaluator,
@@ -64,12 +101,10 @@ absl::StatusOr<std::vector<SearchEvaluation>> EvaluateSearch(
   p.root_noise = false;
   std::vector<std::unique_ptr<engine::MultiGameSearch>> drivers(threads);
   for (int t = 0; t < threads; ++t) {
-    absl::StatusOr<std::unique_ptr<engine::MultiGameSearch>> driver =
-        engine::MultiGameSearch::Create(game, evaluator, p, per_thread);
-    if (!driver.ok()) return driver.status();
-    drivers[t] = std::move(*driver);
+    ASSIGN_OR_RETURN(drivers[t], engine::MultiGameSearch::Create(
+                                     game, evaluator, p, per_thread));
   }
-  absl::Status status = ForChunks(
+  RETURN_IF_ERROR(ForChunks(
       states.size(), per_thread, threads,
       [&](size_t begin, size_t end, int t) -> absl::Status {
         const int n = static_cast<int>(end - begin);
@@ -77,41 +112,13 @@ absl::StatusOr<std::vector<SearchEvaluation>> EvaluateSearch(
         // left over from an earlier chunk would search its root again.
         std::unique_ptr<engine::MultiGameSearch> partial;
         if (n < drivers[t]->num_games()) {
-          absl::StatusOr<std::unique_ptr<engine::MultiGameSearch>> made =
-              engine::MultiGameSearch::Create(game, evaluator, p, n);
-          if (!made.ok()) return made.status();
-          partial = std::move(*made);
+          ASSIGN_OR_RETURN(
+              partial, engine::MultiGameSearch::Create(game, evaluator, p, n));
         }
-        engine::MultiGameSearch& driver =
-            partial != nullptr ? *partial : *drivers[t];
-        for (int i = 0; i < n; ++i) {
-          if (absl::Status s = driver.search(i).SetPosition(*states[begin + i]);
-              !s.ok()) {
-            return s;
-          }
-        }
-        if (absl::Status s = driver.RunSearches(); !s.ok()) return s;
-        for (int i = 0; i < n; ++i) {
-          const engine::SearchResult r = driver.search(i).Result();
-          SearchEvaluation& e = out[begin + i];
-          e.search_move = r.best_action;
-          e.proven = r.proven();
-          if (r.proven()) {
-            const TerminalReward reward = r.exact->reward();
-            e.q.value = reward.value();
-            e.q.wdl = {reward.is_win() ? 1.0 : 0.0,
-                       reward.is_draw() ? 1.0 : 0.0,
-                       reward.is_loss() ? 1.0 : 0.0};
-            e.q.has_wdl = true;
-          } else {
-            e.q.value = r.q;
-            e.q.wdl = DrawFreeWdl(r.q);
-            e.q.has_wdl = false;
-          }
-        }
-        return absl::OkStatus();
-      });
-  if (!status.ok()) return status;
+        return SearchTogether(partial != nullptr ? *partial : *drivers[t],
+                              absl::MakeConstSpan(states.data() + begin, n),
+                              out.data() + begin);
+      }));
   return out;
 }
 

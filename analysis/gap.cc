@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "analysis/strata.h"
+#include "base/status_macros.h"
 #include "games/hash.h"
 
 namespace az::analysis {
@@ -117,16 +118,11 @@ uint64_t TextHash(const std::string& text) {
   return h;
 }
 
-}  // namespace
-
-int OutputsPerSource() { return kMeasures + 1; }
-
-absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
-                                     const std::vector<GroundTruth>& labels,
-                                     const LabelStats& label_stats,
-                                     const PlayerUnderTest& player,
-                                     const GapOptions& options) {
-  const Game& game = *set.game;
+// Why MeasureGap cannot measure `player` on `set` with `labels`, if it
+// cannot.
+absl::Status CheckGapInputs(const PositionSet& set,
+                            const std::vector<GroundTruth>& labels,
+                            const PlayerUnderTest& player) {
   if (set.positions.empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("the set ", set.name, " has no positions"));
@@ -146,6 +142,13 @@ absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
           "search budgets must be positive simulation counts, not ", budget));
     }
   }
+  return absl::OkStatus();
+}
+
+// A result that names the set, the player and the labels, with a
+// PositionResult per position that holds all but the evaluations.
+GapResult NewGapResult(const PositionSet& set, const LabelStats& label_stats,
+                       const PlayerUnderTest& player) {
   GapResult result;
   result.set_name = set.name;
   result.set_description = set.description;
@@ -156,56 +159,76 @@ absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
   result.labels_estimated = label_stats.any_estimate;
   result.positions = static_cast<int64_t>(set.positions.size());
   result.budgets = player.budgets;
-
-  std::vector<std::unique_ptr<State>> owned;
-  std::vector<const State*> states;
-  owned.reserve(set.positions.size());
   result.position_results.resize(set.positions.size());
+  return result;
+}
+
+// The state of every position of `set`, in order; fills in what the
+// positions of `result` say about themselves (moves, stage, truth...).
+std::vector<std::unique_ptr<State>> SetUpPositions(
+    const PositionSet& set, const std::vector<GroundTruth>& labels,
+    GapResult* result) {
+  const Game& game = *set.game;
+  std::vector<std::unique_ptr<State>> states;
+  states.reserve(set.positions.size());
   for (size_t i = 0; i < set.positions.size(); ++i) {
     const SetPosition& sp = set.positions[i];
-    owned.push_back(game.NewInitialState());
-    for (Action a : sp.actions) owned.back()->Apply(a);
-    states.push_back(owned.back().get());
-    PositionResult& p = result.position_results[i];
+    states.push_back(game.NewInitialState());
+    for (Action a : sp.actions) states.back()->Apply(a);
+    PositionResult& p = result->position_results[i];
     p.index = static_cast<int>(i);
     p.moves = game.FormatMoves(sp.actions);
     p.ply = static_cast<int>(sp.actions.size());
     p.game_id = sp.game_id;
     p.stage = StageIndex(game, p.ply);
-    p.quiet = IsQuiet(*owned.back());
+    p.quiet = IsQuiet(*states.back());
     p.truth = labels[i];
   }
+  return states;
+}
 
+// Evaluates every position with the player's raw value and its search at
+// each budget, into the positions of `result`, and times it.
+absl::Status EvaluatePositions(const Game& game,
+                               const std::vector<const State*>& states,
+                               const PlayerUnderTest& player,
+                               const GapOptions& options, GapResult* result) {
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<std::vector<RawEvaluation>> raw =
-      EvaluateRaw(game, player.evaluator, states, options.evaluation);
-  if (!raw.ok()) return raw.status();
+  ASSIGN_OR_RETURN(
+      std::vector<RawEvaluation> raw,
+      EvaluateRaw(game, player.evaluator, states, options.evaluation));
   std::vector<std::vector<SearchEvaluation>> searches;
   for (int budget : player.budgets) {
     engine::SearchParams params = player.search.value_or(options.search);
     params.num_simulations = budget;
-    absl::StatusOr<std::vector<SearchEvaluation>> s = EvaluateSearch(
-        game, player.evaluator, params, states, options.evaluation);
-    if (!s.ok()) return s.status();
-    searches.push_back(*std::move(s));
+    ASSIGN_OR_RETURN(std::vector<SearchEvaluation> s,
+                     EvaluateSearch(game, player.evaluator, params, states,
+                                    options.evaluation));
+    searches.push_back(std::move(s));
   }
-  result.seconds =
+  result->seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  result.positions_per_s =
-      result.seconds > 0 ? result.positions / result.seconds : 0.0;
-
-  for (size_t i = 0; i < result.position_results.size(); ++i) {
-    PositionResult& p = result.position_results[i];
-    p.raw = (*raw)[i];
+  result->positions_per_s =
+      result->seconds > 0 ? result->positions / result->seconds : 0.0;
+  for (size_t i = 0; i < result->position_results.size(); ++i) {
+    PositionResult& p = result->position_results[i];
+    p.raw = raw[i];
     p.policy_mistake = IsMoveMistake(p.truth, p.raw.policy_move);
     for (const auto& s : searches) {
       p.search.push_back(s[i]);
       p.search_mistake.push_back(IsMoveMistake(p.truth, s[i].search_move));
     }
   }
+  return absl::OkStatus();
+}
 
-  // Strata: every position, the quiet ones, then each game stage present.
+// The strata of `result`: every position, the quiet ones, then each game
+// stage present; each with its own bootstrap seed drawn from `seed`.
+std::vector<StratumResult> MeasureStrata(const Game& game,
+                                         const GapResult& result,
+                                         const BootstrapOptions& bootstrap,
+                                         uint64_t seed) {
   std::vector<const PositionResult*> all, quiet;
   std::map<int, std::vector<const PositionResult*>> stages;
   for (const PositionResult& p : result.position_results) {
@@ -213,33 +236,58 @@ absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
     if (p.quiet) quiet.push_back(&p);
     stages[p.stage].push_back(&p);
   }
-  const uint64_t seed =
-      HashPair(options.bootstrap.seed, TextHash(set.name + "\n" + player.name));
-  result.strata.push_back(
-      MeasureStratum("all", -1, all, player.budgets, options.bootstrap, seed));
-  result.games = result.strata[0].games;
+  std::vector<StratumResult> strata;
+  strata.push_back(
+      MeasureStratum("all", -1, all, result.budgets, bootstrap, seed));
   if (!quiet.empty()) {
-    result.strata.push_back(MeasureStratum("quiet", -1, quiet, player.budgets,
-                                           options.bootstrap,
-                                           HashPair(seed, 1)));
+    strata.push_back(MeasureStratum("quiet", -1, quiet, result.budgets,
+                                    bootstrap, HashPair(seed, 1)));
   }
   for (const auto& [stage, members] : stages) {
-    result.strata.push_back(
-        MeasureStratum(StageName(game, stage), stage, members, player.budgets,
-                       options.bootstrap, HashPair(seed, 2 + stage)));
+    strata.push_back(MeasureStratum(StageName(game, stage), stage, members,
+                                    result.budgets, bootstrap,
+                                    HashPair(seed, 2 + stage)));
   }
+  return strata;
+}
 
-  // The worst positions by |v - target|.
-  std::vector<int> order(result.position_results.size());
+// The indices of the `count` positions with the largest |v - target|,
+// largest first (in order of index among equals).
+std::vector<int> WorstPositions(const std::vector<PositionResult>& positions,
+                                int count) {
+  std::vector<int> order(positions.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
   auto error = [&](int i) {
-    const PositionResult& p = result.position_results[i];
+    const PositionResult& p = positions[i];
     return std::fabs(p.raw.v.value - p.truth.target.Value());
   };
   std::stable_sort(order.begin(), order.end(),
                    [&](int a, int b) { return error(a) > error(b); });
-  order.resize(std::min<size_t>(order.size(), std::max(0, options.worst)));
-  result.worst = std::move(order);
+  order.resize(std::min<size_t>(order.size(), std::max(0, count)));
+  return order;
+}
+}  // namespace
+
+int OutputsPerSource() { return kMeasures + 1; }
+
+absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
+                                     const std::vector<GroundTruth>& labels,
+                                     const LabelStats& label_stats,
+                                     const PlayerUnderTest& player,
+                                     const GapOptions& options) {
+  RETURN_IF_ERROR(CheckGapInputs(set, labels, player));
+  const Game& game = *set.game;
+  GapResult result = NewGapResult(set, label_stats, player);
+  const std::vector<std::unique_ptr<State>> owned =
+      SetUpPositions(set, labels, &result);
+  std::vector<const State*> states;
+  for (const auto& state : owned) states.push_back(state.get());
+  RETURN_IF_ERROR(EvaluatePositions(game, states, player, options, &result));
+  const uint64_t seed =
+      HashPair(options.bootstrap.seed, TextHash(set.name + "\n" + player.name));
+  result.strata = MeasureStrata(game, result, options.bootstrap, seed);
+  result.games = result.strata[0].games;
+  result.worst = WorstPositions(result.position_results, options.worst);
   return result;
 }
 

@@ -18,6 +18,7 @@
 #include "analysis/parallel.h"
 #include "base/crc32c.h"
 #include "base/file.h"
+#include "base/status_macros.h"
 #include "games/hash.h"
 #include "games/solver.h"
 
@@ -53,7 +54,6 @@ std::string LabelKey(const Game& game, const LabelOptions& options,
   return key;
 }
 
-
 std::unique_ptr<State> StateOf(const Game& game, const SetPosition& p) {
   std::unique_ptr<State> state = game.NewInitialState();
   for (Action a : p.actions) state->Apply(a);
@@ -75,10 +75,9 @@ absl::StatusOr<Wdl> PlayOut(const State& start,
     for (int i = 0; i < 2; ++i) players[i]->Reset(HashPair(seed, g * 2 + i));
     while (!state->IsTerminal()) {
       selfplay::Player& player = *players[PlayerIndex(state->ToMove())];
-      absl::StatusOr<Action> action = player.ChooseMove(*state, nullptr);
-      if (!action.ok()) return action.status();
-      for (auto& p : players) p->Observe(*action);
-      state->Apply(*action);
+      ASSIGN_OR_RETURN(const Action action, player.ChooseMove(*state, nullptr));
+      for (auto& p : players) p->Observe(action);
+      state->Apply(action);
     }
     const TerminalReward r = state->Reward(mover);
     (r.is_win() ? freq.win : r.is_loss() ? freq.loss : freq.draw) += 1;
@@ -89,6 +88,211 @@ absl::StatusOr<Wdl> PlayOut(const State& start,
   return freq;
 }
 
+// The largest label cache that `expected_positions` positions labelled the
+// `key` way can take: the header lines are short but for `key`.
+size_t LabelCacheLimit(size_t expected_positions, const std::string& key) {
+  size_t limit = 0;
+  if (__builtin_mul_overflow(expected_positions, kMaxLabelCacheBytesPerPosition,
+                             &limit) ||
+      __builtin_add_overflow(limit, (size_t{64} << 10) + key.size(), &limit)) {
+    return SIZE_MAX;
+  }
+  return limit;
+}
+
+absl::Status DamagedCache(const std::string& path, absl::string_view why) {
+  return absl::DataLossError(
+      absl::StrCat(path, ": damaged label cache (", why, ")"));
+}
+
+// Where the checksum line of the label cache `text` (read from `path`)
+// begins: it closes the file and covers everything before it.
+absl::StatusOr<size_t> VerifyChecksum(const std::string& path,
+                                      const std::string& text) {
+  const size_t crc_at = text.rfind("crc32c ");
+  if (crc_at == std::string::npos || (crc_at > 0 && text[crc_at - 1] != '\n')) {
+    return DamagedCache(path, "no checksum line");
+  }
+  uint32_t stored = 0;
+  std::string crc_text = text.substr(crc_at + 7);
+  while (!crc_text.empty() && (crc_text.back() == '\n')) crc_text.pop_back();
+  if (!absl::SimpleHexAtoi(crc_text, &stored) ||
+      stored != base::Crc32c(text.data(), crc_at)) {
+    return DamagedCache(path, "checksum mismatch");
+  }
+  return crc_at;
+}
+
+// The moves field of a label cache line ("-" or ACTION:REWARD,...) into
+// *rewards; false if damaged.
+bool ParseMoveRewards(const std::string& field,
+                      std::vector<std::pair<Action, int>>* rewards) {
+  if (field == "-") return true;
+  for (absl::string_view move : absl::StrSplit(field, ',')) {
+    std::pair<std::string, std::string> ar = absl::StrSplit(move, ':');
+    int a = 0, r = 0;
+    if (!absl::SimpleAtoi(ar.first, &a) || !absl::SimpleAtoi(ar.second, &r) ||
+        r < -1 || r > 1) {
+      return false;
+    }
+    rewards->emplace_back(a, r);
+  }
+  return true;
+}
+
+// One position's line of a label cache into *g; false if damaged.
+bool ParseLabelLine(const std::string& line, GroundTruth* g) {
+  std::vector<std::string> f = absl::StrSplit(line, ' ');
+  int exact = 0, source = 0;
+  if (f.size() != 7 || !absl::SimpleAtod(f[0], &g->target.wdl.win) ||
+      !absl::SimpleAtod(f[1], &g->target.wdl.draw) ||
+      !absl::SimpleAtod(f[2], &g->target.wdl.loss) ||
+      !absl::SimpleAtoi(f[3], &exact) || !absl::SimpleAtoi(f[4], &source) ||
+      source < 0 || source > 2) {
+    return false;
+  }
+  g->target.exact = exact != 0;
+  g->source = static_cast<LabelSource>(source);
+  if (f[5] != "-") {
+    int score = 0;
+    if (!absl::SimpleAtoi(f[5], &score)) return false;
+    g->score = score;
+  }
+  return ParseMoveRewards(f[6], &g->move_rewards);
+}
+// How many positions of `set` have no score in their file.
+int64_t CountUnscored(const PositionSet& set) {
+  int64_t unscored = 0;
+  for (const SetPosition& p : set.positions) {
+    if (!p.file_score.has_value()) ++unscored;
+  }
+  return unscored;
+}
+
+// How the labels are made, for reports: `unscored` of `total` positions
+// have no file score and take the solver's value or a playout estimate.
+std::string LabelDescription(int64_t unscored, int64_t total, bool has_solver,
+                             bool label_moves, const LabelOptions& options) {
+  return absl::StrCat(
+      unscored < total ? "file scores" : "",
+      unscored > 0 && unscored < total ? " + " : "",
+      unscored == 0 ? ""
+      : has_solver
+          ? "solver (exact)"
+          : absl::StrCat("playout estimate (", options.playout_games,
+                         " games of ", options.playout_player->spec(), ")"),
+      label_moves ? "; moves labelled by the solver" : "; moves not labelled");
+}
+
+// The labels in the cache at `path` if it holds this set's (`hash`)
+// labelled the `key` way; otherwise nullopt, having logged why (a damaged
+// cache as a warning, a missing one not at all).
+std::optional<std::vector<GroundTruth>> CachedLabels(const std::string& path,
+                                                     uint64_t hash,
+                                                     const std::string& key,
+                                                     size_t positions) {
+  absl::StatusOr<std::vector<GroundTruth>> cached =
+      ReadLabelCache(path, hash, key, positions);
+  if (cached.ok()) return *std::move(cached);
+  if (absl::IsDataLoss(cached.status())) {
+    LOG(WARNING) << cached.status().message() << "; labelling again";
+  } else if (!absl::IsNotFound(cached.status())) {
+    LOG(INFO) << cached.status().message() << "; labelling again";
+  }
+  return std::nullopt;
+}
+
+// Labels every legal move of `state` with `solver` into g->move_rewards;
+// the best of their values (nullopt where there is no legal move).
+absl::StatusOr<std::optional<ExactValue>> LabelMoves(ExactSolver& solver,
+                                                     const State& state,
+                                                     GroundTruth* g) {
+  ASSIGN_OR_RETURN(std::vector<MoveValue> moves, solver.SolveMoves(state));
+  std::optional<ExactValue> best;
+  for (const MoveValue& m : moves) {
+    g->move_rewards.emplace_back(m.action, m.value.reward.value());
+    if (!best.has_value() || IsBetterExactValue(m.value, *best)) {
+      best = m.value;
+    }
+  }
+  return best;
+}
+
+// The ground truth of position `index` of a set, `p`, into *g: its moves
+// with the solver where `label_moves`; its value from the file's score,
+// else from `solver` (null for a game without one), else from playouts.
+absl::Status LabelPosition(const Game& game, const SetPosition& p, size_t index,
+                           const LabelOptions& options, bool label_moves,
+                           ExactSolver* solver, GroundTruth* g) {
+  std::unique_ptr<State> state = StateOf(game, p);
+  std::optional<ExactValue> exact;
+  if (label_moves) {
+    ASSIGN_OR_RETURN(exact, LabelMoves(*solver, *state, g));
+  }
+  if (p.file_score.has_value()) {
+    g->source = LabelSource::kFileScore;
+    g->score = p.file_score;
+    g->target = ExactTarget(RewardOfScore(*p.file_score));
+    return absl::OkStatus();
+  }
+  if (solver != nullptr) {
+    if (!exact.has_value()) {
+      ASSIGN_OR_RETURN(exact, solver->Solve(*state));
+    }
+    g->source = LabelSource::kSolver;
+    g->score = exact->score;
+    g->target = ExactTarget(exact->reward);
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(
+      const Wdl freq,
+      PlayOut(*state, *options.playout_player, options.playout_games,
+              HashPair(options.seed, static_cast<uint64_t>(index))));
+  g->source = LabelSource::kPlayout;
+  g->target.exact = false;
+  g->target.wdl = freq;
+  return absl::OkStatus();
+}
+
+// Labels every position of `set` on options.threads threads, each with a
+// solver of its own where the game has one.
+absl::StatusOr<std::vector<GroundTruth>> ComputeLabels(
+    const PositionSet& set, const LabelOptions& options, bool has_solver,
+    bool label_moves) {
+  const Game& game = *set.game;
+  const int threads = std::max(1, options.threads);
+  std::vector<std::unique_ptr<ExactSolver>> solvers(threads);
+  std::vector<GroundTruth> labels(set.positions.size());
+  // One position per chunk: a shallow position may take the solver far
+  // longer than its neighbours.
+  absl::Status status = ForChunks(
+      set.positions.size(), 1, threads,
+      [&](size_t i, size_t /*end*/, int t) -> absl::Status {
+        if (has_solver && solvers[t] == nullptr) {
+          solvers[t] = game.NewExactSolver();
+        }
+        return LabelPosition(game, set.positions[i], i, options, label_moves,
+                             solvers[t].get(), &labels[i]);
+      });
+  if (!status.ok()) {
+    return absl::Status(status.code(), absl::StrCat("labelling ", set.name,
+                                                    ": ", status.message()));
+  }
+  return labels;
+}
+
+// Writes the label cache of `set_name`; a failure is only a warning.
+bool WriteLabelCache(const std::string& path, const std::string& set_name,
+                     uint64_t hash, const std::string& key,
+                     const std::vector<GroundTruth>& labels) {
+  absl::Status written =
+      base::WriteFileAtomically(path, EncodeLabelCache(hash, key, labels));
+  if (!written.ok()) {
+    LOG(WARNING) << "could not cache the labels of " << set_name << ": "
+                 << written.message();
+  }
+  return written.ok();
+}
 }  // namespace
 
 std::string LabelSourceName(LabelSource source) {
@@ -143,14 +347,8 @@ std::string EncodeLabelCache(uint64_t set_hash, const std::string& key,
 absl::StatusOr<std::vector<GroundTruth>> ReadLabelCache(
     const std::string& path, uint64_t set_hash, const std::string& key,
     size_t expected_positions) {
-  // The header lines are short but for the labeller's description (`key`).
-  size_t limit = 0;
-  if (__builtin_mul_overflow(expected_positions, kMaxLabelCacheBytesPerPosition,
-                             &limit) ||
-      __builtin_add_overflow(limit, (size_t{64} << 10) + key.size(), &limit)) {
-    limit = SIZE_MAX;
-  }
-  absl::StatusOr<std::string> read = base::ReadFileBounded(path, limit);
+  absl::StatusOr<std::string> read =
+      base::ReadFileBounded(path, LabelCacheLimit(expected_positions, key));
   if (absl::IsNotFound(read.status())) {
     return absl::NotFoundError(absl::StrCat(path, ": no label cache"));
   }
@@ -159,25 +357,12 @@ absl::StatusOr<std::vector<GroundTruth>> ReadLabelCache(
                         absl::StrCat("label cache: ", read.status().message()));
   }
   const std::string& text = *read;
-  auto damaged = [&](absl::string_view why) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": damaged label cache (", why, ")"));
-  };
-  // The checksum line closes the file; everything before it is covered.
-  const size_t crc_at = text.rfind("crc32c ");
-  if (crc_at == std::string::npos || (crc_at > 0 && text[crc_at - 1] != '\n')) {
-    return damaged("no checksum line");
-  }
-  uint32_t stored = 0;
-  std::string crc_text = text.substr(crc_at + 7);
-  while (!crc_text.empty() && (crc_text.back() == '\n')) crc_text.pop_back();
-  if (!absl::SimpleHexAtoi(crc_text, &stored) ||
-      stored != base::Crc32c(text.data(), crc_at)) {
-    return damaged("checksum mismatch");
-  }
+  ASSIGN_OR_RETURN(const size_t crc_at, VerifyChecksum(path, text));
   std::vector<std::string> lines = absl::StrSplit(
       absl::string_view(text).substr(0, crc_at), '\n', absl::SkipEmpty());
-  if (lines.size() < 4 || lines[0] != kCacheMagic) return damaged("header");
+  if (lines.size() < 4 || lines[0] != kCacheMagic) {
+    return DamagedCache(path, "header");
+  }
   if (lines[1] != absl::StrCat("set ", absl::Hex(set_hash, absl::kZeroPad16)) ||
       lines[2] != absl::StrCat("labeller ", key) ||
       lines[3] != absl::StrCat("positions ", expected_positions)) {
@@ -186,38 +371,13 @@ absl::StatusOr<std::vector<GroundTruth>> ReadLabelCache(
         ": the label cache was made for other positions or another "
         "way of labelling"));
   }
-  if (lines.size() != 4 + expected_positions) return damaged("line count");
+  if (lines.size() != 4 + expected_positions) {
+    return DamagedCache(path, "line count");
+  }
   std::vector<GroundTruth> labels(expected_positions);
   for (size_t i = 0; i < expected_positions; ++i) {
-    std::vector<std::string> f = absl::StrSplit(lines[4 + i], ' ');
-    GroundTruth& g = labels[i];
-    int exact = 0, source = 0;
-    if (f.size() != 7 || !absl::SimpleAtod(f[0], &g.target.wdl.win) ||
-        !absl::SimpleAtod(f[1], &g.target.wdl.draw) ||
-        !absl::SimpleAtod(f[2], &g.target.wdl.loss) ||
-        !absl::SimpleAtoi(f[3], &exact) || !absl::SimpleAtoi(f[4], &source) ||
-        source < 0 || source > 2) {
-      return damaged(absl::StrCat("entry ", i + 1));
-    }
-    g.target.exact = exact != 0;
-    g.source = static_cast<LabelSource>(source);
-    if (f[5] != "-") {
-      int score = 0;
-      if (!absl::SimpleAtoi(f[5], &score)) {
-        return damaged(absl::StrCat("entry ", i + 1));
-      }
-      g.score = score;
-    }
-    if (f[6] != "-") {
-      for (absl::string_view move : absl::StrSplit(f[6], ',')) {
-        std::pair<std::string, std::string> ar = absl::StrSplit(move, ':');
-        int a = 0, r = 0;
-        if (!absl::SimpleAtoi(ar.first, &a) ||
-            !absl::SimpleAtoi(ar.second, &r) || r < -1 || r > 1) {
-          return damaged(absl::StrCat("entry ", i + 1));
-        }
-        g.move_rewards.emplace_back(a, r);
-      }
+    if (!ParseLabelLine(lines[4 + i], &labels[i])) {
+      return DamagedCache(path, absl::StrCat("entry ", i + 1));
     }
   }
   return labels;
@@ -226,14 +386,16 @@ absl::StatusOr<std::vector<GroundTruth>> ReadLabelCache(
 absl::StatusOr<std::vector<GroundTruth>> LabelPositions(
     const PositionSet& set, const LabelOptions& options, LabelStats* stats) {
   const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&start] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
   const Game& game = *set.game;
   const bool has_solver = game.NewExactSolver() != nullptr;
   const bool playouts =
       options.playout_games > 0 && options.playout_player != nullptr;
-  int64_t unscored = 0;
-  for (const SetPosition& p : set.positions) {
-    if (!p.file_score.has_value()) ++unscored;
-  }
+  const int64_t unscored = CountUnscored(set);
   if (unscored > 0 && !has_solver && !playouts) {
     return absl::FailedPreconditionError(absl::StrCat(
         game.Name(), " has no exact solver and ", unscored, " positions of ",
@@ -247,108 +409,29 @@ absl::StatusOr<std::vector<GroundTruth>> LabelPositions(
   st = LabelStats();
   const std::string key = LabelKey(game, options, has_solver);
   const uint64_t hash = set.ContentHash();
-  const bool any_estimate = !has_solver && unscored > 0;
-  st.any_estimate = any_estimate;
-  st.description = absl::StrCat(
-      unscored < static_cast<int64_t>(set.positions.size()) ? "file scores"
-                                                            : "",
-      unscored > 0 && unscored < static_cast<int64_t>(set.positions.size())
-          ? " + "
-          : "",
-      unscored == 0 ? ""
-      : has_solver
-          ? "solver (exact)"
-          : absl::StrCat("playout estimate (", options.playout_games,
-                         " games of ", options.playout_player->spec(), ")"),
-      label_moves ? "; moves labelled by the solver" : "; moves not labelled");
+  st.any_estimate = !has_solver && unscored > 0;
+  st.description =
+      LabelDescription(unscored, static_cast<int64_t>(set.positions.size()),
+                       has_solver, label_moves, options);
 
   if (!options.cache_path.empty()) {
-    absl::StatusOr<std::vector<GroundTruth>> cached =
-        ReadLabelCache(options.cache_path, hash, key, set.positions.size());
-    if (cached.ok()) {
+    std::optional<std::vector<GroundTruth>> cached =
+        CachedLabels(options.cache_path, hash, key, set.positions.size());
+    if (cached.has_value()) {
       st.from_cache = static_cast<int64_t>(cached->size());
-      st.seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
-      return cached;
-    }
-    if (absl::IsDataLoss(cached.status())) {
-      LOG(WARNING) << cached.status().message() << "; labelling again";
-    } else if (!absl::IsNotFound(cached.status())) {
-      LOG(INFO) << cached.status().message() << "; labelling again";
+      st.seconds = elapsed();
+      return *std::move(cached);
     }
   }
 
-  const int threads = std::max(1, options.threads);
-  std::vector<std::unique_ptr<ExactSolver>> solvers(threads);
-  std::vector<GroundTruth> labels(set.positions.size());
-  // One position per chunk: a shallow position may take the solver far
-  // longer than its neighbours.
-  absl::Status status = ForChunks(
-      set.positions.size(), 1, threads,
-      [&](size_t i, size_t /*end*/, int t) -> absl::Status {
-        const SetPosition& p = set.positions[i];
-        GroundTruth& g = labels[i];
-        std::unique_ptr<State> state = StateOf(game, p);
-        if (has_solver && solvers[t] == nullptr) {
-          solvers[t] = game.NewExactSolver();
-        }
-        std::optional<ExactValue> exact;
-        if (label_moves) {
-          absl::StatusOr<std::vector<MoveValue>> moves =
-              solvers[t]->SolveMoves(*state);
-          if (!moves.ok()) return moves.status();
-          for (const MoveValue& m : *moves) {
-            g.move_rewards.emplace_back(m.action, m.value.reward.value());
-            if (!exact.has_value() || IsBetterExactValue(m.value, *exact)) {
-              exact = m.value;
-            }
-          }
-        }
-        if (p.file_score.has_value()) {
-          g.source = LabelSource::kFileScore;
-          g.score = p.file_score;
-          g.target = ExactTarget(RewardOfScore(*p.file_score));
-          return absl::OkStatus();
-        }
-        if (has_solver) {
-          if (!exact.has_value()) {
-            absl::StatusOr<ExactValue> value = solvers[t]->Solve(*state);
-            if (!value.ok()) return value.status();
-            exact = *value;
-          }
-          g.source = LabelSource::kSolver;
-          g.score = exact->score;
-          g.target = ExactTarget(exact->reward);
-          return absl::OkStatus();
-        }
-        absl::StatusOr<Wdl> freq =
-            PlayOut(*state, *options.playout_player, options.playout_games,
-                    HashPair(options.seed, static_cast<uint64_t>(i)));
-        if (!freq.ok()) return freq.status();
-        g.source = LabelSource::kPlayout;
-        g.target.exact = false;
-        g.target.wdl = *freq;
-        return absl::OkStatus();
-      });
-  if (!status.ok()) {
-    return absl::Status(status.code(), absl::StrCat("labelling ", set.name,
-                                                    ": ", status.message()));
-  }
+  ASSIGN_OR_RETURN(std::vector<GroundTruth> labels,
+                   ComputeLabels(set, options, has_solver, label_moves));
   st.computed = static_cast<int64_t>(labels.size());
   if (!options.cache_path.empty()) {
-    absl::Status written = base::WriteFileAtomically(
-        options.cache_path, EncodeLabelCache(hash, key, labels));
-    if (written.ok()) {
-      st.cache_written = true;
-    } else {
-      LOG(WARNING) << "could not cache the labels of " << set.name << ": "
-                   << written.message();
-    }
+    st.cache_written =
+        WriteLabelCache(options.cache_path, set.name, hash, key, labels);
   }
-  st.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
+  st.seconds = elapsed();
   return labels;
 }
 

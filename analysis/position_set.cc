@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/status_macros.h"
 #include "engine/random.h"
 #include "games/hash.h"
 #include "games/position_file.h"
@@ -80,17 +81,16 @@ int64_t PositionSet::NumGames() const {
 
 absl::StatusOr<PositionSet> LoadPositionFileSet(const Game& game,
                                                 const std::string& path) {
-  absl::StatusOr<std::vector<PositionRecord>> records =
-      ReadPositionFile(game, path);
-  if (!records.ok()) return records.status();
+  ASSIGN_OR_RETURN(const std::vector<PositionRecord> records,
+                   ReadPositionFile(game, path));
   PositionSet set;
   set.name = path;
   set.kind = SetKind::kFile;
   set.game = &game;
   set.default_label_cache = path + ".gap-labels";
   set.description = absl::StrCat("position file ", path);
-  for (size_t i = 0; i < records->size(); ++i) {
-    const PositionRecord& r = (*records)[i];
+  for (size_t i = 0; i < records.size(); ++i) {
+    const PositionRecord& r = records[i];
     set.positions.push_back(
         {r.actions, static_cast<int64_t>(i), r.score, r.line});
   }
@@ -115,15 +115,14 @@ absl::StatusOr<PositionSet> LoadHeldoutSet(const Game& game,
   set.default_label_cache = paths.heldout() + "/gap-labels";
   int64_t game_id = 0, skipped = 0, damaged_shards = 0;
   for (const std::string& shard : *shards) {
-    absl::StatusOr<std::optional<selfplay::ShardContents>> read =
-        selfplay::ReadShardOfGame(shard, game.Name());
-    if (!read.ok()) return read.status();
+    ASSIGN_OR_RETURN(const std::optional<selfplay::ShardContents> read,
+                     selfplay::ReadShardOfGame(shard, game.Name()));
     // A shard whose header is damaged costs its games, as in training.
-    if (!read->has_value()) {
+    if (!read.has_value()) {
       ++damaged_shards;
       continue;
     }
-    const selfplay::ShardContents* contents = &**read;
+    const selfplay::ShardContents* contents = &*read;
     skipped += contents->corrupt_records;
     if (contents->truncated_tail_bytes > 0) {
       LOG(WARNING) << shard << ": skipped an incomplete last record ("
@@ -284,17 +283,17 @@ absl::Status NarrowPositionSet(PositionSet* set, int min_ply,
   }
   set->positions = std::move(kept);
   if (shallow > 0) {
-    absl::StrAppend(&set->description, "; ", shallow,
-                    " positions under ", min_ply, " plies left out");
+    absl::StrAppend(&set->description, "; ", shallow, " positions under ",
+                    min_ply, " plies left out");
   }
   if (sampled_out > 0) {
     absl::StrAppend(&set->description, "; a seeded sample of whole games (",
                     sampled_out, " positions left out)");
   }
   if (set->positions.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        set->name, " has no position of ", min_ply,
-        " plies or more (see --min_ply)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(set->name, " has no position of ", min_ply,
+                     " plies or more (see --min_ply)"));
   }
   return absl::OkStatus();
 }

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "base/file.h"
+#include "base/status_macros.h"
 
 namespace az::analysis {
 namespace {
@@ -142,89 +143,116 @@ void ComputeDifferences(GapReport* report) {
   }
 }
 
+namespace {
+
+// The one line of an older checkpoint of a run: its value's mse and
+// accuracy.
+std::string OlderCheckpointLine(const GapResult& r) {
+  const SourceFigures& v = r.strata.front().sources.front();
+  return absl::StrFormat("%s on %s: value mse %s, accuracy %s\n",
+                         PlayerLabel(r), r.set_name, FigureText(v.figures[0]),
+                         FigureText(v.figures[1]));
+}
+
+// One result's heading and its table of figures, a row per stratum and
+// source.
+std::string ResultTable(const GapResult& r) {
+  std::string text = absl::StrFormat(
+      "\n%s: %d positions from %d games (%s)\n  player %s; ground truth: "
+      "%s%s; %.1f positions/s\n",
+      r.set_name, r.positions, r.games, r.set_description, PlayerLabel(r),
+      r.labels, r.labels_estimated ? " (ESTIMATED, not exact)" : "",
+      r.positions_per_s);
+  absl::StrAppendFormat(&text, "  %-13s %-10s %6s", "stratum", "source", "n");
+  const char* headers[] = {"mse",   "accuracy", "conf.wrong",   "log_loss",
+                           "brier", "ece",      "move_mistakes"};
+  for (const char* h : headers) absl::StrAppendFormat(&text, " %-21s", h);
+  absl::StrAppend(&text, " q/v mse\n");
+  for (const StratumResult& s : r.strata) {
+    for (const SourceFigures& f : s.sources) {
+      absl::StrAppendFormat(&text, "  %-13s %-10s %6d", s.name, f.source,
+                            s.positions);
+      for (const Figure& x : f.figures) {
+        absl::StrAppendFormat(&text, " %-21s", FigureText(x));
+      }
+      absl::StrAppend(&text, " ",
+                      f.mse_ratio_to_value.has_value()
+                          ? FigureText(*f.mse_ratio_to_value)
+                          : "",
+                      "\n");
+    }
+  }
+  return text;
+}
+
+// The worst positions of one result, one line each (empty if none).
+std::string WorstLines(const GapResult& r) {
+  if (r.worst.empty()) return "";
+  std::string text =
+      "  worst positions by |v - reward| (replay: az play --start=MOVES):\n";
+  for (int w : r.worst) {
+    const PositionResult& p = r.position_results[w];
+    absl::StrAppendFormat(&text, "    %-24s v %+.3f",
+                          p.moves.empty() ? "(start)" : p.moves, p.raw.v.value);
+    for (size_t b = 0; b < p.search.size(); ++b) {
+      absl::StrAppendFormat(&text, "  q@%d %+.3f", r.budgets[b],
+                            p.search[b].q.value);
+    }
+    absl::StrAppendFormat(&text, "  reward %+.3f", p.truth.target.Value());
+    if (p.truth.score.has_value()) {
+      absl::StrAppend(&text, " (score ", *p.truth.score, ")");
+    }
+    absl::StrAppend(&text, "\n");
+  }
+  return text;
+}
+
+// A signed difference with its interval, or "-" where undefined.
+std::string DifferenceText(const Figure& x) {
+  if (std::isnan(x.value)) return "-";
+  return absl::StrCat(absl::StrFormat("%+.3f", x.value), " [", Num(x.lo), ",",
+                      Num(x.hi), "]");
+}
+
+// The in-minus-out table of one pair of sets.
+std::string DifferenceTable(const GapReport& report,
+                            const GapReport::Difference& d) {
+  const GapResult& in = report.results[d.in];
+  const GapResult& out = report.results[d.out];
+  std::string text =
+      absl::StrFormat("\nin minus out: %s minus %s, player %s\n", in.set_name,
+                      out.set_name, PlayerLabel(in));
+  absl::StrAppendFormat(&text, "  %-13s %-10s", "stratum", "source");
+  for (const std::string& n : MeasureNames()) {
+    absl::StrAppendFormat(&text, " %-24s", n);
+  }
+  absl::StrAppend(&text, "\n");
+  for (const DifferenceFigures& f : d.figures) {
+    absl::StrAppendFormat(&text, "  %-13s %-10s", f.stratum, f.source);
+    for (const Figure& x : f.figures) {
+      absl::StrAppendFormat(&text, " %-24s", DifferenceText(x));
+    }
+    absl::StrAppend(&text, "\n");
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string FormatTable(const GapReport& report) {
   std::string text;
-  const auto& names = MeasureNames();
-  for (size_t i = 0; i < report.results.size(); ++i) {
-    const GapResult& r = report.results[i];
+  for (const GapResult& r : report.results) {
     // A run's older checkpoints get one line each; the newest the tables
     // (the CSVs and the pictures over steps have every figure).
     if (!DrawsPictures(report, r)) {
-      const SourceFigures& v = r.strata.front().sources.front();
-      absl::StrAppendFormat(&text, "%s on %s: value mse %s, accuracy %s\n",
-                            PlayerLabel(r), r.set_name,
-                            FigureText(v.figures[0]), FigureText(v.figures[1]));
+      absl::StrAppend(&text, OlderCheckpointLine(r));
       continue;
     }
-    absl::StrAppendFormat(
-        &text,
-        "\n%s: %d positions from %d games (%s)\n  player %s; ground truth: "
-        "%s%s; %.1f positions/s\n",
-        r.set_name, r.positions, r.games, r.set_description, PlayerLabel(r),
-        r.labels, r.labels_estimated ? " (ESTIMATED, not exact)" : "",
-        r.positions_per_s);
-    absl::StrAppendFormat(&text, "  %-13s %-10s %6s", "stratum", "source", "n");
-    const char* headers[] = {"mse",   "accuracy", "conf.wrong",   "log_loss",
-                             "brier", "ece",      "move_mistakes"};
-    for (const char* h : headers) absl::StrAppendFormat(&text, " %-21s", h);
-    absl::StrAppend(&text, " q/v mse\n");
-    for (const StratumResult& s : r.strata) {
-      for (const SourceFigures& f : s.sources) {
-        absl::StrAppendFormat(&text, "  %-13s %-10s %6d", s.name, f.source,
-                              s.positions);
-        for (size_t k = 0; k < names.size(); ++k) {
-          absl::StrAppendFormat(&text, " %-21s", FigureText(f.figures[k]));
-        }
-        absl::StrAppend(&text, " ",
-                        f.mse_ratio_to_value.has_value()
-                            ? FigureText(*f.mse_ratio_to_value)
-                            : "",
-                        "\n");
-      }
-    }
-    if (!r.worst.empty()) {
-      absl::StrAppend(&text,
-                      "  worst positions by |v - reward| (replay: az "
-                      "play --start=MOVES):\n");
-      for (int w : r.worst) {
-        const PositionResult& p = r.position_results[w];
-        absl::StrAppendFormat(&text, "    %-24s v %+.3f",
-                              p.moves.empty() ? "(start)" : p.moves,
-                              p.raw.v.value);
-        for (size_t b = 0; b < p.search.size(); ++b) {
-          absl::StrAppendFormat(&text, "  q@%d %+.3f", r.budgets[b],
-                                p.search[b].q.value);
-        }
-        absl::StrAppendFormat(&text, "  reward %+.3f", p.truth.target.Value());
-        if (p.truth.score.has_value()) {
-          absl::StrAppend(&text, " (score ", *p.truth.score, ")");
-        }
-        absl::StrAppend(&text, "\n");
-      }
-    }
+    absl::StrAppend(&text, ResultTable(r), WorstLines(r));
   }
   for (const GapReport::Difference& d : report.differences) {
-    const GapResult& in = report.results[d.in];
-    const GapResult& out = report.results[d.out];
-    if (!DrawsPictures(report, in)) continue;
-    absl::StrAppendFormat(&text, "\nin minus out: %s minus %s, player %s\n",
-                          in.set_name, out.set_name, PlayerLabel(in));
-    absl::StrAppendFormat(&text, "  %-13s %-10s", "stratum", "source");
-    for (const std::string& n : names)
-      absl::StrAppendFormat(&text, " %-24s", n);
-    absl::StrAppend(&text, "\n");
-    for (const DifferenceFigures& f : d.figures) {
-      absl::StrAppendFormat(&text, "  %-13s %-10s", f.stratum, f.source);
-      for (const Figure& x : f.figures) {
-        absl::StrAppendFormat(
-            &text, " %-24s",
-            std::isnan(x.value)
-                ? "-"
-                : absl::StrCat(absl::StrFormat("%+.3f", x.value), " [",
-                               Num(x.lo), ",", Num(x.hi), "]"));
-      }
-      absl::StrAppend(&text, "\n");
-    }
+    if (!DrawsPictures(report, report.results[d.in])) continue;
+    absl::StrAppend(&text, DifferenceTable(report, d));
   }
   return text;
 }
@@ -289,30 +317,35 @@ Json ReportJson(const GapReport& report) {
           {"seconds", report.seconds}};
 }
 
-absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
-                                                 const std::string& dir,
-                                                 const std::string& gnuplot) {
-  if (absl::Status s = base::MakeDirectories(dir); !s.ok()) return s;
-  ReportFiles files;
-  auto write = [&](const std::string& name,
-                   const std::string& contents) -> absl::Status {
-    absl::Status s = base::WriteFileAtomically(dir + "/" + name, contents);
-    if (s.ok()) files.files.push_back(name);
-    return s;
-  };
-  const auto& names = MeasureNames();
+namespace {
 
-  // Every figure, one per row.
-  std::string figures =
+// Writes files into one directory and lists, in order, those written.
+class DirectoryWriter {
+ public:
+  DirectoryWriter(const std::string& dir, ReportFiles* files)
+      : dir_(dir), files_(files) {}
+
+  absl::Status Write(const std::string& name, const std::string& contents) {
+    RETURN_IF_ERROR(base::WriteFileAtomically(dir_ + "/" + name, contents));
+    files_->files.push_back(name);
+    return absl::OkStatus();
+  }
+
+ private:
+  const std::string& dir_;
+  ReportFiles* files_;
+};
+
+// figures.csv: every figure, one per row.
+std::string FiguresCsv(const GapReport& report) {
+  const auto& names = MeasureNames();
+  std::string csv =
       "set,player,step,stratum,positions,games,source,measure,value,lo,hi\n";
-  std::string reliability =
-      "set,player,step,source,bin_lo,bin_hi,positions,mean_value,"
-      "mean_reward\n";
   for (const GapResult& r : report.results) {
     for (const StratumResult& s : r.strata) {
       for (const SourceFigures& f : s.sources) {
         auto row = [&](const std::string& measure, const Figure& x) {
-          absl::StrAppend(&figures, CsvText(r.set_name), ",", CsvText(r.player),
+          absl::StrAppend(&csv, CsvText(r.set_name), ",", CsvText(r.player),
                           ",", r.step, ",", CsvText(s.name), ",", s.positions,
                           ",", s.games, ",", f.source, ",", measure, ",",
                           CsvNum(x.value), ",", CsvNum(x.lo), ",", CsvNum(x.hi),
@@ -322,18 +355,38 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
         if (f.mse_ratio_to_value.has_value()) {
           row("mse_ratio_to_value", *f.mse_ratio_to_value);
         }
-        if (s.name != "all") continue;
+      }
+    }
+  }
+  return csv;
+}
+
+// reliability.csv: the bins of every source over all positions.
+std::string ReliabilityCsv(const GapReport& report) {
+  std::string csv =
+      "set,player,step,source,bin_lo,bin_hi,positions,mean_value,"
+      "mean_reward\n";
+  for (const GapResult& r : report.results) {
+    for (const StratumResult& s : r.strata) {
+      if (s.name != "all") continue;
+      for (const SourceFigures& f : s.sources) {
         for (const ReliabilityBin& b : f.reliability) {
-          absl::StrAppend(&reliability, CsvText(r.set_name), ",",
-                          CsvText(r.player), ",", r.step, ",", f.source, ",",
-                          CsvNum(b.lo), ",", CsvNum(b.hi), ",", b.positions,
-                          ",", CsvNum(b.mean_value), ",", CsvNum(b.mean_target),
+          absl::StrAppend(&csv, CsvText(r.set_name), ",", CsvText(r.player),
+                          ",", r.step, ",", f.source, ",", CsvNum(b.lo), ",",
+                          CsvNum(b.hi), ",", b.positions, ",",
+                          CsvNum(b.mean_value), ",", CsvNum(b.mean_target),
                           "\n");
         }
       }
     }
   }
-  std::string differences =
+  return csv;
+}
+
+// differences.csv: every in-minus-out figure, one per row.
+std::string DifferencesCsv(const GapReport& report) {
+  const auto& names = MeasureNames();
+  std::string csv =
       "in_set,out_set,player,step,stratum,source,measure,in_minus_out,lo,hi\n";
   for (const GapReport::Difference& d : report.differences) {
     const GapResult& in = report.results[d.in];
@@ -341,33 +394,42 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
     for (const DifferenceFigures& f : d.figures) {
       for (size_t k = 0; k < names.size(); ++k) {
         absl::StrAppend(
-            &differences, CsvText(in.set_name), ",", CsvText(out.set_name), ",",
+            &csv, CsvText(in.set_name), ",", CsvText(out.set_name), ",",
             CsvText(in.player), ",", in.step, ",", CsvText(f.stratum), ",",
             f.source, ",", names[k], ",", CsvNum(f.figures[k].value), ",",
             CsvNum(f.figures[k].lo), ",", CsvNum(f.figures[k].hi), "\n");
       }
     }
   }
-  // Every position, one row per value source.
-  std::string positions =
+  return csv;
+}
+
+// The columns of positions.csv that describe the position and its ground
+// truth, shared by its rows (one per value source).
+std::string PositionCsvHead(const GapResult& r, const PositionResult& p) {
+  return absl::StrCat(
+      CsvText(r.set_name), ",", CsvText(r.player), ",", r.step, ",", p.index,
+      ",", p.game_id, ",", p.ply, ",", p.stage, ",", p.quiet ? 1 : 0, ",",
+      CsvText(p.moves), ",", LabelSourceName(p.truth.source), ",",
+      p.truth.target.exact ? 1 : 0, ",", CsvNum(p.truth.target.Value()), ",",
+      p.truth.score.has_value() ? absl::StrCat(*p.truth.score) : "", ",",
+      CsvNum(p.truth.target.wdl.win), ",", CsvNum(p.truth.target.wdl.draw), ",",
+      CsvNum(p.truth.target.wdl.loss));
+}
+
+// positions.csv: every position, one row per value source.
+std::string PositionsCsv(const GapReport& report) {
+  std::string csv =
       "set,player,step,index,game_id,ply,stage,quiet,moves,label_source,"
       "reward_exact,reward,score,reward_win,reward_draw,reward_loss,source,"
       "value,value_win,value_draw,value_loss,move,move_mistake,proven\n";
   for (const GapResult& r : report.results) {
     for (const PositionResult& p : r.position_results) {
-      const std::string head = absl::StrCat(
-          CsvText(r.set_name), ",", CsvText(r.player), ",", r.step, ",",
-          p.index, ",", p.game_id, ",", p.ply, ",", p.stage, ",",
-          p.quiet ? 1 : 0, ",", CsvText(p.moves), ",",
-          LabelSourceName(p.truth.source), ",", p.truth.target.exact ? 1 : 0,
-          ",", CsvNum(p.truth.target.Value()), ",",
-          p.truth.score.has_value() ? absl::StrCat(*p.truth.score) : "", ",",
-          CsvNum(p.truth.target.wdl.win), ",", CsvNum(p.truth.target.wdl.draw),
-          ",", CsvNum(p.truth.target.wdl.loss));
+      const std::string head = PositionCsvHead(r, p);
       auto row = [&](const std::string& source, const ValuePrediction& v,
                      Action move, std::optional<bool> mistake, bool proven) {
-        absl::StrAppend(&positions, head, ",", source, ",", CsvNum(v.value),
-                        ",", CsvNum(v.wdl.win), ",", CsvNum(v.wdl.draw), ",",
+        absl::StrAppend(&csv, head, ",", source, ",", CsvNum(v.value), ",",
+                        CsvNum(v.wdl.win), ",", CsvNum(v.wdl.draw), ",",
                         CsvNum(v.wdl.loss), ",",
                         move == kNoAction ? "" : absl::StrCat(move), ",",
                         mistake.has_value() ? (*mistake ? "1" : "0") : "", ",",
@@ -380,18 +442,11 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
       }
     }
   }
-  for (auto [name, contents] :
-       {std::pair<std::string, std::string*>{"figures.csv", &figures},
-        {"reliability.csv", &reliability},
-        {"differences.csv", &differences},
-        {"positions.csv", &positions}}) {
-    if (absl::Status s = write(name, *contents); !s.ok()) return s;
-  }
-  const std::string json = ReportJson(report).dump(2) + "\n";
-  if (absl::Status s = write("report.json", json); !s.ok()) return s;
+  return csv;
+}
 
-  // Pictures: a data file and a gnuplot script for each.
-  std::vector<std::string> scripts;
+// The opening of report.md: title, command line and how to read it.
+std::string MarkdownIntro(const GapReport& report) {
   std::string md = absl::StrCat("# az gap: learned value vs terminal reward (",
                                 report.game, ")\n\n");
   if (!report.command_line.empty()) {
@@ -405,254 +460,339 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
       "marked as an estimate. Intervals are 95% percentile bootstrap "
       "intervals over whole games (",
       report.bootstrap.resamples, " resamples).\n");
-  const std::string terminal = "set terminal pngcairo size 800,560 noenhanced";
+  return md;
+}
+
+// One result's section of report.md: heading and table of figures.
+std::string MarkdownResult(const GapResult& r) {
+  const auto& names = MeasureNames();
+  std::string md = absl::StrFormat(
+      "\n## %s, player %s\n\n%d positions from %d games (%s); ground "
+      "truth: %s%s.\n\n",
+      r.set_name, PlayerLabel(r), r.positions, r.games, r.set_description,
+      r.labels, r.labels_estimated ? " (**estimated**, not exact)" : "");
+  absl::StrAppend(&md, "| stratum | source | n |");
+  for (const std::string& n : names) absl::StrAppend(&md, " ", n, " |");
+  absl::StrAppend(&md, " q/v mse |\n|---|---|---|");
+  for (size_t k = 0; k <= names.size(); ++k) absl::StrAppend(&md, "---|");
+  absl::StrAppend(&md, "\n");
+  for (const StratumResult& s : r.strata) {
+    for (const SourceFigures& f : s.sources) {
+      absl::StrAppend(&md, "| ", s.name, " | ", f.source, " | ", s.positions,
+                      " |");
+      for (const Figure& x : f.figures) {
+        absl::StrAppend(&md, " ", FigureText(x), " |");
+      }
+      absl::StrAppend(&md, " ",
+                      f.mse_ratio_to_value.has_value()
+                          ? FigureText(*f.mse_ratio_to_value)
+                          : "",
+                      " |\n");
+    }
+  }
+  return md;
+}
+
+// One result's worst positions as a report.md table (empty if none).
+std::string MarkdownWorst(const std::string& game, const GapResult& r) {
+  if (r.worst.empty()) return "";
+  std::string md = absl::StrCat(
+      "\nWorst positions by |v - reward| (replay with `az play --game=", game,
+      " --start=MOVES`):\n\n| moves | v |");
+  for (int b : r.budgets) absl::StrAppend(&md, " q@", b, " |");
+  absl::StrAppend(&md, " reward | score |\n|---|---|");
+  for (size_t b = 0; b < r.budgets.size(); ++b) absl::StrAppend(&md, "---|");
+  absl::StrAppend(&md, "---|---|\n");
+  for (int w : r.worst) {
+    const PositionResult& p = r.position_results[w];
+    absl::StrAppend(&md, "| `", p.moves, "` | ", Num(p.raw.v.value), " |");
+    for (const SearchEvaluation& e : p.search) {
+      absl::StrAppend(&md, " ", Num(e.q.value), " |");
+    }
+    absl::StrAppend(
+        &md, " ", Num(p.truth.target.Value()), " | ",
+        p.truth.score.has_value() ? absl::StrCat(*p.truth.score) : "", " |\n");
+  }
+  return md;
+}
+
+// The in-minus-out section of report.md (empty without differences).
+std::string MarkdownDifferences(const GapReport& report) {
+  if (report.differences.empty()) return "";
+  const auto& names = MeasureNames();
+  std::string md =
+      "\n## In distribution minus out of distribution\n\n"
+      "| held out | other set | player | stratum | source |";
+  for (const std::string& n : names) absl::StrAppend(&md, " ", n, " |");
+  absl::StrAppend(&md, "\n|---|---|---|---|---|");
+  for (size_t k = 0; k < names.size(); ++k) absl::StrAppend(&md, "---|");
+  absl::StrAppend(&md, "\n");
+  for (const GapReport::Difference& d : report.differences) {
+    for (const DifferenceFigures& f : d.figures) {
+      absl::StrAppend(&md, "| ", report.results[d.in].set_name, " | ",
+                      report.results[d.out].set_name, " | ",
+                      PlayerLabel(report.results[d.in]), " | ", f.stratum,
+                      " | ", f.source, " |");
+      for (const Figure& x : f.figures) {
+        absl::StrAppend(&md, " ", FigureText(x), " |");
+      }
+      absl::StrAppend(&md, "\n");
+    }
+  }
+  return md;
+}
+
+constexpr char kTerminal[] = "set terminal pngcairo size 800,560 noenhanced";
+
+// A picture before it is drawn: gnuplot's data file and its script.
+struct Plot {
+  std::string data;    // the .dat file
+  std::string script;  // the .gp file, which reads the data
+};
+
+// The reliability diagram of one result: mean reward against mean value
+// per bin, one line per source.
+Plot ReliabilityPlot(const GapResult& r, const std::string& stem) {
+  const StratumResult& all = r.strata[0];
+  Plot plot;
+  for (const SourceFigures& f : all.sources) {
+    absl::StrAppend(&plot.data, "# ", f.source,
+                    "\n# mean_value mean_reward positions\n");
+    for (const ReliabilityBin& b : f.reliability) {
+      if (b.positions == 0) continue;
+      absl::StrAppend(&plot.data, CsvNum(b.mean_value), " ",
+                      CsvNum(b.mean_target), " ", b.positions, "\n");
+    }
+    absl::StrAppend(&plot.data, "\n\n");
+  }
+  plot.script = absl::StrCat(
+      kTerminal, "\nset output '", stem, "-reliability.png'\n",
+      "set title 'reliability: ", r.set_name, ", ", PlayerLabel(r), "'\n",
+      "set xlabel 'predicted value (bin mean)'\nset ylabel 'mean reward'\n",
+      "set xrange [-1:1]\nset yrange [-1:1]\nset key top left\nset grid\n",
+      "plot x title 'perfect calibration' with lines dashtype 2 lc rgb "
+      "'gray'");
+  for (size_t s = 0; s < all.sources.size(); ++s) {
+    absl::StrAppend(&plot.script, ", '", stem, "-reliability.dat' index ", s,
+                    " using 1:2 title '", all.sources[s].source,
+                    "' with linespoints");
+  }
+  absl::StrAppend(&plot.script, "\n");
+  return plot;
+}
+
+// The error by game stage of one result: each source's mse with its
+// interval, per stage.
+Plot StagesPlot(const GapResult& r, const std::string& stem) {
+  const StratumResult& all = r.strata[0];
+  Plot plot;
+  for (size_t s = 0; s < all.sources.size(); ++s) {
+    absl::StrAppend(&plot.data, "# ", all.sources[s].source,
+                    "\n# stage_first_ply mse lo hi positions\n");
+    for (const StratumResult& st : r.strata) {
+      if (st.stage < 0) continue;
+      const Figure& mse = st.sources[s].figures[0];
+      absl::StrAppend(&plot.data, st.name.substr(st.name.find(' ') + 1), " ",
+                      CsvNum(mse.value), " ", CsvNum(mse.lo), " ",
+                      CsvNum(mse.hi), " ", st.positions, "\n");
+    }
+    absl::StrAppend(&plot.data, "\n\n");
+  }
+  plot.script = absl::StrCat(
+      kTerminal, "\nset output '", stem, "-stages.png'\n",
+      "set title 'MSE to the reward by game stage: ", r.set_name, ", ",
+      PlayerLabel(r), "'\n",
+      "set xlabel 'game stage (plies)'\nset ylabel 'MSE (95% interval)'\n",
+      "set style data histogram\nset style histogram errorbars gap 1 lw 1\n",
+      "set style fill solid 0.5\nset yrange [0:*]\nset grid ytics\n", "plot ");
+  for (size_t s = 0; s < all.sources.size(); ++s) {
+    absl::StrAppend(&plot.script, s > 0 ? ", " : "", "'", stem,
+                    "-stages.dat' index ", s, " using 2:3:4:xtic(1) title '",
+                    all.sources[s].source, "'");
+  }
+  absl::StrAppend(&plot.script, "\n");
+  return plot;
+}
+
+// Writes `stem`.dat and `stem`.gp and lists the script to be drawn.
+absl::Status WritePlot(const Plot& plot, const std::string& stem,
+                       DirectoryWriter& out,
+                       std::vector<std::string>* scripts) {
+  RETURN_IF_ERROR(out.Write(stem + ".dat", plot.data));
+  RETURN_IF_ERROR(out.Write(stem + ".gp", plot.script));
+  scripts->push_back(stem + ".gp");
+  return absl::OkStatus();
+}
+
+// Each result's section of report.md, and for those drawn its reliability
+// diagram and error by stage.
+absl::Status WriteResultSections(const GapReport& report, DirectoryWriter& out,
+                                 std::vector<std::string>* scripts,
+                                 std::string* md) {
   int picture = 0;
   for (const GapResult& r : report.results) {
-    absl::StrAppendFormat(
-        &md,
-        "\n## %s, player %s\n\n%d positions from %d games (%s); ground "
-        "truth: %s%s.\n\n",
-        r.set_name, PlayerLabel(r), r.positions, r.games, r.set_description,
-        r.labels, r.labels_estimated ? " (**estimated**, not exact)" : "");
-    absl::StrAppend(&md, "| stratum | source | n |");
-    for (const std::string& n : names) absl::StrAppend(&md, " ", n, " |");
-    absl::StrAppend(&md, " q/v mse |\n|---|---|---|");
-    for (size_t k = 0; k <= names.size(); ++k) absl::StrAppend(&md, "---|");
-    absl::StrAppend(&md, "\n");
-    for (const StratumResult& s : r.strata) {
-      for (const SourceFigures& f : s.sources) {
-        absl::StrAppend(&md, "| ", s.name, " | ", f.source, " | ", s.positions,
-                        " |");
-        for (const Figure& x : f.figures) {
-          absl::StrAppend(&md, " ", FigureText(x), " |");
-        }
-        absl::StrAppend(&md, " ",
-                        f.mse_ratio_to_value.has_value()
-                            ? FigureText(*f.mse_ratio_to_value)
-                            : "",
-                        " |\n");
-      }
-    }
-    if (!r.worst.empty()) {
-      absl::StrAppend(&md,
-                      "\nWorst positions by |v - reward| (replay with `az "
-                      "play --game=",
-                      report.game, " --start=MOVES`):\n\n| moves | v |");
-      for (int b : r.budgets) absl::StrAppend(&md, " q@", b, " |");
-      absl::StrAppend(&md, " reward | score |\n|---|---|");
-      for (size_t b = 0; b < r.budgets.size(); ++b)
-        absl::StrAppend(&md, "---|");
-      absl::StrAppend(&md, "---|---|\n");
-      for (int w : r.worst) {
-        const PositionResult& p = r.position_results[w];
-        absl::StrAppend(&md, "| `", p.moves, "` | ", Num(p.raw.v.value), " |");
-        for (const SearchEvaluation& e : p.search) {
-          absl::StrAppend(&md, " ", Num(e.q.value), " |");
-        }
-        absl::StrAppend(
-            &md, " ", Num(p.truth.target.Value()), " | ",
-            p.truth.score.has_value() ? absl::StrCat(*p.truth.score) : "",
-            " |\n");
-      }
-    }
+    absl::StrAppend(md, MarkdownResult(r), MarkdownWorst(report.game, r));
     if (!DrawsPictures(report, r)) continue;
     ++picture;
     const std::string stem = absl::StrFormat("r%02d-%s-%s", picture,
                                              Slug(r.set_name), Slug(r.player));
-    // Reliability diagram: mean reward against mean value per bin.
-    const StratumResult& all = r.strata[0];
-    std::string data;
-    for (size_t s = 0; s < all.sources.size(); ++s) {
-      absl::StrAppend(&data, "# ", all.sources[s].source,
-                      "\n# mean_value mean_reward positions\n");
-      for (const ReliabilityBin& b : all.sources[s].reliability) {
-        if (b.positions == 0) continue;
-        absl::StrAppend(&data, CsvNum(b.mean_value), " ", CsvNum(b.mean_target),
-                        " ", b.positions, "\n");
+    RETURN_IF_ERROR(WritePlot(ReliabilityPlot(r, stem), stem + "-reliability",
+                              out, scripts));
+    RETURN_IF_ERROR(
+        WritePlot(StagesPlot(r, stem), stem + "-stages", out, scripts));
+    absl::StrAppend(md, "\n![reliability](", stem,
+                    "-reliability.png)\n![by stage](", stem, "-stages.png)\n");
+  }
+  return absl::OkStatus();
+}
+
+// The results of each set that has a training step, by step.
+using StepSeries = std::map<std::string, std::map<int64_t, const GapResult*>>;
+
+// steps.dat: every measure of the "all" stratum over training steps, one
+// block per set and source; `series` gets the blocks' titles.
+std::string StepsData(const StepSeries& by_series,
+                      std::vector<std::string>* series) {
+  const auto& names = MeasureNames();
+  auto number = [](double x) { return std::isnan(x) ? "NaN" : CsvNum(x); };
+  std::string data;
+  for (const auto& [set, steps] : by_series) {
+    const GapResult& first = *steps.begin()->second;
+    for (size_t s = 0; s < first.strata[0].sources.size(); ++s) {
+      series->push_back(
+          absl::StrCat(set, " ", first.strata[0].sources[s].source));
+      absl::StrAppend(&data, "# ", series->back(), "\n# step");
+      for (const std::string& n : names) {
+        absl::StrAppend(&data, " ", n, " ", n, "_lo ", n, "_hi");
+      }
+      absl::StrAppend(&data, "\n");
+      for (const auto& [step, r] : steps) {
+        if (s >= r->strata[0].sources.size()) continue;
+        absl::StrAppend(&data, step);
+        for (const Figure& x : r->strata[0].sources[s].figures) {
+          absl::StrAppend(&data, " ", number(x.value), " ", number(x.lo), " ",
+                          number(x.hi));
+        }
+        absl::StrAppend(&data, "\n");
       }
       absl::StrAppend(&data, "\n\n");
     }
-    std::string plot = absl::StrCat(
-        terminal, "\nset output '", stem, "-reliability.png'\n",
-        "set title 'reliability: ", r.set_name, ", ", PlayerLabel(r), "'\n",
-        "set xlabel 'predicted value (bin mean)'\nset ylabel 'mean reward'\n",
-        "set xrange [-1:1]\nset yrange [-1:1]\nset key top left\nset grid\n",
-        "plot x title 'perfect calibration' with lines dashtype 2 lc rgb "
-        "'gray'");
-    for (size_t s = 0; s < all.sources.size(); ++s) {
-      absl::StrAppend(&plot, ", '", stem, "-reliability.dat' index ", s,
-                      " using 1:2 title '", all.sources[s].source,
-                      "' with linespoints");
-    }
-    absl::StrAppend(&plot, "\n");
-    if (absl::Status s = write(stem + "-reliability.dat", data); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = write(stem + "-reliability.gp", plot); !s.ok()) {
-      return s;
-    }
-    scripts.push_back(stem + "-reliability.gp");
-    // Error by game stage.
-    std::string stage_data;
-    for (size_t s = 0; s < all.sources.size(); ++s) {
-      absl::StrAppend(&stage_data, "# ", all.sources[s].source,
-                      "\n# stage_first_ply mse lo hi positions\n");
-      for (const StratumResult& st : r.strata) {
-        if (st.stage < 0) continue;
-        const Figure& mse = st.sources[s].figures[0];
-        absl::StrAppend(&stage_data, st.name.substr(st.name.find(' ') + 1), " ",
-                        CsvNum(mse.value), " ", CsvNum(mse.lo), " ",
-                        CsvNum(mse.hi), " ", st.positions, "\n");
-      }
-      absl::StrAppend(&stage_data, "\n\n");
-    }
-    std::string stage_plot = absl::StrCat(
-        terminal, "\nset output '", stem, "-stages.png'\n",
-        "set title 'MSE to the reward by game stage: ", r.set_name, ", ",
-        PlayerLabel(r), "'\n",
-        "set xlabel 'game stage (plies)'\nset ylabel 'MSE (95% interval)'\n",
-        "set style data histogram\nset style histogram errorbars gap 1 lw 1\n",
-        "set style fill solid 0.5\nset yrange [0:*]\nset grid ytics\n",
-        "plot ");
-    for (size_t s = 0; s < all.sources.size(); ++s) {
-      absl::StrAppend(&stage_plot, s > 0 ? ", " : "", "'", stem,
-                      "-stages.dat' index ", s, " using 2:3:4:xtic(1) title '",
-                      all.sources[s].source, "'");
-    }
-    absl::StrAppend(&stage_plot, "\n");
-    if (absl::Status s = write(stem + "-stages.dat", stage_data); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = write(stem + "-stages.gp", stage_plot); !s.ok()) {
-      return s;
-    }
-    scripts.push_back(stem + "-stages.gp");
-    absl::StrAppend(&md, "\n![reliability](", stem,
-                    "-reliability.png)\n![by stage](", stem, "-stages.png)\n");
   }
-  if (!report.differences.empty()) {
-    absl::StrAppend(&md,
-                    "\n## In distribution minus out of distribution\n\n"
-                    "| held out | other set | player | stratum | source |");
-    for (const std::string& n : names) absl::StrAppend(&md, " ", n, " |");
-    absl::StrAppend(&md, "\n|---|---|---|---|---|");
-    for (size_t k = 0; k < names.size(); ++k) absl::StrAppend(&md, "---|");
-    absl::StrAppend(&md, "\n");
-    for (const GapReport::Difference& d : report.differences) {
-      for (const DifferenceFigures& f : d.figures) {
-        absl::StrAppend(&md, "| ", report.results[d.in].set_name, " | ",
-                        report.results[d.out].set_name, " | ",
-                        PlayerLabel(report.results[d.in]), " | ", f.stratum,
-                        " | ", f.source, " |");
-        for (const Figure& x : f.figures) {
-          absl::StrAppend(&md, " ", FigureText(x), " |");
-        }
-        absl::StrAppend(&md, "\n");
-      }
-    }
+  return data;
+}
+
+// The script that draws measure `k` of steps.dat, one line per series.
+std::string StepsScript(size_t k, const std::vector<std::string>& series) {
+  const std::string& name = MeasureNames()[k];
+  std::string plot = absl::StrCat(
+      kTerminal, "\nset output 'steps-", name, ".png'\n", "set title '", name,
+      " over training steps'\n", "set xlabel 'training step'\nset ylabel '",
+      name,
+      " (95% interval)'\nset key below\nset grid\nset xtics rotate by -30\n",
+      "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nplot ");
+  for (size_t s = 0; s < series.size(); ++s) {
+    absl::StrAppend(&plot, s > 0 ? ", " : "", "'steps.dat' index ", s,
+                    " using 1:", 2 + 3 * k, ":", 3 + 3 * k, ":", 4 + 3 * k,
+                    " title '", series[s], "' with yerrorlines");
   }
-  // Over training steps: every measure of the "all" stratum, one line per
-  // set and source.
-  std::map<std::string, std::map<int64_t, const GapResult*>> by_series;
+  absl::StrAppend(&plot, "\n");
+  return plot;
+}
+
+// Over training steps, where some set was measured at more than one step:
+// steps.dat, a script per measure and their section of report.md.
+absl::Status WriteStepSection(const GapReport& report, DirectoryWriter& out,
+                              std::vector<std::string>* scripts,
+                              std::string* md) {
+  StepSeries by_series;
   for (const GapResult& r : report.results) {
     if (r.step >= 0) by_series[r.set_name][r.step] = &r;
   }
   bool any_steps = false;
   for (const auto& [set, steps] : by_series) any_steps |= steps.size() > 1;
-  if (any_steps) {
-    absl::StrAppend(&md, "\n## Over training steps\n\n");
-    std::string data;
-    std::vector<std::string> series;
-    for (const auto& [set, steps] : by_series) {
-      const GapResult& first = *steps.begin()->second;
-      for (size_t s = 0; s < first.strata[0].sources.size(); ++s) {
-        series.push_back(
-            absl::StrCat(set, " ", first.strata[0].sources[s].source));
-        absl::StrAppend(&data, "# ", series.back(), "\n# step");
-        for (const std::string& n : names) {
-          absl::StrAppend(&data, " ", n, " ", n, "_lo ", n, "_hi");
-        }
-        absl::StrAppend(&data, "\n");
-        for (const auto& [step, r] : steps) {
-          if (s >= r->strata[0].sources.size()) continue;
-          absl::StrAppend(&data, step);
-          for (const Figure& x : r->strata[0].sources[s].figures) {
-            absl::StrAppend(&data, " ",
-                            std::isnan(x.value) ? "NaN" : CsvNum(x.value), " ",
-                            std::isnan(x.lo) ? "NaN" : CsvNum(x.lo), " ",
-                            std::isnan(x.hi) ? "NaN" : CsvNum(x.hi));
-          }
-          absl::StrAppend(&data, "\n");
-        }
-        absl::StrAppend(&data, "\n\n");
-      }
-    }
-    if (absl::Status s = write("steps.dat", data); !s.ok()) return s;
-    for (size_t k = 0; k < names.size(); ++k) {
-      std::string plot = absl::StrCat(
-          terminal, "\nset output 'steps-", names[k], ".png'\n", "set title '",
-          names[k], " over training steps'\n",
-          "set xlabel 'training step'\nset ylabel '", names[k],
-          " (95% interval)'\nset key below\nset grid\nset xtics rotate by -30\n",
-          "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nplot ");
-      for (size_t s = 0; s < series.size(); ++s) {
-        absl::StrAppend(&plot, s > 0 ? ", " : "", "'steps.dat' index ", s,
-                        " using 1:", 2 + 3 * k, ":", 3 + 3 * k, ":", 4 + 3 * k,
-                        " title '", series[s], "' with yerrorlines");
-      }
-      absl::StrAppend(&plot, "\n");
-      const std::string name = absl::StrCat("steps-", names[k], ".gp");
-      if (absl::Status s = write(name, plot); !s.ok()) return s;
-      scripts.push_back(name);
-      absl::StrAppend(&md, "![", names[k], " over steps](steps-", names[k],
-                      ".png)\n");
-    }
+  if (!any_steps) return absl::OkStatus();
+  absl::StrAppend(md, "\n## Over training steps\n\n");
+  std::vector<std::string> series;
+  RETURN_IF_ERROR(out.Write("steps.dat", StepsData(by_series, &series)));
+  const auto& names = MeasureNames();
+  for (size_t k = 0; k < names.size(); ++k) {
+    const std::string name = absl::StrCat("steps-", names[k], ".gp");
+    RETURN_IF_ERROR(out.Write(name, StepsScript(k, series)));
+    scripts->push_back(name);
+    absl::StrAppend(md, "![", names[k], " over steps](steps-", names[k],
+                    ".png)\n");
   }
+  return absl::OkStatus();
+}
 
-  // Draw: gnuplot is run once per script, in the directory.
-  bool drawn = !gnuplot.empty();
-  if (drawn) {
-    const std::string probe =
-        absl::StrCat("command -v ", ShellQuote(gnuplot), " >/dev/null 2>&1");
-    drawn = std::system(probe.c_str()) == 0;
-    if (!drawn) {
-      files.note = absl::StrCat("pictures skipped: ", gnuplot,
-                                " was not found (the .gp scripts and data "
-                                "are in ",
-                                dir, ")");
-    }
-  } else {
-    files.note = "pictures skipped: no plotting program given";
+// Runs `command` through the shell; its exit status, with what it printed
+// in *output.
+int RunCapturingOutput(const std::string& command, std::string* output) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[512];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
+    output->append(buffer, n);
+  }
+  return ::pclose(pipe);
+}
+
+// Runs `gnuplot` once per script, in `dir`, until one fails; lists the PNGs
+// drawn and says in files->note why pictures were skipped, if they were.
+void DrawPlots(const std::string& dir, const std::string& gnuplot,
+               const std::vector<std::string>& scripts, ReportFiles* files) {
+  files->pictures_drawn = false;
+  if (gnuplot.empty()) {
+    files->note = "pictures skipped: no plotting program given";
+    return;
+  }
+  const std::string probe =
+      absl::StrCat("command -v ", ShellQuote(gnuplot), " >/dev/null 2>&1");
+  if (std::system(probe.c_str()) != 0) {
+    files->note = absl::StrCat("pictures skipped: ", gnuplot,
+                               " was not found (the .gp scripts and data "
+                               "are in ",
+                               dir, ")");
+    return;
   }
   for (const std::string& script : scripts) {
-    if (!drawn) break;
     const std::string command =
         absl::StrCat("cd ", ShellQuote(dir), " && ", ShellQuote(gnuplot), " ",
                      ShellQuote(script), " 2>&1");
-    FILE* pipe = ::popen(command.c_str(), "r");
     std::string output;
-    if (pipe != nullptr) {
-      char buffer[512];
-      size_t n;
-      while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-        output.append(buffer, n);
-      }
+    if (RunCapturingOutput(command, &output) != 0) {
+      files->note = absl::StrCat("pictures skipped: ", gnuplot, " failed on ",
+                                 script, ": ", output.substr(0, 200));
+      return;
     }
-    const int rc = pipe != nullptr ? ::pclose(pipe) : -1;
-    if (rc != 0) {
-      drawn = false;
-      files.note = absl::StrCat("pictures skipped: ", gnuplot, " failed on ",
-                                script, ": ", output.substr(0, 200));
-    } else {
-      std::string png = script.substr(0, script.size() - 3) + ".png";
-      files.files.push_back(png);
-    }
+    files->files.push_back(script.substr(0, script.size() - 3) + ".png");
   }
-  files.pictures_drawn = drawn;
-  if (!drawn) {
-    absl::StrAppend(&md, "\n_", files.note, "._\n");
-  }
-  if (absl::Status s = write("report.md", md); !s.ok()) return s;
+  files->pictures_drawn = true;
+}
+
+}  // namespace
+
+absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
+                                                 const std::string& dir,
+                                                 const std::string& gnuplot) {
+  RETURN_IF_ERROR(base::MakeDirectories(dir));
+  ReportFiles files;
+  DirectoryWriter out(dir, &files);
+  RETURN_IF_ERROR(out.Write("figures.csv", FiguresCsv(report)));
+  RETURN_IF_ERROR(out.Write("reliability.csv", ReliabilityCsv(report)));
+  RETURN_IF_ERROR(out.Write("differences.csv", DifferencesCsv(report)));
+  RETURN_IF_ERROR(out.Write("positions.csv", PositionsCsv(report)));
+  RETURN_IF_ERROR(out.Write("report.json", ReportJson(report).dump(2) + "\n"));
+  // Pictures: a data file and a gnuplot script for each, drawn at the end.
+  std::vector<std::string> scripts;
+  std::string md = MarkdownIntro(report);
+  RETURN_IF_ERROR(WriteResultSections(report, out, &scripts, &md));
+  absl::StrAppend(&md, MarkdownDifferences(report));
+  RETURN_IF_ERROR(WriteStepSection(report, out, &scripts, &md));
+  DrawPlots(dir, gnuplot, scripts, &files);
+  if (!files.pictures_drawn) absl::StrAppend(&md, "\n_", files.note, "._\n");
+  RETURN_IF_ERROR(out.Write("report.md", md));
   return files;
 }
 
