@@ -76,7 +76,9 @@ TEST(InferenceServerTest, RejectsAnotherGamesPositionAndBadOptions) {
   bad.inference.device = "tpu";
   EXPECT_FALSE(InferenceServer::Create(ck, bad).ok());
   bad.inference.device = "cuda:0";
-  if (CudaDeviceCount() == 0) EXPECT_FALSE(InferenceServer::Create(ck, bad).ok());
+  if (CudaDeviceCount() == 0) {
+    EXPECT_FALSE(InferenceServer::Create(ck, bad).ok());
+  }
   Checkpoint other_shape = testing::RandomCheckpoint("connect4", 2, 8, 1);
   EXPECT_FALSE(server->PublishWeights(other_shape).ok());
 }
