@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "engine/random.h"
+#include "base/random.h"
 
 namespace az::analysis {
 
@@ -22,7 +22,7 @@ std::vector<double> BootstrapReplicates(const std::vector<double>& block_sums,
       static_cast<size_t>(options.resamples) * num_outputs,
       std::numeric_limits<double>::quiet_NaN());
   if (num_blocks == 0) return replicates;
-  engine::Rng rng(options.seed);
+  base::Rng rng(options.seed);
   std::vector<double> sums(dims);
   for (int r = 0; r < options.resamples; ++r) {
     std::fill(sums.begin(), sums.end(), 0.0);

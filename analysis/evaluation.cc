@@ -6,7 +6,7 @@
 #include <memory>
 #include <thread>
 
-#include "analysis/parallel.h"
+#include "base/parallel.h"
 #include "base/status_macros.h"
 #include "engine/multi_game_search.h"
 #include "engine/search.h"
@@ -19,7 +19,7 @@ absl::StatusOr<std::vector<RawEvaluation>> EvaluateRaw(
   const int num_actions = game.NumActions();
   std::vector<RawEvaluation> out(states.size());
   const size_t batch = std::max(1, options.batch);
-  RETURN_IF_ERROR(ForChunks(
+  RETURN_IF_ERROR(base::ForChunks(
       states.size(), batch, std::max(1, options.threads),
       [&](size_t begin, size_t end, int) -> absl::Status {
         const size_t n = end - begin;
@@ -104,7 +104,7 @@ absl::StatusOr<std::vector<SearchEvaluation>> EvaluateSearch(
     ASSIGN_OR_RETURN(drivers[t], engine::MultiGameSearch::Create(
                                      game, evaluator, p, per_thread));
   }
-  RETURN_IF_ERROR(ForChunks(
+  RETURN_IF_ERROR(base::ForChunks(
       states.size(), per_thread, threads,
       [&](size_t begin, size_t end, int t) -> absl::Status {
         const int n = static_cast<int>(end - begin);

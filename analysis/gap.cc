@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "analysis/strata.h"
 #include "base/status_macros.h"
-#include "games/hash.h"
+#include "base/hash.h"
 
 namespace az::analysis {
 namespace {
@@ -114,7 +114,7 @@ StratumResult MeasureStratum(const std::string& name, int stage,
 
 uint64_t TextHash(const std::string& text) {
   uint64_t h = 0;
-  for (char c : text) h = HashPair(h, static_cast<uint8_t>(c));
+  for (char c : text) h = base::HashPair(h, static_cast<uint8_t>(c));
   return h;
 }
 
@@ -241,12 +241,12 @@ std::vector<StratumResult> MeasureStrata(const Game& game,
       MeasureStratum("all", -1, all, result.budgets, bootstrap, seed));
   if (!quiet.empty()) {
     strata.push_back(MeasureStratum("quiet", -1, quiet, result.budgets,
-                                    bootstrap, HashPair(seed, 1)));
+                                    bootstrap, base::HashPair(seed, 1)));
   }
   for (const auto& [stage, members] : stages) {
     strata.push_back(MeasureStratum(StageName(game, stage), stage, members,
                                     result.budgets, bootstrap,
-                                    HashPair(seed, 2 + stage)));
+                                    base::HashPair(seed, 2 + stage)));
   }
   return strata;
 }
@@ -284,7 +284,7 @@ absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
   for (const auto& state : owned) states.push_back(state.get());
   RETURN_IF_ERROR(EvaluatePositions(game, states, player, options, &result));
   const uint64_t seed =
-      HashPair(options.bootstrap.seed, TextHash(set.name + "\n" + player.name));
+      base::HashPair(options.bootstrap.seed, TextHash(set.name + "\n" + player.name));
   result.strata = MeasureStrata(game, result, options.bootstrap, seed);
   result.games = result.strata[0].games;
   result.worst = WorstPositions(result.position_results, options.worst);

@@ -15,11 +15,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "analysis/parallel.h"
+#include "base/parallel.h"
 #include "base/crc32c.h"
 #include "base/file.h"
 #include "base/status_macros.h"
-#include "games/hash.h"
+#include "base/hash.h"
 #include "games/solver.h"
 
 namespace az::analysis {
@@ -72,7 +72,7 @@ absl::StatusOr<Wdl> PlayOut(const State& start,
   std::unique_ptr<State> state = start.Clone();
   for (int g = 0; g < games; ++g) {
     state->CopyFrom(start);
-    for (int i = 0; i < 2; ++i) players[i]->Reset(HashPair(seed, g * 2 + i));
+    for (int i = 0; i < 2; ++i) players[i]->Reset(base::HashPair(seed, g * 2 + i));
     while (!state->IsTerminal()) {
       selfplay::Player& player = *players[PlayerIndex(state->ToMove())];
       ASSIGN_OR_RETURN(const Action action, player.ChooseMove(*state, nullptr));
@@ -247,7 +247,7 @@ absl::Status LabelPosition(const Game& game, const SetPosition& p, size_t index,
   ASSIGN_OR_RETURN(
       const Wdl freq,
       PlayOut(*state, *options.playout_player, options.playout_games,
-              HashPair(options.seed, static_cast<uint64_t>(index))));
+              base::HashPair(options.seed, static_cast<uint64_t>(index))));
   g->source = LabelSource::kPlayout;
   g->target.exact = false;
   g->target.wdl = freq;
@@ -265,7 +265,7 @@ absl::StatusOr<std::vector<GroundTruth>> ComputeLabels(
   std::vector<GroundTruth> labels(set.positions.size());
   // One position per chunk: a shallow position may take the solver far
   // longer than its neighbours.
-  absl::Status status = ForChunks(
+  absl::Status status = base::ForChunks(
       set.positions.size(), 1, threads,
       [&](size_t i, size_t /*end*/, int t) -> absl::Status {
         if (has_solver && solvers[t] == nullptr) {

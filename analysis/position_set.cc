@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
-#include "engine/random.h"
-#include "games/hash.h"
+#include "base/random.h"
+#include "base/hash.h"
 #include "games/position_file.h"
 #include "selfplay/record_io.h"
 #include "selfplay/replay_buffer.h"
@@ -28,7 +28,7 @@ absl::Status EmptySetError(const std::string& name) {
 // A move for the strong side of a lopsided game: an immediate win if there
 // is one, else a random move after which the opponent cannot win at once,
 // else any random move.
-Action StrongMove(const State& state, engine::Rng& rng) {
+Action StrongMove(const State& state, base::Rng& rng) {
   const std::vector<Action> legal = state.LegalActions();
   const Player mover = state.ToMove();
   std::unique_ptr<State> after = state.Clone();
@@ -61,12 +61,12 @@ Action StrongMove(const State& state, engine::Rng& rng) {
 
 uint64_t PositionSet::ContentHash() const {
   uint64_t h = 0x6761702d73657431ULL;  // "gap-set1"
-  for (char c : game->Name()) h = HashPair(h, static_cast<uint8_t>(c));
+  for (char c : game->Name()) h = base::HashPair(h, static_cast<uint8_t>(c));
   for (const SetPosition& p : positions) {
-    h = HashPair(h, p.actions.size());
-    for (Action a : p.actions) h = HashPair(h, static_cast<uint64_t>(a));
-    h = HashPair(h, static_cast<uint64_t>(p.game_id));
-    h = HashPair(h, p.file_score.has_value()
+    h = base::HashPair(h, p.actions.size());
+    for (Action a : p.actions) h = base::HashPair(h, static_cast<uint64_t>(a));
+    h = base::HashPair(h, static_cast<uint64_t>(p.game_id));
+    h = base::HashPair(h, p.file_score.has_value()
                         ? static_cast<uint64_t>(*p.file_score) + (1ULL << 40)
                         : 0);
   }
@@ -205,7 +205,7 @@ absl::StatusOr<PositionSet> GeneratePositionSet(const Game& game,
                             : "random play against a side that takes immediate "
                               "wins and blocks immediate threats",
       ", plies ", spec.min_ply, "-", spec.max_ply, ", seed ", spec.seed);
-  engine::Rng rng(HashPair(spec.seed, 0x67656e));
+  base::Rng rng(base::HashPair(spec.seed, 0x67656e));
   std::unique_ptr<State> state = game.NewInitialState();
   std::unique_ptr<State> initial = game.NewInitialState();
   // A random game can end before the ply drawn; each try draws afresh, and
@@ -263,7 +263,7 @@ absl::Status NarrowPositionSet(PositionSet* set, int min_ply,
     for (const SetPosition& p : kept) {
       if (sizes[p.game_id]++ == 0) ids.push_back(p.game_id);
     }
-    engine::Rng rng(HashPair(seed, 0x9a3));
+    base::Rng rng(base::HashPair(seed, 0x9a3));
     for (size_t i = ids.size(); i > 1; --i) {
       std::swap(ids[i - 1], ids[rng.Below(i)]);
     }

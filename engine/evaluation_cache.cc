@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "engine/evaluators.h"
-#include "games/hash.h"
+#include "base/hash.h"
 
 namespace az::engine {
 
@@ -29,7 +29,7 @@ std::string CachingEvaluator::Name() const {
 int64_t CachingEvaluator::SetOf(uint64_t key) const {
   // Position hashes are well mixed already; mixing once more keeps a weak
   // game hash from crowding a few sets.
-  return static_cast<int64_t>(MixBits(key) % static_cast<uint64_t>(num_sets_));
+  return static_cast<int64_t>(base::MixBits(key) % static_cast<uint64_t>(num_sets_));
 }
 
 bool CachingEvaluator::Lookup(uint64_t key, float* priors,

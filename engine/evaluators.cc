@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "engine/random.h"
-#include "games/hash.h"
+#include "base/random.h"
+#include "base/hash.h"
 
 namespace az::engine {
 namespace {
@@ -102,7 +102,7 @@ absl::Status RolloutEvaluator::Evaluate(absl::Span<const State* const> states,
     const State& state = *states[i];
     UniformPrior(state, num_actions_, legal, priors.data() + i * num_actions_);
     const Player me = state.ToMove();
-    Rng rng(HashPair(seed_, state.Hash()));
+    base::Rng rng(base::HashPair(seed_, state.Hash()));
     int wins = 0, draws = 0;
     for (int k = 0; k < num_rollouts_; ++k) {
       playout.CopyFrom(state);

@@ -157,7 +157,7 @@ void Search::MixRootNoise() {
   int n = r.num_children;
   if (n == 0) return;
   std::vector<float> noise(n);
-  SampleDirichlet(params_.dirichlet_alpha, n, rng_, noise.data());
+  base::SampleDirichlet(params_.dirichlet_alpha, n, rng_, noise.data());
   const float eps = params_.dirichlet_epsilon;
   for (int i = 0; i < n; ++i) {
     Node& child = arena_->at(r.first_child + i);

@@ -25,7 +25,7 @@
 #include "absl/status/statusor.h"
 #include "engine/evaluator.h"
 #include "engine/node.h"
-#include "engine/random.h"
+#include "base/random.h"
 #include "engine/search_params.h"
 #include "games/game.h"
 
@@ -205,7 +205,7 @@ class Search {
   std::unique_ptr<NodeArena> arena_;
   std::unique_ptr<NodeArena> spare_arena_;
   uint32_t root_ = 0;
-  Rng rng_;
+  base::Rng rng_;
   // Worker 0 serves Run() on one thread and the stepping interface.
   std::vector<std::unique_ptr<Worker>> workers_;
 

@@ -7,7 +7,7 @@
 #include "base/status_macros.h"
 #include "engine/multi_game_search.h"
 #include "engine/search.h"
-#include "games/hash.h"
+#include "base/hash.h"
 #include "glog/logging.h"
 
 namespace az::selfplay {
@@ -48,7 +48,7 @@ struct ActorFarm::Actor {
   std::vector<int> random_moves;
   // Whether each slot's current search is a full one (playout caps).
   std::vector<char> full_search;
-  engine::Rng rng;  // draws the random openings and the playout caps
+  base::Rng rng;  // draws the random openings and the playout caps
   // Set by the actor thread: the start of every game, and room for the
   // legal moves of a random opening move.
   std::unique_ptr<State> initial;
@@ -103,7 +103,7 @@ absl::StatusOr<std::unique_ptr<ActorFarm>> ActorFarm::Create(
     actor->records.resize(options.games_per_thread);
     actor->random_moves.resize(options.games_per_thread);
     actor->full_search.assign(options.games_per_thread, 1);
-    actor->rng.Seed(HashPair(options.seed, 0xa11ce + t));
+    actor->rng.Seed(base::HashPair(options.seed, 0xa11ce + t));
     farm->actors_.push_back(std::move(actor));
   }
   return farm;

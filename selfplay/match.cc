@@ -9,8 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "engine/random.h"
-#include "games/hash.h"
+#include "base/random.h"
+#include "base/hash.h"
 
 namespace az::selfplay {
 namespace {
@@ -26,7 +26,7 @@ struct Scheduled {
 // `start` that do not end the game.
 std::vector<Action> MakeOpening(const State& start, int plies, uint64_t seed,
                                 int index) {
-  engine::Rng rng(MixBits(seed ^ MixBits(0x6f70656e ^ index)));
+  base::Rng rng(base::MixBits(seed ^ base::MixBits(0x6f70656e ^ index)));
   std::vector<Action> moves;
   std::unique_ptr<State> state = start.Clone();
   for (int ply = 0; ply < plies; ++ply) {
@@ -53,7 +53,7 @@ absl::Status PlayOne(const State& start, const std::vector<Action>& opening,
   game.moves = opening;
   game.opening_plies = static_cast<int>(opening.size());
   first.Reset(seed);
-  second.Reset(MixBits(seed + 1));
+  second.Reset(base::MixBits(seed + 1));
   while (!state->IsTerminal()) {
     if (cancel != nullptr && cancel->load()) {
       return absl::CancelledError("match cancelled");
@@ -166,7 +166,7 @@ class MatchRun {
       g.second = s.second;
       absl::Status status =
           PlayOne(start_, opening, *mine[s.first], *mine[s.second],
-                  MixBits(options_.seed ^ MixBits(i + 1)), options_.cancel, g);
+                  base::MixBits(options_.seed ^ base::MixBits(i + 1)), options_.cancel, g);
       if (!Record(s, g, std::move(status))) return;
     }
   }

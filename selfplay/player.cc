@@ -14,7 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "engine/evaluators.h"
-#include "engine/random.h"
+#include "base/random.h"
 
 namespace az::selfplay {
 namespace {
@@ -45,7 +45,7 @@ class RandomPlayer final : public Player {
   }
 
  private:
-  engine::Rng rng_{1};
+  base::Rng rng_{1};
 };
 
 // --- Solver --------------------------------------------------------------
@@ -85,7 +85,7 @@ class SolverPlayer final : public Player {
  private:
   const Game& game_;
   std::unique_ptr<ExactSolver> solver_;
-  engine::Rng rng_{1};
+  base::Rng rng_{1};
 };
 
 // --- Search (mcts, net with sims > 0) ------------------------------------

@@ -153,7 +153,7 @@ absl::Status ReplayBuffer::AddGame(GameRecord record) {
 }
 
 std::vector<TrainingExample> ReplayBuffer::Sample(int n,
-                                                  engine::Rng& rng) const {
+                                                  base::Rng& rng) const {
   struct Pick {
     std::shared_ptr<const GameRecord> record;
     int ply;

@@ -21,7 +21,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "engine/random.h"
+#include "base/random.h"
 #include "games/game.h"
 #include "selfplay/game_record.h"
 #include "selfplay/record_io.h"
@@ -96,7 +96,7 @@ class ReplayBuffer {
 
   // `n` positions drawn uniformly (with replacement) from the window; empty
   // if the window is. The encoding happens outside the lock.
-  std::vector<TrainingExample> Sample(int n, engine::Rng& rng) const;
+  std::vector<TrainingExample> Sample(int n, base::Rng& rng) const;
 
   ReplayBufferCounts counts() const;
   const Game& game() const { return game_; }

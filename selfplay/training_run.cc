@@ -20,9 +20,9 @@
 #include "absl/strings/str_format.h"
 #include "base/file.h"
 #include "base/status_macros.h"
-#include "engine/random.h"
+#include "base/random.h"
 #include "engine/search_params.h"
-#include "games/hash.h"
+#include "base/hash.h"
 #include "nn/checkpoint.h"
 #include "nn/network_builder.h"
 #include "selfplay/match.h"
@@ -212,8 +212,8 @@ class TrainingRun::Impl {
         options_(options),
         paths_(options.run_dir),
         buffer_(game, options.replay),
-        heldout_rng_(HashPair(options.seed, 0x4e1d)),
-        sample_rng_(HashPair(options.seed, 0x5a3b)) {}
+        heldout_rng_(base::HashPair(options.seed, 0x4e1d)),
+        sample_rng_(base::HashPair(options.seed, 0x5a3b)) {}
 
   ~Impl() {
     ReleaseWaiters();
@@ -349,13 +349,13 @@ class TrainingRun::Impl {
   int64_t session_games_ = 0;
   // Steps of the run as the farm's pace sees them (mirrors step_).
   int64_t paced_step_ = 0;
-  engine::Rng heldout_rng_;
+  base::Rng heldout_rng_;
   // Fresh self-play data since the last report.
   double fresh_v_sq_ = 0, fresh_q_sq_ = 0;
   int64_t fresh_positions_ = 0;
 
   // Trainer thread only.
-  engine::Rng sample_rng_;
+  base::Rng sample_rng_;
   std::vector<float> observations_, policies_, wdls_;
   double loss_policy_sum_ = 0, loss_value_sum_ = 0;
   int64_t loss_steps_ = 0;
@@ -770,7 +770,7 @@ void TrainingRun::Impl::Evaluate(int64_t step, const std::string& checkpoint) {
       "random", absl::StrCat("mcts:sims=", options_.eval_mcts_sims)};
   for (int o = 0; o < 2; ++o) {
     const std::optional<PairResults> pair = PlayEvaluationMatch(
-        **net, opponents[o], players, HashPair(options_.seed, step * 2 + o));
+        **net, opponents[o], players, base::HashPair(options_.seed, step * 2 + o));
     if (!pair.has_value()) return;
     const double win =
         pair->games() > 0 ? static_cast<double>(pair->wins) / pair->games() : 0;
@@ -787,7 +787,7 @@ PlayerOptions TrainingRun::Impl::EvaluationPlayers(int64_t step) const {
   // The games are played one at a time, each player with one search thread
   // and one inference client.
   players.search = engine::FullStrength(engine::DefaultSearchParams(game_));
-  players.search.seed = HashPair(options_.seed, step);
+  players.search.seed = base::HashPair(options_.seed, step);
   players.inference = options_.inference;
   players.inference.clients = 1;
   players.inference.inference.threads = 1;
@@ -947,7 +947,7 @@ absl::Status TrainingRun::Impl::StartFarm() {
   if (options_.farm.actor_threads == 0) return absl::OkStatus();
   ActorFarmOptions farm = options_.farm;
   // A resumed session plays new games, not the first session's again.
-  farm.seed = HashPair(options_.seed, static_cast<uint64_t>(games_) + 1);
+  farm.seed = base::HashPair(options_.seed, static_cast<uint64_t>(games_) + 1);
   farm.weights_version = [server = server_.get()] {
     return server->weight_version();
   };

@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/evaluators.h"
-#include "engine/random.h"
+#include "base/random.h"
 #include "engine/search.h"
 #include "engine/search_params.h"
 #include "games/registry.h"
@@ -68,7 +68,7 @@ int GamesPerThread() {
 std::vector<std::unique_ptr<State>> RandomPositions(const Game& game, int n,
                                                     int max_plies,
                                                     uint64_t seed) {
-  engine::Rng rng(seed);
+  base::Rng rng(seed);
   std::vector<std::unique_ptr<State>> positions;
   std::vector<Action> legal(game.NumActions());
   while (static_cast<int>(positions.size()) < n) {

@@ -7,7 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
-#include "games/hash.h"
+#include "base/hash.h"
 #include "tools/command.h"
 
 namespace az {
@@ -91,7 +91,7 @@ class TerminalGame {
   // Every player starts its game anew, seeded by the undo generation.
   void ResetPlayers() {
     for (int i = 0; i < 2; ++i) {
-      players_[i]->Reset(MixBits(options_.seed + 2 * generation_ + i));
+      players_[i]->Reset(base::MixBits(options_.seed + 2 * generation_ + i));
     }
   }
   Turn HumanTurn(selfplay::HumanPlayer& human, Action* action);

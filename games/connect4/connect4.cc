@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "games/connect4/solver.h"
-#include "games/hash.h"
+#include "base/hash.h"
 #include "glog/logging.h"
 
 namespace az {
@@ -53,7 +53,7 @@ void Connect4State::Apply(Action action) {
 }
 
 uint64_t Connect4State::Hash() const {
-  return HashPair(HashPair(stones(Player::kFirst), stones(Player::kSecond)),
+  return base::HashPair(base::HashPair(stones(Player::kFirst), stones(Player::kSecond)),
                   0xc4c4 + moves_ % 2);
 }
 

@@ -9,7 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "games/hash.h"
+#include "base/hash.h"
 #include "glog/logging.h"
 
 namespace az {
@@ -186,7 +186,7 @@ class OthelloState final : public State {
   GameOutcome Outcome() const override { return outcome_; }
 
   uint64_t Hash() const override {
-    return HashPair(HashPair(discs_[0], discs_[1]),
+    return base::HashPair(base::HashPair(discs_[0], discs_[1]),
                     0x07e770 + PlayerIndex(to_move_));
   }
 

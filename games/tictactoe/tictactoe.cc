@@ -5,7 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "games/hash.h"
+#include "base/hash.h"
 #include "games/solver.h"
 #include "glog/logging.h"
 
@@ -91,7 +91,7 @@ class TicTacToeState final : public State {
   GameOutcome Outcome() const override { return outcome_; }
 
   uint64_t Hash() const override {
-    return HashPair(stones_[0] | uint64_t{stones_[1]} << 16,
+    return base::HashPair(stones_[0] | uint64_t{stones_[1]} << 16,
                     0x7474 + moves_ % 2);
   }
 

@@ -3,13 +3,13 @@
 #include <cmath>
 #include <vector>
 
-#include "engine/random.h"
+#include "base/random.h"
 #include "gtest/gtest.h"
 
 namespace az::analysis {
 namespace {
 
-double Normal(engine::Rng& rng) {
+double Normal(base::Rng& rng) {
   // Box-Muller.
   const double u = 1.0 - rng.Uniform(), v = rng.Uniform();
   return std::sqrt(-2.0 * std::log(u)) * std::cos(2 * M_PI * v);
@@ -48,7 +48,7 @@ TEST(BootstrapTest, IntervalsCoverTheTrueMean) {
   const double mean = 0.3;
   int covered = 0;
   const int trials = 200;
-  engine::Rng rng(12345);
+  base::Rng rng(12345);
   for (int t = 0; t < trials; ++t) {
     std::vector<double> blocks;
     for (int i = 0; i < 100; ++i) {
@@ -70,7 +70,7 @@ TEST(BootstrapTest, WholeGameResamplingIsWiderOnCorrelatedData) {
   const int trials = 100, games = 40, per_game = 10;
   int covered_blocks = 0, covered_iid = 0;
   double width_blocks = 0, width_iid = 0;
-  engine::Rng rng(99);
+  base::Rng rng(99);
   for (int t = 0; t < trials; ++t) {
     std::vector<double> by_game, by_position;
     for (int g = 0; g < games; ++g) {

@@ -99,7 +99,7 @@ TEST(CachingEvaluatorTest, MemoryIsBounded) {
                          256);
   EXPECT_EQ(cache.capacity(), 256);
   // Thousands of distinct positions: the cache holds at most its capacity.
-  Rng rng(3);
+  base::Rng rng(3);
   std::vector<float> p(7);
   std::vector<LeafEvaluation> r(1);
   for (int g = 0; g < 300; ++g) {

@@ -5,7 +5,7 @@
 
 #include "engine/evaluation_cache.h"
 #include "engine/evaluators.h"
-#include "engine/random.h"
+#include "base/random.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
 
@@ -23,7 +23,7 @@ TEST(EvaluationCacheThreadsTest, ConcurrentCallsGetTheInnerValues) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      Rng rng(t % 2);  // pairs of threads walk the same games
+      base::Rng rng(t % 2);  // pairs of threads walk the same games
       std::vector<float> cached(7 * 2), direct(7 * 2);
       std::vector<LeafEvaluation> rc(2), rd(2);
       for (int g = 0; g < 150; ++g) {

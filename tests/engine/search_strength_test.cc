@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "engine/evaluators.h"
-#include "engine/random.h"
+#include "base/random.h"
 #include "engine/search.h"
 #include "games/registry.h"
 #include "glog/logging.h"
@@ -20,7 +20,7 @@ TEST(SearchStrengthTest, BeatsARandomPlayerInConnect4) {
   SearchParams params = DefaultSearchParams(game);
   params.num_simulations = 1000;
   auto search = *Search::Create(game, rollout.get(), params);
-  Rng rng(2024);
+  base::Rng rng(2024);
   int wins = 0, draws = 0;
   constexpr int kGames = 100;
   for (int g = 0; g < kGames; ++g) {

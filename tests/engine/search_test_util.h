@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "engine/random.h"
+#include "base/random.h"
 #include "games/game.h"
 
 namespace az::engine::testing {
@@ -56,7 +56,7 @@ inline std::vector<std::unique_ptr<State>> ForcedWinPositions(const Game& game,
                                                               int count,
                                                               uint64_t seed) {
   std::vector<std::unique_ptr<State>> out;
-  Rng rng(seed);
+  base::Rng rng(seed);
   std::vector<Action> legal(game.NumActions());
   for (int g = 0; g < 20000 && static_cast<int>(out.size()) < count; ++g) {
     std::unique_ptr<State> state = game.NewInitialState();
@@ -78,7 +78,7 @@ inline std::vector<std::unique_ptr<State>> ForcedWinPositions(const Game& game,
 inline std::vector<std::unique_ptr<State>> SingleBlockPositions(
     const Game& game, int count, uint64_t seed) {
   std::vector<std::unique_ptr<State>> out;
-  Rng rng(seed);
+  base::Rng rng(seed);
   std::vector<Action> legal(game.NumActions());
   for (int g = 0; g < 20000 && static_cast<int>(out.size()) < count; ++g) {
     std::unique_ptr<State> state = game.NewInitialState();

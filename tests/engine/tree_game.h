@@ -17,7 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "games/game.h"
-#include "games/hash.h"
+#include "base/hash.h"
 #include "glog/logging.h"
 
 namespace az::testing {
@@ -119,7 +119,7 @@ class TreeState final : public State {
   }
   bool IsTerminal() const override { return game_->node(id_).children.empty(); }
   GameOutcome Outcome() const override { return game_->node(id_).outcome; }
-  uint64_t Hash() const override { return MixBits(id_ + 12345); }
+  uint64_t Hash() const override { return base::MixBits(id_ + 12345); }
   void EncodeObservation(float* out) const override { out[0] = id_; }
   std::string ToString() const override {
     return absl::StrCat("tree node ", id_, "\n");

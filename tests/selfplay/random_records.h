@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/random.h"
+#include "base/random.h"
 #include "games/game.h"
 #include "glog/logging.h"
 #include "selfplay/game_record.h"
@@ -17,7 +17,7 @@ namespace az::selfplay::testing {
 // unfinished, z then all draws).
 inline GameRecord RandomGameRecord(const Game& game, uint64_t seed,
                                    int max_moves = 1 << 30) {
-  engine::Rng rng(seed);
+  base::Rng rng(seed);
   GameRecord record;
   record.game = game.Name();
   record.seed = seed;

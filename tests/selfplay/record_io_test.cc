@@ -15,7 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/crc32c.h"
-#include "engine/random.h"
+#include "base/random.h"
 #include "games/registry.h"
 #include "glog/logging.h"
 #include "gtest/gtest.h"
@@ -455,7 +455,7 @@ TEST(RecordIoTest, GarbageBetweenRecordsIsSkippedAsDamage) {
   std::vector<GameRecord> records = SomeRecords(5);
   std::vector<int64_t> offsets;
   std::string bytes = ReadFileBytes(WriteShard("garbage.azr", records, &offsets));
-  engine::Rng rng(11);
+  base::Rng rng(11);
   std::string garbage(1000, '\0');
   for (char& c : garbage) c = static_cast<char>(rng.Below(256));
   bytes.insert(offsets[2], garbage);
@@ -544,7 +544,7 @@ TEST(RecordIoTest, RandomCorruptionNeverMisreads) {
   std::vector<GameRecord> records = SomeRecords(5);
   const std::string bytes = ReadFileBytes(WriteShard("fuzz.azr", records));
   const std::string path = TempPath("fuzz_damaged.azr");
-  engine::Rng rng(7);
+  base::Rng rng(7);
   int read_ok = 0, recovered = 0;
   for (int trial = 0; trial < 1000; ++trial) {
     std::string damaged = bytes;

@@ -39,7 +39,7 @@ GameRecord TaggedGame(int game_index, int plies) {
 // drawn with `seed`.
 std::map<int, int> HitsByTag(const ReplayBuffer& buffer, int n,
                              uint64_t seed) {
-  engine::Rng rng(seed);
+  base::Rng rng(seed);
   std::map<int, int> hits;
   for (const TrainingExample& e : buffer.Sample(n, rng)) {
     ++hits[static_cast<int>(e.v)];
@@ -137,7 +137,7 @@ TEST(ReplayBufferTest, OnlyFullSearchesAreTrainingPositions) {
   EXPECT_EQ(stats->shards_read, 2);  // 10 + 10 positions cover 12
   EXPECT_EQ(stats->positions_loaded, 20);
   EXPECT_EQ(reloaded.counts().positions_in_window, 12);
-  engine::Rng a(5), b(5);
+  base::Rng a(5), b(5);
   std::vector<TrainingExample> before = buffer.Sample(100, a);
   std::vector<TrainingExample> after = reloaded.Sample(100, b);
   for (int i = 0; i < 100; ++i) {
@@ -151,7 +151,7 @@ TEST(ReplayBufferTest, ExamplesCarryObservationPolicyAndValues) {
   GameRecord record = TaggedGame(0, 1);
   record.positions[0].visits = {{0, 1}, {3, 3}};
   ASSERT_TRUE(buffer.AddGame(record).ok());
-  engine::Rng rng(2);
+  base::Rng rng(2);
   std::vector<TrainingExample> examples = buffer.Sample(1, rng);
   ASSERT_EQ(examples.size(), 1u);
   const TrainingExample& e = examples[0];
@@ -173,7 +173,7 @@ TEST(ReplayBufferTest, MirrorMapsObservationAndPolicyTogether) {
   const GameRecord record = TaggedGame(1, 8);
   ASSERT_TRUE(buffer.AddGame(record).ok());
   ASSERT_TRUE(plain.AddGame(record).ok());
-  engine::Rng rng(3);
+  base::Rng rng(3);
   std::map<float, TrainingExample> originals;
   for (TrainingExample& e : plain.Sample(400, rng)) originals[e.v] = e;
   ASSERT_EQ(originals.size(), 8u);
@@ -228,7 +228,7 @@ TEST(ReplayBufferTest, SamplesUseTheChosenValueTarget) {
     options.value_target = target;
     ReplayBuffer buffer(Connect4(), options);
     ASSERT_TRUE(buffer.AddGame(record).ok());
-    engine::Rng rng(5);
+    base::Rng rng(5);
     for (const TrainingExample& e : buffer.Sample(20, rng)) {
       EXPECT_EQ(e.value_wdl, target.Wdl(e.z, e.q));
       EXPECT_NEAR(e.value_wdl[0] + e.value_wdl[1] + e.value_wdl[2], 1, 1e-6);
@@ -316,7 +316,7 @@ TEST(ReplayStoreTest, ReloadRestoresTheWindow) {
   EXPECT_EQ(stats->corrupt_records, 0);
   EXPECT_EQ(reloaded.counts().positions_in_window, 45);
   // The same window: the same draws give the same positions.
-  engine::Rng a(9), b(9);
+  base::Rng a(9), b(9);
   std::vector<TrainingExample> before = buffer.Sample(200, a);
   std::vector<TrainingExample> after = reloaded.Sample(200, b);
   for (int i = 0; i < 200; ++i) {

@@ -31,7 +31,7 @@ TEST(ReplayBufferThreadsTest, ConcurrentAddGameAndSample) {
   std::atomic<int64_t> positions{0};
   std::atomic<bool> done{false};
   std::thread sampler([&] {
-    engine::Rng rng(1);
+    base::Rng rng(1);
     while (!done.load()) {
       for (const TrainingExample& e : buffer.Sample(16, rng)) {
         ASSERT_EQ(e.policy.size(), 7u);

@@ -20,7 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "engine/random.h"
+#include "base/random.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
 #include "nn/network_builder.h"
@@ -302,7 +302,7 @@ TEST(TrainCommandTest, PlayoutCapsTrainOnTheFullSearchesOnly) {
 TEST(TrainCommandTest, KilledAtRandomMomentsLosesOnlyGamesInFlight) {
   const std::string run = FreshDir("train_kill9");
   const std::string log = ::testing::TempDir() + "/train_kill9.log";
-  engine::Rng rng(2026);
+  base::Rng rng(2026);
   for (int round = 0; round < 4; ++round) {
     const int64_t bytes_before = ReplayBytes(run);
     const pid_t child = fork();

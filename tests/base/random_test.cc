@@ -1,10 +1,10 @@
-#include "engine/random.h"
+#include "base/random.h"
 
 #include <vector>
 
 #include "gtest/gtest.h"
 
-namespace az::engine {
+namespace az::base {
 namespace {
 
 TEST(RngTest, SameSeedSameSequence) {
@@ -52,4 +52,4 @@ TEST(DirichletTest, SamplesAreDistributionsWithTheRightSpread) {
 }
 
 }  // namespace
-}  // namespace az::engine
+}  // namespace az::base

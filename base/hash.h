@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace az {
+namespace az::base {
 
 // The finaliser of SplitMix64: a bijection on 64-bit integers with good
 // avalanche behaviour.
@@ -20,4 +20,4 @@ constexpr uint64_t HashPair(uint64_t a, uint64_t b) {
   return MixBits(MixBits(a) ^ (b + 0x632be59bd9b4e019ULL));
 }
 
-}  // namespace az
+}  // namespace az::base

@@ -1,5 +1,5 @@
-// Work split over a few threads for the measurements of az gap: labelling
-// positions and evaluating them are independent per position.
+// Work split over a few threads, in consecutive chunks: for jobs that are
+// independent per item (labelling and evaluating the positions of az gap).
 #pragma once
 
 #include <cstddef>
@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 
-namespace az::analysis {
+namespace az::base {
 
 // Runs work(begin, end, thread) over consecutive chunks of [0, n) on
 // `threads` threads (the calling thread is one of them); the first error
@@ -16,4 +16,4 @@ absl::Status ForChunks(
     size_t n, size_t chunk, int threads,
     const std::function<absl::Status(size_t, size_t, int)>& work);
 
-}  // namespace az::analysis
+}  // namespace az::base

@@ -1,8 +1,8 @@
-#include "engine/random.h"
+#include "base/random.h"
 
 #include <random>
 
-namespace az::engine {
+namespace az::base {
 
 void SampleDirichlet(float alpha, int n, Rng& rng, float* out) {
   std::gamma_distribution<double> gamma(alpha, 1.0);
@@ -22,4 +22,4 @@ void SampleDirichlet(float alpha, int n, Rng& rng, float* out) {
   for (int i = 0; i < n; ++i) out[i] = static_cast<float>(out[i] / sum);
 }
 
-}  // namespace az::engine
+}  // namespace az::base

@@ -1,15 +1,15 @@
-// A small, fast, seedable random generator for the search and the rollout
-// evaluator, and the Dirichlet sampler for root noise.
+// A small, fast, seedable random generator, and a Dirichlet sampler.
 //
-// Everything random in engine/ is drawn from an Rng seeded from the search's
-// (or evaluator's) seed, so runs repeat exactly on the same platform.
+// Everything random in az (the search's noise and move sampling, rollouts,
+// self-play openings, held-out draws, replay sampling) is drawn from an Rng
+// seeded from a setting, so runs repeat exactly on the same platform.
 #pragma once
 
 #include <cstdint>
 
-#include "games/hash.h"
+#include "base/hash.h"
 
-namespace az::engine {
+namespace az::base {
 
 // xoshiro256** (Blackman and Vigna), seeded through SplitMix64. It satisfies
 // UniformRandomBitGenerator, so the <random> distributions accept it.
@@ -56,4 +56,4 @@ class Rng {
 // (alpha > 0, n >= 1).
 void SampleDirichlet(float alpha, int n, Rng& rng, float* out);
 
-}  // namespace az::engine
+}  // namespace az::base

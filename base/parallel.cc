@@ -1,11 +1,11 @@
-#include "analysis/parallel.h"
+#include "base/parallel.h"
 
 #include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
 
-namespace az::analysis {
+namespace az::base {
 
 absl::Status ForChunks(
     size_t n, size_t chunk, int threads,
@@ -34,4 +34,4 @@ absl::Status ForChunks(
   return absl::OkStatus();
 }
 
-}  // namespace az::analysis
+}  // namespace az::base
