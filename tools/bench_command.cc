@@ -26,6 +26,7 @@
 #include "nn/network_builder.h"
 #include "selfplay/actor_farm.h"
 #include "tools/command.h"
+#include "tools/game_profile.h"
 #include "tools/common_flags.h"
 #include "tools/network_flags.h"
 #include "tools/search_flags.h"
@@ -240,7 +241,7 @@ int BenchInference(const Game& game) {
   absl::StatusOr<nn::Checkpoint> checkpoint =
       FLAGS_net.empty()
           ? nn::NewRandomCheckpoint(
-                nn::NetworkConfig::ForGame(game, FLAGS_blocks, FLAGS_channels),
+                NetworkOf(game, FLAGS_blocks, FLAGS_channels),
                 FLAGS_seed)
           : nn::LoadCheckpointForGame(FLAGS_net, game);
   if (!checkpoint.ok()) {
@@ -369,7 +370,7 @@ int BenchSelfplay(const Game& game) {
   absl::StatusOr<nn::Checkpoint> checkpoint =
       FLAGS_net.empty()
           ? nn::NewRandomCheckpoint(
-                nn::NetworkConfig::ForGame(game, FLAGS_blocks, FLAGS_channels),
+                NetworkOf(game, FLAGS_blocks, FLAGS_channels),
                 FLAGS_seed)
           : nn::LoadCheckpointForGame(FLAGS_net, game);
   if (!checkpoint.ok()) return fail(checkpoint.status(), 2);

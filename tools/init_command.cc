@@ -7,6 +7,7 @@
 #include "games/registry.h"
 #include "nn/network_builder.h"
 #include "tools/command.h"
+#include "tools/game_profile.h"
 #include "tools/common_flags.h"
 
 
@@ -32,7 +33,7 @@ int RunInit(const std::vector<std::string>& args) {
     return 2;
   }
   nn::NetworkConfig config =
-      nn::NetworkConfig::ForGame(**game, FLAGS_blocks, FLAGS_channels);
+      NetworkOf(**game, FLAGS_blocks, FLAGS_channels);
   absl::StatusOr<nn::Checkpoint> checkpoint =
       nn::NewRandomCheckpoint(config, FLAGS_seed);
   if (!checkpoint.ok()) {
