@@ -94,6 +94,8 @@ absl::StatusOr<Checkpoint> LoadCheckpointForGame(const std::string& path,
                                                  const Game& game) {
   absl::StatusOr<Checkpoint> checkpoint = LoadCheckpoint(path);
   if (!checkpoint.ok()) return checkpoint.status();
+  // The game and its input/output shape; the tower's size is the
+  // checkpoint's own (CheckCheckpointMatches does not compare it).
   if (absl::Status s = CheckCheckpointMatches(
           checkpoint->metadata, NetworkConfig::ForGame(game), path);
       !s.ok()) {

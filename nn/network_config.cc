@@ -13,19 +13,8 @@ NetworkConfig NetworkConfig::ForGame(const Game& game, int blocks,
   c.board_height = shape.height;
   c.board_width = shape.width;
   c.num_actions = game.NumActions();
-  // Defaults small enough to train on a CPU in minutes to an hour.
-  if (c.game == "tictactoe") {
-    c.blocks = 2;
-    c.channels = 32;
-  } else if (c.game == "connect4") {
-    c.blocks = 2;
-    c.channels = 32;
-  } else {
-    c.blocks = 4;
-    c.channels = 64;
-  }
-  if (blocks > 0) c.blocks = blocks;
-  if (channels > 0) c.channels = channels;
+  c.blocks = blocks;
+  c.channels = channels;
   return c;
 }
 

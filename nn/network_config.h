@@ -22,10 +22,10 @@ struct NetworkConfig {
   int value_channels = 1;   // 1x1 convolution width in the value head
   int value_hidden = 64;    // hidden units of the value head
 
-  // The game's shape with the per-game default tower size, or the given one
-  // where blocks/channels are positive.
-  static NetworkConfig ForGame(const Game& game, int blocks = 0,
-                               int channels = 0);
+  // The game's shape with a tower of `blocks` x `channels` (the sizes a
+  // caller chooses per game are tools/game_profile.h's; nn/ has none).
+  static NetworkConfig ForGame(const Game& game, int blocks = 2,
+                               int channels = 32);
 
   // Rejects sizes that cannot build a network (and absurd ones).
   absl::Status Validate() const;

@@ -20,6 +20,7 @@
 #include "store/ingest_bench.h"
 #include "tools/bench.h"
 #include "tools/command.h"
+#include "tools/game_profile.h"
 #include "tools/common_flags.h"
 #include "tools/network_flags.h"
 #include "tools/search_flags.h"
@@ -77,7 +78,7 @@ absl::StatusOr<nn::Checkpoint> CheckpointFromFlags(const Game& game) {
   absl::StatusOr<nn::Checkpoint> checkpoint =
       FLAGS_net.empty()
           ? nn::NewRandomCheckpoint(
-                nn::NetworkConfig::ForGame(game, FLAGS_blocks, FLAGS_channels),
+                NetworkOf(game, FLAGS_blocks, FLAGS_channels),
                 FLAGS_seed)
           : nn::LoadCheckpointForGame(FLAGS_net, game);
   if (!checkpoint.ok()) return AsUsageError(checkpoint.status());

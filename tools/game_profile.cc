@@ -56,4 +56,10 @@ const GameProfile& ProfileOf(const Game& game) {
   return it != profiles->end() ? it->second : *generic;
 }
 
+nn::NetworkConfig NetworkOf(const Game& game, int blocks, int channels) {
+  const GameProfile& profile = ProfileOf(game);
+  return nn::NetworkConfig::ForGame(game, blocks > 0 ? blocks : profile.blocks,
+                                    channels > 0 ? channels : profile.channels);
+}
+
 }  // namespace az

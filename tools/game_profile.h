@@ -9,6 +9,7 @@
 #include <string>
 
 #include "games/game.h"
+#include "nn/network_config.h"
 
 namespace az {
 
@@ -46,5 +47,10 @@ struct GameProfile {
 
 // The profile of `game`; games without an entry get the generic one.
 const GameProfile& ProfileOf(const Game& game);
+
+// The network of `game` with `blocks` x `channels`, the profile's size
+// where either is 0 (the --blocks/--channels of az init, train, bench).
+nn::NetworkConfig NetworkOf(const Game& game, int blocks = 0,
+                            int channels = 0);
 
 }  // namespace az

@@ -1,5 +1,5 @@
-// Flags of every subcommand that runs a network (analyze, bench, and later
-// play, match, gap, train), and the inference server built from them.
+// Flags of every subcommand that runs a network (analyze, bench, gap,
+// match, play, selfplay, train), and the inference server built from them.
 // Defined once in network_flags.cc.
 #pragma once
 

@@ -6,4 +6,4 @@ DEFINE_int32(actor_threads, 2,
 DEFINE_int32(games_per_thread, 0,
              "Games each actor thread plays at once, the batch it sends per "
              "round (0: the command's default: bench 128; train per game, "
-             "tictactoe 32, connect4 64).");
+             "tictactoe 32, connect4 64; selfplay the run's setting).");

@@ -1,5 +1,5 @@
 // Flags of the subcommands that run the self-play actor farm (bench
-// --what=selfplay, train). Defined once in selfplay_flags.cc.
+// --what=selfplay, selfplay, train). Defined once in selfplay_flags.cc.
 #pragma once
 
 #include <gflags/gflags.h>
