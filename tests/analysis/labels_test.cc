@@ -11,6 +11,11 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "base/crc32c.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
 #include "tests/child_process.h"
@@ -178,6 +183,46 @@ TEST(LabelsTest, ACacheThatCannotBeALabelCacheIsRelabelledUnread) {
         /*timeout_s=*/20);
     EXPECT_TRUE(outcome.ok()) << path << ": " << outcome.Describe();
   }
+}
+
+// Lines that are damaged but carry a valid checksum (a bug in a writer, not
+// a torn write) are refused line by line, each naming its entry.
+TEST(LabelsTest, ACacheWithABadEntryNamesTheEntry) {
+  PositionSet set = TicTacToeSet(20);
+  LabelStats stats;
+  auto labels = LabelPositions(set, LabelOptions(), &stats);
+  ASSERT_TRUE(labels.ok()) << labels.status();
+  const std::string good = EncodeLabelCache(set.ContentHash(), "k", *labels);
+  const std::string body = good.substr(0, good.rfind("crc32c "));
+  auto sealed = [](const std::string& b) {
+    return b +
+           absl::StrFormat("crc32c %08x\n", base::Crc32c(b.data(), b.size()));
+  };
+  const std::string path = ::testing::TempDir() + "/labels_bad_entry";
+  auto read = [&](const std::string& contents) {
+    std::ofstream(path, std::ios::binary) << contents;
+    return ReadLabelCache(path, set.ContentHash(), "k", 20).status();
+  };
+  EXPECT_TRUE(read(sealed(body)).ok());
+  EXPECT_TRUE(read(good + "\n\n").ok()) << "blank lines after the checksum";
+  // The first entry with a label source out of range.
+  std::vector<std::string> lines = absl::StrSplit(body, '\n');
+  std::vector<std::string> fields = absl::StrSplit(lines[4], ' ');
+  ASSERT_EQ(fields.size(), 7u) << lines[4];
+  fields[4] = "7";
+  lines[4] = absl::StrJoin(fields, " ");
+  const std::string bad_source = absl::StrJoin(lines, "\n");
+  absl::Status s = read(sealed(bad_source));
+  EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "(entry 1)")) << s;
+  // A move reward that is not -1, 0 or 1.
+  s = read(sealed(absl::StrReplaceAll(body, {{":1", ":2"}})));
+  EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "(entry ")) << s;
+  s = read(sealed(body + "0 0 1 1 1 - -\n"));
+  EXPECT_TRUE(absl::StrContains(s.message(), "(line count)")) << s;
+  s = read(body);
+  EXPECT_TRUE(absl::StrContains(s.message(), "(no checksum line)")) << s;
 }
 
 TEST(LabelsTest, NoSolverNeedsPlayouts) {

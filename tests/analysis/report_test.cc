@@ -29,9 +29,12 @@ GapReport MakeReport() {
   options.search = engine::DefaultSearchParams(game);
   options.bootstrap = report.bootstrap;
   for (int step : {0, 100}) {
-    PlayerUnderTest player{
-        "run:R@step-" + std::to_string(step), uniform, false, step, {10},
-        std::nullopt};
+    PlayerUnderTest player{"run:R@step-" + std::to_string(step),
+                           uniform,
+                           false,
+                           step,
+                           {10},
+                           std::nullopt};
     PositionSet heldout = set;
     heldout.kind = SetKind::kHeldout;
     heldout.name = "heldout:R";
@@ -104,10 +107,36 @@ TEST(ReportTest, DirectoryWithoutAPlottingProgram) {
                                 "value,mse,"));
   // 2 results with pictures x (reliability + stages), one steps plot per
   // measure.
-  EXPECT_TRUE(absl::StrContains(ReadFileBytes(dir + "/report.md"), "pictures skipped"));
+  EXPECT_TRUE(
+      absl::StrContains(ReadFileBytes(dir + "/report.md"), "pictures skipped"));
   const std::string positions = ReadFileBytes(dir + "/positions.csv");
   EXPECT_EQ(std::count(positions.begin(), positions.end(), '\n'),
             1 + 4 * 60 * 2);
+}
+
+TEST(ReportTest, APlottingProgramThatFailsLeavesTheScripts) {
+  const std::string dir = ::testing::TempDir() + "/gap_report_failplot";
+  std::filesystem::remove_all(dir);
+  // `false` is found but fails on the first script: no picture is drawn.
+  auto files = WriteReportDirectory(MakeReport(), dir, "false");
+  ASSERT_TRUE(files.ok()) << files.status();
+  EXPECT_FALSE(files->pictures_drawn);
+  EXPECT_TRUE(
+      absl::StartsWith(files->note, "pictures skipped: false failed on r01-"))
+      << files->note;
+  // The files in the order written: the CSVs, the JSON, the pictures' data
+  // and scripts, the page last.
+  ASSERT_GE(files->files.size(), 6u);
+  EXPECT_EQ(files->files[0], "figures.csv");
+  EXPECT_EQ(files->files[3], "positions.csv");
+  EXPECT_EQ(files->files[4], "report.json");
+  EXPECT_EQ(files->files.back(), "report.md");
+  for (const std::string& f : files->files) {
+    EXPECT_FALSE(absl::EndsWith(f, ".png")) << f;
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+  }
+  EXPECT_TRUE(absl::StrContains(ReadFileBytes(dir + "/report.md"),
+                                "\n_pictures skipped: false failed on r01-"));
 }
 
 TEST(ReportTest, DirectoryWithGnuplotHasPictures) {
