@@ -76,22 +76,20 @@ IntakeVerdict JudgeGameEntry(const Game& game, const StreamEntry& entry,
   if (record->outcome == GameOutcome::kOngoing) {
     return Rejected(Rejection::kAgainstTheRules, "the game is not finished");
   }
-  // The moves, visits and search values first (checked without the
-  // outcome), then the outcome and rewards against what the rules give.
-  selfplay::GameRecord moves_only = *record;
-  moves_only.outcome = GameOutcome::kOngoing;
-  if (absl::Status valid = selfplay::ValidateGameRecord(game, moves_only);
-      !valid.ok()) {
-    return Rejected(Rejection::kAgainstTheRules, valid.message());
+  // One replay checks the moves, visits, search values, outcome and every
+  // reward against the rules; a game that passes holds exactly the rules'
+  // rewards, so nothing from the wire is kept that games/ did not give.
+  absl::Status valid = selfplay::ValidateGameRecord(game, *record);
+  if (!valid.ok()) {
+    // Only for a rejected game: was it the play or the payout? The same
+    // check without the outcome tells them apart.
+    selfplay::GameRecord moves_only = *record;
+    moves_only.outcome = GameOutcome::kOngoing;
+    const bool play_ok = selfplay::ValidateGameRecord(game, moves_only).ok();
+    return Rejected(play_ok ? Rejection::kForgedReward
+                            : Rejection::kAgainstTheRules,
+                    valid.message());
   }
-  if (absl::Status valid = selfplay::ValidateGameRecord(game, *record);
-      !valid.ok()) {
-    return Rejected(Rejection::kForgedReward, valid.message());
-  }
-  // What passed holds the rules' rewards already; they are assigned again
-  // so that what is stored comes from games/ by construction, not from
-  // the wire.
-  selfplay::AssignTerminalRewards(game, &*record);
   IntakeVerdict v{IntakeVerdict::Kind::kAccepted};
   v.record = *std::move(record);
   return v;
