@@ -1,9 +1,10 @@
 // `az train`: a self-play training run in a run directory (the loop itself
-// is selfplay/training_run.h). This file turns flags into TrainingOptions,
-// with defaults chosen per game, keeps RUN/config (the run's flags, so that
-// the same command resumes the run and a change that cannot happen mid-run
-// is refused; tools/train_options.h), routes the log into RUN/log/, stops cleanly on Ctrl-C, and
-// prints one progress line per report.
+// is selfplay/training_run.h). This file defines the flags listed in
+// tools/train_flags.h, turns them into TrainingOptions with defaults chosen
+// per game, keeps RUN/config (the run's flags, so that the same command
+// resumes the run and a change that cannot happen mid-run is refused;
+// tools/train_options.h), routes the log into RUN/log/, stops cleanly on
+// Ctrl-C, and prints one progress line per report.
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
@@ -33,94 +34,22 @@
 #include "tools/selfplay_flags.h"
 #include "tools/signals.h"
 #include "tools/store_flags.h"
+#include "tools/train_flags.h"
 #include "tools/train_options.h"
 #include "tools/train_store.h"
 
-DEFINE_string(run_dir, "", "The run directory (created if new, else resumed).");
-DEFINE_int64(max_steps, 0,
-             "Stop cleanly once the run has taken this many training steps in "
-             "all, earlier sessions included (0: no limit).");
-DEFINE_int32(selfplay_sims, 0,
-             "Simulations per self-play move (0: per game; tictactoe 48, "
-             "connect4 100).");
-DEFINE_double(dirichlet_alpha, 0,
-              "Root noise concentration (0: the game's default, about 10 / "
-              "legal moves).");
-DEFINE_double(dirichlet_epsilon, 0.25, "Weight of the root noise (0: none).");
-DEFINE_int32(temperature_moves, -1,
-             "Moves of a self-play game sampled in proportion to visits "
-             "before play turns greedy (-1: per game).");
-DEFINE_int32(random_opening_moves, -1,
-             "Each self-play game plays its first k moves at random, k drawn "
-             "from 0 to this (-1: per game; tictactoe 6, connect4 0): "
-             "positions off the strong line, for the value head to learn.");
-DEFINE_int32(quick_sims, -1,
-             "Playout-cap randomization: simulations of the quick search "
-             "that most self-play moves get instead of the full one; those "
-             "moves are played but not trained on (-1: per game, off for "
-             "both; 0: off).");
-DEFINE_double(full_search_share, 0.25,
-              "With --quick_sims: the share of self-play moves that get the "
-              "full search (--selfplay_sims, root noise) and become training "
-              "positions.");
-DEFINE_string(value_target, "",
-              "What the value head learns: z (the terminal reward), q (the "
-              "root search value) or mix:A (weight A of q, 1-A of z) (empty: "
-              "per game; tictactoe z, connect4 mix:0.5).");
-DEFINE_bool(augment, true,
-            "Apply a random symmetry of the game to every training sample.");
-DEFINE_int64(replay_positions, 0,
-             "Positions in the replay window (0: per game; tictactoe 20000, "
-             "connect4 150000).");
-DEFINE_int64(min_positions, 0,
-             "Positions in the window before training starts (0: per game; "
-             "tictactoe 1000, connect4 4000).");
-DEFINE_int32(batch_size, 0,
-             "Positions per training step (0: per game; tictactoe 128, "
-             "connect4 256).");
-DEFINE_double(learning_rate, 0,
-              "AdamW learning rate (0: per game; 2e-3 for both).");
-DEFINE_double(lr_anneal, 0.25,
-              "With --max_minutes or --max_steps: the share of that budget, "
-              "at its end, over which the learning rate falls along a half "
-              "cosine to --lr_final of itself (0: constant). Without a limit "
-              "the rate stays constant.");
-DEFINE_double(lr_final, 0.1,
-              "The learning rate at the end of the budget, as a share of "
-              "--learning_rate (see --lr_anneal).");
-DEFINE_double(weight_decay, 1e-4, "AdamW decoupled weight decay.");
-DEFINE_int32(train_threads, 1, "LibTorch threads of a training step.");
-DEFINE_double(samples_per_position, 0,
-              "Mean number of times each new position is trained on; the "
-              "trainer waits for self-play when ahead (0: per game; tictactoe 8, "
-              "connect4 4).");
-DEFINE_int64(max_selfplay_lead, 0,
-             "Positions self-play may run ahead of the trainer's pace before "
-             "it pauses (0: 4 x --min_positions).");
-DEFINE_int32(publish_every, 0,
-             "Steps between weight updates of the self-play network (0: per "
-             "game; tictactoe 10, connect4 25).");
-DEFINE_int32(checkpoint_every, 0,
-             "Steps between checkpoints (0: per game; tictactoe 100, "
-             "connect4 250).");
-DEFINE_double(heldout_fraction, 0.02,
-              "Share of self-play games kept in RUN/heldout/, never trained "
-              "on (the in-distribution set of az gap).");
-DEFINE_double(report_seconds, 0,
-              "Seconds between progress lines and metrics rows (0: per game; "
-              "tictactoe 10, connect4 30).");
-DEFINE_int64(eval_every, 0,
-             "Steps between evaluation matches (0: per game; tictactoe 200, "
-             "connect4 1000; -1: never).");
-DEFINE_int32(eval_games, 20,
-             "Games of each evaluation match (against random and against "
-             "pure MCTS), colours alternating.");
-DEFINE_int32(eval_sims, 0,
-             "Simulations per move of the network in evaluation matches (0: "
-             "per game; tictactoe 48, connect4 200).");
-DEFINE_int32(eval_mcts_sims, 1000,
-             "Simulations per move of the pure MCTS (random rollouts) "
-             "baseline in evaluation matches.");
+// The flags of az train that are its own (the others are shared with other
+// subcommands); all of them are listed in tools/train_flags.h.
+#define AZ_DEFINE_TRAIN_FLAG_here(type, name, default_value, help) \
+  DEFINE_##type(name, default_value, help);
+#define AZ_DEFINE_TRAIN_FLAG_shared(type, name, default_value, help)
+#define AZ_DEFINE_TRAIN_FLAG(type, name, default_value, setting, defined, \
+                             help)                                        \
+  AZ_DEFINE_TRAIN_FLAG_##defined(type, name, default_value, help)
+AZ_TRAIN_FLAGS(AZ_DEFINE_TRAIN_FLAG)
+#undef AZ_DEFINE_TRAIN_FLAG
+#undef AZ_DEFINE_TRAIN_FLAG_shared
+#undef AZ_DEFINE_TRAIN_FLAG_here
 
 namespace az {
 namespace {
@@ -234,42 +163,10 @@ absl::StatusOr<std::vector<std::string>> ResumeRunConfig(
 
 TrainFlags TrainFlagsOfCommandLine() {
   TrainFlags f;
-  f.game = FLAGS_game;
-  f.run_dir = FLAGS_run_dir;
-  f.blocks = FLAGS_blocks;
-  f.channels = FLAGS_channels;
-  f.seed = FLAGS_seed;
-  f.selfplay_sims = FLAGS_selfplay_sims;
-  f.actor_threads = FLAGS_actor_threads;
-  f.games_per_thread = FLAGS_games_per_thread;
-  f.dirichlet_alpha = FLAGS_dirichlet_alpha;
-  f.dirichlet_epsilon = FLAGS_dirichlet_epsilon;
-  f.temperature_moves = FLAGS_temperature_moves;
-  f.random_opening_moves = FLAGS_random_opening_moves;
-  f.quick_sims = FLAGS_quick_sims;
-  f.full_search_share = FLAGS_full_search_share;
-  f.value_target = FLAGS_value_target;
-  f.augment = FLAGS_augment;
-  f.replay_positions = FLAGS_replay_positions;
-  f.min_positions = FLAGS_min_positions;
-  f.batch_size = FLAGS_batch_size;
-  f.learning_rate = FLAGS_learning_rate;
-  f.lr_anneal = FLAGS_lr_anneal;
-  f.lr_final = FLAGS_lr_final;
-  f.weight_decay = FLAGS_weight_decay;
-  f.train_threads = FLAGS_train_threads;
-  f.samples_per_position = FLAGS_samples_per_position;
-  f.max_selfplay_lead = FLAGS_max_selfplay_lead;
-  f.publish_every = FLAGS_publish_every;
-  f.checkpoint_every = FLAGS_checkpoint_every;
-  f.heldout_fraction = FLAGS_heldout_fraction;
-  f.report_seconds = FLAGS_report_seconds;
-  f.eval_every = FLAGS_eval_every;
-  f.eval_games = FLAGS_eval_games;
-  f.eval_sims = FLAGS_eval_sims;
-  f.eval_mcts_sims = FLAGS_eval_mcts_sims;
-  f.max_steps = FLAGS_max_steps;
-  f.max_minutes = FLAGS_max_minutes;
+#define AZ_COPY_TRAIN_FLAG(type, name, default_value, setting, defined, help) \
+  f.name = FLAGS_##name;
+  AZ_TRAIN_FLAGS(AZ_COPY_TRAIN_FLAG)
+#undef AZ_COPY_TRAIN_FLAG
   f.remote = !FLAGS_store.empty();
   return f;
 }

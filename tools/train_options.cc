@@ -37,49 +37,24 @@ struct RunSetting {
   std::string (*text)(const TrainFlags& flags);
 };
 
-#define AZ_RUN_SETTING(name, immutable) \
-  { #name, immutable, [](const TrainFlags& f) { return Text(f.name); } }
+// The run's settings, in RUN/config's order: the lines of AZ_TRAIN_FLAGS
+// that are not session bounds. The game and the network's shape cannot
+// change within a run; the others may (a resumed run takes the config's
+// value unless the command line names a new one, then recorded).
+#define AZ_RUN_SETTING_fixed(name) \
+  {#name, true, [](const TrainFlags& f) { return Text(f.name); }},
+#define AZ_RUN_SETTING_run(name) \
+  {#name, false, [](const TrainFlags& f) { return Text(f.name); }},
+#define AZ_RUN_SETTING_session(name)
+#define AZ_RUN_SETTING(type, name, default_value, setting, defined, help) \
+  AZ_RUN_SETTING_##setting(name)
 
-// The run's settings, in RUN/config's order. The game and the network's
-// shape cannot change within a run; the others may (a resumed run takes the
-// config's value unless the command line names a new one, then recorded).
-const RunSetting kRunSettings[] = {
-    AZ_RUN_SETTING(game, true),
-    AZ_RUN_SETTING(blocks, true),
-    AZ_RUN_SETTING(channels, true),
-    AZ_RUN_SETTING(seed, false),
-    AZ_RUN_SETTING(selfplay_sims, false),
-    AZ_RUN_SETTING(actor_threads, false),
-    AZ_RUN_SETTING(games_per_thread, false),
-    AZ_RUN_SETTING(dirichlet_alpha, false),
-    AZ_RUN_SETTING(dirichlet_epsilon, false),
-    AZ_RUN_SETTING(temperature_moves, false),
-    AZ_RUN_SETTING(random_opening_moves, false),
-    AZ_RUN_SETTING(quick_sims, false),
-    AZ_RUN_SETTING(full_search_share, false),
-    AZ_RUN_SETTING(value_target, false),
-    AZ_RUN_SETTING(augment, false),
-    AZ_RUN_SETTING(replay_positions, false),
-    AZ_RUN_SETTING(min_positions, false),
-    AZ_RUN_SETTING(batch_size, false),
-    AZ_RUN_SETTING(learning_rate, false),
-    AZ_RUN_SETTING(lr_anneal, false),
-    AZ_RUN_SETTING(lr_final, false),
-    AZ_RUN_SETTING(weight_decay, false),
-    AZ_RUN_SETTING(train_threads, false),
-    AZ_RUN_SETTING(samples_per_position, false),
-    AZ_RUN_SETTING(max_selfplay_lead, false),
-    AZ_RUN_SETTING(publish_every, false),
-    AZ_RUN_SETTING(checkpoint_every, false),
-    AZ_RUN_SETTING(heldout_fraction, false),
-    AZ_RUN_SETTING(report_seconds, false),
-    AZ_RUN_SETTING(eval_every, false),
-    AZ_RUN_SETTING(eval_games, false),
-    AZ_RUN_SETTING(eval_sims, false),
-    AZ_RUN_SETTING(eval_mcts_sims, false),
-};
+const RunSetting kRunSettings[] = {AZ_TRAIN_FLAGS(AZ_RUN_SETTING)};
 
 #undef AZ_RUN_SETTING
+#undef AZ_RUN_SETTING_session
+#undef AZ_RUN_SETTING_run
+#undef AZ_RUN_SETTING_fixed
 
 template <typename T>
 T Or(T flag, T fallback) {

@@ -13,48 +13,17 @@
 #include "absl/status/statusor.h"
 #include "games/game.h"
 #include "selfplay/training_run.h"
+#include "tools/train_flags.h"
 
 namespace az {
 
-// The flags of az train as given (0 or -1 where they mean "per game").
-// Each field is the flag of the same name (see az help train).
+// The flags of az train as given (0 or -1 where they mean "per game"), one
+// field per line of AZ_TRAIN_FLAGS (tools/train_flags.h), with its default.
 struct TrainFlags {
-  std::string game;
-  std::string run_dir;
-  int blocks = 0;
-  int channels = 0;
-  uint64_t seed = 1;
-  int selfplay_sims = 0;
-  int actor_threads = 2;
-  int games_per_thread = 0;
-  double dirichlet_alpha = 0;
-  double dirichlet_epsilon = 0.25;
-  int temperature_moves = -1;
-  int random_opening_moves = -1;
-  int quick_sims = -1;
-  double full_search_share = 0.25;
-  std::string value_target;
-  bool augment = true;
-  int64_t replay_positions = 0;
-  int64_t min_positions = 0;
-  int batch_size = 0;
-  double learning_rate = 0;
-  double lr_anneal = 0.25;
-  double lr_final = 0.1;
-  double weight_decay = 1e-4;
-  int train_threads = 1;
-  double samples_per_position = 0;
-  int64_t max_selfplay_lead = 0;
-  int publish_every = 0;
-  int checkpoint_every = 0;
-  double heldout_fraction = 0.02;
-  double report_seconds = 0;
-  int64_t eval_every = 0;
-  int eval_games = 20;
-  int eval_sims = 0;
-  int eval_mcts_sims = 1000;
-  int64_t max_steps = 0;
-  double max_minutes = 0;
+#define AZ_TRAIN_FLAG_FIELD(type, name, default_value, setting, defined, help) \
+  AzTrainFlagType_##type name = default_value;
+  AZ_TRAIN_FLAGS(AZ_TRAIN_FLAG_FIELD)
+#undef AZ_TRAIN_FLAG_FIELD
   // Whether --store names a store (a learner without local actors may
   // have --actor_threads=0).
   bool remote = false;

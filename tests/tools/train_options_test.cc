@@ -3,13 +3,19 @@
 // run's settings table behind RUN/config.
 #include "tools/train_options.h"
 
+#include <gflags/gflags.h>
+
 #include <string>
 
 #include "absl/strings/match.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
 #include "tools/command.h"
+#include "tools/common_flags.h"
 #include "tools/game_profile.h"
+#include "tools/run_flags.h"
+#include "tools/selfplay_flags.h"
+#include "tools/train_flags.h"
 
 namespace az {
 namespace {
@@ -153,6 +159,79 @@ TEST(TrainOptionsTest, TheRunSettingsTable) {
   EXPECT_EQ(ShortestNumber(2e-4), "0.0002");
   EXPECT_EQ(ShortestNumber(0.25), "0.25");
   EXPECT_EQ(ShortestNumber(1e-4), "0.0001");
+}
+
+// RUN/config as az train wrote it for a Connect Four learner (with --store,
+// --actor_threads=0) before the flags became one list: the text a resumed
+// run reads back must not change byte for byte.
+TEST(TrainOptionsTest, RunConfigTextIsUnchanged) {
+  TrainFlags flags = FlagsFor("connect4");
+  flags.actor_threads = 0;
+  flags.remote = true;
+  absl::StatusOr<TrainSetup> setup =
+      ResolveTraining(flags, GameNamed("connect4"));
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  EXPECT_EQ(RunConfigText(setup->resolved),
+      "# The flags of this training run (az train). Running az train on this directory again\n"
+      "# resumes the run with these values unless the command line changes them.\n"
+      "--game=connect4\n"
+      "--blocks=2\n"
+      "--channels=32\n"
+      "--seed=1\n"
+      "--selfplay_sims=100\n"
+      "--actor_threads=0\n"
+      "--games_per_thread=64\n"
+      "--dirichlet_alpha=1\n"
+      "--dirichlet_epsilon=0.25\n"
+      "--temperature_moves=7\n"
+      "--random_opening_moves=0\n"
+      "--quick_sims=0\n"
+      "--full_search_share=0.25\n"
+      "--value_target=mix:0.5\n"
+      "--augment=true\n"
+      "--replay_positions=150000\n"
+      "--min_positions=4000\n"
+      "--batch_size=256\n"
+      "--learning_rate=0.002\n"
+      "--lr_anneal=0.25\n"
+      "--lr_final=0.1\n"
+      "--weight_decay=0.0001\n"
+      "--train_threads=1\n"
+      "--samples_per_position=4\n"
+      "--max_selfplay_lead=16000\n"
+      "--publish_every=25\n"
+      "--checkpoint_every=250\n"
+      "--heldout_fraction=0.02\n"
+      "--report_seconds=30\n"
+      "--eval_every=1000\n"
+      "--eval_games=20\n"
+      "--eval_sims=200\n"
+      "--eval_mcts_sims=1000\n");
+}
+
+// The flags az train shares with other subcommands are defined elsewhere;
+// the defaults its list gives TrainFlags must be theirs (the test sets no
+// flag, so each FLAGS_ holds its default; naming them also links their
+// definitions in).
+TEST(TrainOptionsTest, SharedFlagsHaveTheListsDefaults) {
+  const TrainFlags defaults;
+  int shared = 0;
+#define AZ_CHECK_DEFAULT_here(name)
+#define AZ_CHECK_DEFAULT_shared(name)                                   \
+  {                                                                     \
+    ++shared;                                                           \
+    gflags::CommandLineFlagInfo info;                                   \
+    ASSERT_TRUE(gflags::GetCommandLineFlagInfo(#name, &info)) << #name; \
+    EXPECT_TRUE(info.is_default) << #name;                              \
+    EXPECT_EQ(defaults.name, FLAGS_##name) << "--" #name;               \
+  }
+#define AZ_CHECK_DEFAULT(type, name, default_value, setting, defined, help) \
+  AZ_CHECK_DEFAULT_##defined(name)
+  AZ_TRAIN_FLAGS(AZ_CHECK_DEFAULT)
+#undef AZ_CHECK_DEFAULT
+#undef AZ_CHECK_DEFAULT_shared
+#undef AZ_CHECK_DEFAULT_here
+  EXPECT_EQ(shared, 7);
 }
 
 }  // namespace
