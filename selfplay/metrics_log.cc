@@ -53,11 +53,11 @@ struct ExistingLog {
 };
 
 // Reads the file at `path`, if there is one: its whole lines (a crash may
-// have left part of a row at the end) and its last row by column. A file
-// with another header (another layout) is moved aside, to start afresh.
+// have left part of a row at the end) and its last row by the file's
+// column names. A file with another header (another layout) is moved
+// aside, to start afresh.
 absl::StatusOr<ExistingLog> ReadExistingLog(
-    const std::string& path, const std::string& header,
-    const std::vector<std::string>& columns, size_t max_bytes) {
+    const std::string& path, const std::string& header, size_t max_bytes) {
   std::string contents;
   absl::StatusOr<std::string> read = base::ReadFileBounded(path, max_bytes);
   if (read.ok()) {
@@ -72,14 +72,19 @@ absl::StatusOr<ExistingLog> ReadExistingLog(
   if (log.new_file) return log;
   std::vector<std::string> lines =
       absl::StrSplit(contents.substr(0, log.whole - 1), '\n');
+  // The last row is read by the file's own header, so that a resumed run
+  // finds where it stopped (its elapsed time, say) in a file of another
+  // layout too; only then is that file moved aside.
+  if (lines.size() > 1) {
+    const std::vector<std::string> names = absl::StrSplit(lines.front(), ',');
+    const std::vector<std::string> values = absl::StrSplit(lines.back(), ',');
+    for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
+      log.last_row[names[i]] = values[i];
+    }
+  }
   if (lines.front() != header) {
     RETURN_IF_ERROR(MoveAside(path));
     log.new_file = true;
-  } else if (lines.size() > 1) {
-    std::vector<std::string> values = absl::StrSplit(lines.back(), ',');
-    for (size_t i = 0; i < columns.size() && i < values.size(); ++i) {
-      log.last_row[columns[i]] = values[i];
-    }
   }
   return log;
 }
@@ -90,7 +95,7 @@ absl::StatusOr<std::unique_ptr<MetricsLog>> MetricsLog::Open(
     const std::string& path, std::vector<std::string> columns) {
   const std::string header = absl::StrJoin(columns, ",");
   ASSIGN_OR_RETURN(ExistingLog existing,
-                   ReadExistingLog(path, header, columns, kMaxBytes));
+                   ReadExistingLog(path, header, kMaxBytes));
   // O_APPEND: every row goes to the end of the file as it is, whatever
   // else has written or cut it since.
   const int fd =

@@ -63,6 +63,11 @@ TEST(MetricsLogTest, AnotherLayoutIsMovedAsideNotLost) {
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ(ReadFileBytes(path + ".1"), "a,b\n1,2\n");
   EXPECT_EQ(ReadFileBytes(path), "step\n");
+  // The old file's last row still says where the run stopped: a new
+  // column in a later az does not reset the run's clock.
+  EXPECT_EQ((*log)->last_row_on_open().at("a"), "1");
+  EXPECT_EQ(*(*log)->NumberInLastRow("b"), 2);
+  EXPECT_TRUE(absl::IsNotFound((*log)->NumberInLastRow("step").status()));
 }
 
 TEST(MetricsLogTest, UnwritablePlaceIsAClearError) {
