@@ -189,11 +189,16 @@ std::string Maybe(double x, const char* format) {
 std::string ProgressLine(const selfplay::TrainingReport& r) {
   std::string line = absl::StrFormat(
       "%s step %6d | games %s (%.1f/s) window %s | loss p %s v %s lr %.1e | "
-      "v-z %s q-z %s | %s evals/s batch %.0f",
+      "v-z %s q-z %s",
       Clock(r.elapsed_s), r.step, Thousands(r.games), r.games_per_s,
       Thousands(r.buffer_positions), Maybe(r.policy_loss, "%.3f"),
       Maybe(r.value_loss, "%.3f"), r.learning_rate, Maybe(r.v_z_mse, "%.3f"),
-      Maybe(r.q_z_mse, "%.3f"), Thousands(r.nn_evals_per_s), r.mean_batch);
+      Maybe(r.q_z_mse, "%.3f"));
+  // A learner that plays no games itself has no network speed to show.
+  if (FLAGS_actor_threads > 0) {
+    absl::StrAppendFormat(&line, " | %s evals/s batch %.0f",
+                          Thousands(r.nn_evals_per_s), r.mean_batch);
+  }
   if (FLAGS_store.size() > 0) {
     absl::StrAppendFormat(&line, " | remote: %d rejected, version lag %s",
                           r.rejected_games, Maybe(r.version_lag, "%.1f"));
