@@ -88,6 +88,13 @@ struct RemoteActor::Impl {
   void Housekeeping();
   void PollWeights();
   void ReleaseWaiters();
+  // Whether the session is over: stopped, the farm failed, or a limit hit.
+  bool Done(const std::atomic<bool>& stop) const;
+  // Brings `report` up to date with the farm and the outbox.
+  void FillReport();
+  // At the end: every finished game is sent or kept in the spool; an error
+  // if some could be neither.
+  absl::Status Drain();
 };
 
 absl::Status RemoteActor::Impl::ConnectRedis() {
@@ -357,6 +364,41 @@ absl::StatusOr<std::unique_ptr<RemoteActor>> RemoteActor::Connect(
   return std::unique_ptr<RemoteActor>(new RemoteActor(std::move(impl)));
 }
 
+bool RemoteActor::Impl::Done(const std::atomic<bool>& stop) const {
+  return stop || !farm->Running() ||
+         (options.max_minutes > 0 &&
+          SecondsSince(start) >= 60 * options.max_minutes) ||
+         (options.max_games > 0 &&
+          report.games_sent + report.games_spooled >= options.max_games);
+}
+
+void RemoteActor::Impl::FillReport() {
+  const selfplay::ActorFarmStats stats = farm->Stats();
+  report.elapsed_s = SecondsSince(start);
+  report.games_played = stats.games;
+  report.games_per_s = stats.seconds > 0 ? stats.games / stats.seconds : 0;
+  std::lock_guard<std::mutex> lock(mu);
+  report.paused = paused || outbox.size() >= outbox_limit;
+}
+
+absl::Status RemoteActor::Impl::Drain() {
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (outbox.empty()) break;
+    }
+    if (!FlushOutbox(/*at_stop=*/true)) break;  // no Redis and the spool is full
+  }
+  if (redis != nullptr && spool->games() > 0) Housekeeping();
+  std::lock_guard<std::mutex> lock(mu);
+  if (!outbox.empty()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        outbox.size(), " finished games could be neither sent nor spooled "
+        "(the spool ", spool->path(), " is full)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RemoteActor::Run(
     const std::atomic<bool>& stop, double report_seconds,
     const std::function<void(const RemoteActorReport&)>& report) {
@@ -364,22 +406,7 @@ absl::Status RemoteActor::Run(
   RETURN_IF_ERROR(m.farm->Start());
   m.start = Clock::now();
   Clock::time_point last_poll = m.start, last_report = m.start;
-  auto done = [&] {
-    return stop || !m.farm->Running() ||
-           (m.options.max_minutes > 0 &&
-            SecondsSince(m.start) >= 60 * m.options.max_minutes) ||
-           (m.options.max_games > 0 &&
-            m.report.games_sent + m.report.games_spooled >= m.options.max_games);
-  };
-  auto fill_report = [&] {
-    const selfplay::ActorFarmStats stats = m.farm->Stats();
-    m.report.elapsed_s = SecondsSince(m.start);
-    m.report.games_played = stats.games;
-    m.report.games_per_s = stats.seconds > 0 ? stats.games / stats.seconds : 0;
-    std::lock_guard<std::mutex> lock(m.mu);
-    m.report.paused = m.paused || m.outbox.size() >= m.outbox_limit;
-  };
-  while (!done()) {
+  while (!m.Done(stop)) {
     {
       std::unique_lock<std::mutex> lock(m.mu);
       m.outbox_cv.wait_for(lock, std::chrono::milliseconds(100),
@@ -395,31 +422,20 @@ absl::Status RemoteActor::Run(
       last_poll = Clock::now();
     }
     if (report && SecondsSince(last_report) >= report_seconds) {
-      fill_report();
+      m.FillReport();
       report(m.report);
       last_report = Clock::now();
     }
   }
   m.ReleaseWaiters();
-  absl::Status farm_status = m.farm->Stop();
+  const absl::Status farm_status = m.farm->Stop();
   // Every finished game leaves: sent, or kept in the spool for next time.
-  while (true) {
-    {
-      std::lock_guard<std::mutex> lock(m.mu);
-      if (m.outbox.empty()) break;
-    }
-    if (!m.FlushOutbox(/*at_stop=*/true)) break;  // no Redis and the spool is full
-  }
-  if (m.redis != nullptr && m.spool->games() > 0) m.Housekeeping();
+  const absl::Status drained = m.Drain();
   if (report) {
-    fill_report();
+    m.FillReport();
     report(m.report);
   }
-  if (!m.outbox.empty()) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        m.outbox.size(), " finished games could be neither sent nor spooled "
-        "(the spool ", m.spool->path(), " is full)"));
-  }
+  RETURN_IF_ERROR(drained);
   return farm_status;
 }
 
