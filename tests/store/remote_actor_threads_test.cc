@@ -140,13 +140,7 @@ TEST_F(RemoteActorTest, NewWeightsAreTakenUpAndDamagedOnesRefused) {
   PublishRun();
   auto actor = RemoteActor::Connect(Options(), 5);
   ASSERT_TRUE(actor.ok()) << actor.status();
-  std::atomic<bool> stop{false};
-  RemoteActorReport last;
-  std::thread run([&] {
-    EXPECT_TRUE((*actor)->Run(stop, 0.05, [&](const RemoteActorReport& r) {
-      last = r;
-    }).ok());
-  });
+  testing::ActorOnAThread run(**actor, 0.05);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   PublishVersion(2);
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
@@ -154,8 +148,8 @@ TEST_F(RemoteActorTest, NewWeightsAreTakenUpAndDamagedOnesRefused) {
   PublishVersion(3);
   ASSERT_TRUE(learner_->Command({"SETRANGE", keys_.weights(3), "100", "xx"}).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
-  stop = true;
-  run.join();
+  ASSERT_TRUE(run.Stop().ok());
+  const RemoteActorReport last = run.Last();
   EXPECT_EQ(last.weights_version, 2);
   EXPECT_GE(last.weights_refused, 1);
   std::map<int64_t, int> by_version;
@@ -179,31 +173,19 @@ TEST_F(RemoteActorTest, GamesPlayedWhileRedisIsAwayAreSpooledThenSent) {
   PublishRun();
   auto actor = RemoteActor::Connect(options, 5);
   ASSERT_TRUE(actor.ok()) << actor.status();
-  std::atomic<bool> stop{false};
-  std::vector<RemoteActorReport> reports;
-  std::mutex mu;
-  std::thread run([&] {
-    EXPECT_TRUE((*actor)->Run(stop, 0.05, [&](const RemoteActorReport& r) {
-      std::lock_guard<std::mutex> lock(mu);
-      reports.push_back(r);
-    }).ok());
-  });
+  testing::ActorOnAThread run(**actor, 0.05);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   server.Stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   int64_t spooled_while_away = 0;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    for (const auto& r : reports) {
-      spooled_while_away = std::max(spooled_while_away, r.games_spooled);
-    }
+  for (const RemoteActorReport& r : run.Reports()) {
+    spooled_while_away = std::max(spooled_while_away, r.games_spooled);
   }
   ASSERT_TRUE(server.Start());
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  stop = true;
-  run.join();
+  ASSERT_TRUE(run.Stop().ok());
   EXPECT_GT(spooled_while_away, 0);
-  const RemoteActorReport last = reports.back();
+  const RemoteActorReport last = run.Last();
   EXPECT_EQ(last.games_spooled, 0);
   EXPECT_TRUE(last.connected);
   learner_ = RedisConnection::Connect(options.redis).value();
@@ -227,17 +209,11 @@ TEST_F(RemoteActorTest, ALongBacklogPausesSelfPlay) {
   PublishRun(/*max_backlog=*/3);
   auto actor = RemoteActor::Connect(Options(), 5);
   ASSERT_TRUE(actor.ok()) << actor.status();
-  std::atomic<bool> stop{false};
-  RemoteActorReport last;
-  std::thread run([&] {
-    EXPECT_TRUE((*actor)->Run(stop, 0.05, [&](const RemoteActorReport& r) {
-      last = r;
-    }).ok());
-  });
+  testing::ActorOnAThread run(**actor, 0.05);
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
   const int64_t backlog = *GamesBacklog(*learner_, keys_);
-  stop = true;
-  run.join();
+  ASSERT_TRUE(run.Stop().ok());
+  const RemoteActorReport last = run.Last();
   EXPECT_TRUE(last.paused);
   // Sending stops at the limit; the games finished meanwhile wait in the
   // actor, whose farm is paused.

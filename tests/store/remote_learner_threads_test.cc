@@ -108,20 +108,14 @@ TEST_F(RemoteLearnerTest, EveryGameAnActorPlaysArrivesOnceThroughARedisRestart) 
 
   auto actor = RemoteActor::Connect(ActorOptions(), 5);
   ASSERT_TRUE(actor.ok()) << actor.status();
-  std::atomic<bool> stop{false};
-  RemoteActorReport last;
-  std::thread play([&] {
-    EXPECT_TRUE((*actor)->Run(stop, 0.05, [&](const RemoteActorReport& r) {
-      last = r;
-    }).ok());
-  });
+  testing::ActorOnAThread play(**actor, 0.05);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   server_->Stop();  // SIGTERM: Redis writes its append-only file and exits
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   ASSERT_TRUE(server_->Start());
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  stop = true;
-  play.join();
+  ASSERT_TRUE(play.Stop().ok());
+  const RemoteActorReport last = play.Last();
   // Let the learner take the rest.
   for (int i = 0; i < 100; ++i) {
     {

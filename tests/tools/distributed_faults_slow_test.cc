@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -86,124 +87,147 @@ std::string ActorId(const std::string& log) {
   return log.substr(from, log.find(' ', from) - from);
 }
 
-TEST(DistributedFaultsSlowTest, EveryGameIsAccountedForThroughKillsAndOutages) {
-  AZ_REQUIRE_REDIS_SERVER();
-  testing::RedisServer::Options persistent;
-  persistent.appendonly = true;
-  testing::RedisServer redis(persistent);
-  ASSERT_TRUE(redis.Start());
-  const std::string dir = ::testing::TempDir() + "/distributed_faults";
-  ASSERT_EQ(std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()), 0);
-  const std::string run = dir + "/ttt";
-  const std::string store = "--store=" + redis.url();
-  const std::string learner_args =
-      absl::StrCat("train --game=tictactoe --run_dir=", run, " ", store,
-                   " --actor_threads=0 --report_seconds=2");
-  auto actor_args = [&](int i) {
-    return absl::StrCat("selfplay ", store, " --run=ttt --actor_threads=1 "
-                        "--games_per_thread=8 --progress_seconds=2 --spool=",
-                        dir, "/spool", i);
-  };
-  auto actor_log = [&](int i) { return absl::StrCat(dir, "/actor", i, ".log"); };
-
-  pid_t learner = testing::StartAzInBackground(learner_args, dir + "/learner.log");
-  store::RedisOptions options;
-  options.address = redis.address();
-  options.timeout_ms = 2000;
-  auto connection = store::RedisConnection::Connect(options);
-  ASSERT_TRUE(connection.ok());
-  const store::RunKeys keys("ttt");
-  for (int i = 0; i < 600 && !store::ReadSettings(**connection, keys).ok(); ++i) {
-    Sleep(0.1);
+// The largest rejected_games of the run's metrics rows (it is per session:
+// the session that read the bad entries counted them).
+int64_t MostRejectedInMetrics(const std::string& run) {
+  const std::vector<std::string> rows = absl::StrSplit(
+      testing::ReadFileBytes(selfplay::RunPaths(run).metrics()), '\n',
+      absl::SkipEmpty());
+  EXPECT_GT(rows.size(), 2u);
+  if (rows.empty()) return -1;
+  const std::vector<std::string> header = absl::StrSplit(rows[0], ',');
+  const size_t column =
+      std::find(header.begin(), header.end(), "rejected_games") - header.begin();
+  EXPECT_LT(column, header.size());
+  int64_t most_rejected = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const std::vector<std::string> cells = absl::StrSplit(rows[i], ',');
+    if (column < cells.size() && !cells[column].empty()) {
+      most_rejected = std::max<int64_t>(most_rejected, std::stoll(cells[column]));
+    }
   }
-  pid_t actors[3] = {testing::StartAzInBackground(actor_args(0), actor_log(0)),
-                     testing::StartAzInBackground(actor_args(1), actor_log(1)), -1};
-  Sleep(8);
+  return most_rejected;
+}
 
-  // 1. An actor dies without a word.
-  ::kill(actors[0], SIGKILL);
-  EXPECT_EQ(testing::WaitForExit(actors[0]), 128 + SIGKILL);
-  actors[2] = testing::StartAzInBackground(actor_args(2), actor_log(2));
-  // 2. Garbage and a forged game in the stream: rejected, counted.
-  ASSERT_TRUE((*connection)->Command({"XADD", keys.games(), "*", "junk", "1"}).ok());
-  ASSERT_TRUE((*connection)
-                  ->Command({"XADD", keys.games(), "*", "actor", "evil", "seq",
-                             "1", "weights_version", "0", "record",
-                             "not a record"})
-                  .ok());
-  // Both are counted once the learner reaches them (behind the backlog).
-  bool counted = false;
-  for (int i = 0; i < 300 && !counted; ++i) {
-    Sleep(0.1);
-    counted = testing::ReadFileBytes(dir + "/learner.log")
-                  .find("remote: 2 rejected") != std::string::npos;
+// A learner and its actors as processes of the real binary, against a
+// redis-server with its append-only file on, in a fresh directory.
+class DistributedFaultsSlowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AZ_REQUIRE_REDIS_SERVER();
+    ASSERT_TRUE(redis_.Start());
+    ASSERT_EQ(std::system(("rm -rf " + dir_ + " && mkdir -p " + dir_).c_str()),
+              0);
+    options_.address = redis_.address();
+    options_.timeout_ms = 2000;
+    Reconnect();
   }
-  EXPECT_TRUE(counted) << testing::ReadFileBytes(dir + "/learner.log");
 
-  // 3. The learner dies without a word, and the same command resumes it.
-  ::kill(learner, SIGKILL);
-  EXPECT_EQ(testing::WaitForExit(learner), 128 + SIGKILL);
-  Sleep(3);
-  learner = testing::StartAzInBackground(learner_args, dir + "/learner.log");
-  Sleep(8);
+  void Reconnect() {
+    auto connection = store::RedisConnection::Connect(options_);
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    connection_ = *std::move(connection);
+  }
 
-  // 4. Redis goes away for a few seconds and comes back with its data.
-  connection->reset();
-  redis.Stop();
-  Sleep(4);
-  ASSERT_TRUE(redis.Start());
-  Sleep(8);
+  // Starts the learner (the same command every time: a restart resumes).
+  void StartLearner() {
+    learner_ = testing::StartAzInBackground(
+        absl::StrCat("train --game=tictactoe --run_dir=", run_, " --store=",
+                     redis_.url(), " --actor_threads=0 --report_seconds=2"),
+        LearnerLogPath());
+  }
 
-  // 5. A resend of games the run holds already: dropped as duplicates.
-  connection = store::RedisConnection::Connect(options);
-  ASSERT_TRUE(connection.ok());
-  const std::map<Origin, int> before_resend = StoredOrigins(run);
-  int resent = 0;
-  {
-    // The first few stored games of actor 1, sent again.
-    const std::string id1 = ActorId(testing::ReadFileBytes(actor_log(1)));
-    ASSERT_FALSE(id1.empty());
+  // Waits until the learner has published the run (actors refuse it before).
+  void WaitForTheRun() {
+    for (int i = 0; i < 600 && !store::ReadSettings(*connection_, keys_).ok();
+         ++i) {
+      Sleep(0.1);
+    }
+  }
+
+  void StartActor(int i) {
+    actors_[i] = testing::StartAzInBackground(
+        absl::StrCat("selfplay --store=", redis_.url(),
+                     " --run=ttt --actor_threads=1 --games_per_thread=8 "
+                     "--progress_seconds=2 --spool=",
+                     dir_, "/spool", i),
+        ActorLogPath(i));
+  }
+
+  // A test that fails part way leaves no process behind.
+  void TearDown() override {
+    for (pid_t* pid : {&learner_, &actors_[0], &actors_[1], &actors_[2]}) {
+      if (*pid > 0) {
+        ::kill(*pid, SIGKILL);
+        testing::WaitForExit(*pid);
+      }
+    }
+  }
+
+  // Kills process `pid` with SIGKILL, without a word.
+  static void Kill(pid_t& pid) {
+    ::kill(pid, SIGKILL);
+    EXPECT_EQ(testing::WaitForExit(pid), 128 + SIGKILL);
+    pid = -1;
+  }
+
+  // Stops process `pid` with SIGINT; it must exit cleanly.
+  static void Interrupt(pid_t& pid, const std::string& log) {
+    ::kill(pid, SIGINT);
+    EXPECT_EQ(testing::WaitForExit(pid), 0) << testing::ReadFileBytes(log);
+    pid = -1;
+  }
+
+  // Garbage and a forged game in the stream; waits until the learner has
+  // counted both as rejected (they may sit behind a backlog).
+  void InjectBadEntries() {
+    ASSERT_TRUE(
+        connection_->Command({"XADD", keys_.games(), "*", "junk", "1"}).ok());
+    ASSERT_TRUE(connection_
+                    ->Command({"XADD", keys_.games(), "*", "actor", "evil",
+                               "seq", "1", "weights_version", "0", "record",
+                               "not a record"})
+                    .ok());
+    bool counted = false;
+    for (int i = 0; i < 300 && !counted; ++i) {
+      Sleep(0.1);
+      counted = testing::ReadFileBytes(LearnerLogPath())
+                    .find("remote: 2 rejected") != std::string::npos;
+    }
+    EXPECT_TRUE(counted) << testing::ReadFileBytes(LearnerLogPath());
+  }
+
+  // Sends the first few stored games of actor 1 again (the pair (actor,
+  // seq) alone makes them duplicates: their bytes are never read) and
+  // returns how many.
+  int ResendStoredGames() {
+    const std::map<Origin, int> stored = StoredOrigins(run_);
+    const std::string id = ActorId(testing::ReadFileBytes(ActorLogPath(1)));
+    EXPECT_FALSE(id.empty());
     std::vector<store::GameMessage> again;
     for (uint64_t seq = 1; seq <= 5; ++seq) {
-      if (before_resend.count({id1, seq}) == 0) continue;
+      if (stored.count({id, seq}) == 0) continue;
       store::GameMessage m;
-      m.actor = id1;
+      m.actor = id;
       m.seq = seq;
-      // The pair alone makes it a duplicate: the bytes are never read.
       m.record = "x";
       again.push_back(m);
     }
-    resent = static_cast<int>(again.size());
-    ASSERT_TRUE(store::SendGames(**connection, keys, again).ok());
+    EXPECT_TRUE(store::SendGames(*connection_, keys_, again).ok());
+    return static_cast<int>(again.size());
   }
-  EXPECT_GT(resent, 0);
-  Sleep(4);
 
-  // The end: actors stop cleanly (sending what they have), then the learner.
-  for (int i : {1, 2}) {
-    ::kill(actors[i], SIGINT);
-    EXPECT_EQ(testing::WaitForExit(actors[i]), 0) << testing::ReadFileBytes(actor_log(i));
-  }
-  Sleep(4);
-  ::kill(learner, SIGINT);
-  EXPECT_EQ(testing::WaitForExit(learner), 0) << testing::ReadFileBytes(dir + "/learner.log");
-
-  const std::string learner_log = testing::ReadFileBytes(dir + "/learner.log");
-  std::printf("%s", learner_log.c_str());
-  const std::map<Origin, int> stored = StoredOrigins(run);
-  const std::set<Origin> left = StreamOrigins(**connection, keys);
-  // No game twice in the run.
-  for (const auto& [origin, copies] : stored) {
-    EXPECT_EQ(copies, 1) << origin.first << " #" << origin.second;
-  }
-  // The actors that stopped cleanly: every game they numbered is in the run
-  // or still waiting in the stream. The killed one: what it got out is a
-  // gap-free prefix (games in flight at the kill are lost, nothing else).
-  for (int i : {0, 1, 2}) {
-    const std::string log = testing::ReadFileBytes(actor_log(i));
+  // Actor `i`'s games: every one in the run or still in the stream `left`,
+  // numbered without a gap; for one that stopped cleanly (`clean`), all
+  // that it says it sent. (A killed actor loses the games in flight at the
+  // kill, and nothing else.)
+  void CheckActorAccounted(int i, bool clean,
+                           const std::map<Origin, int>& stored,
+                           const std::set<Origin>& left) {
+    const std::string log = testing::ReadFileBytes(ActorLogPath(i));
     const std::string id = ActorId(log);
     ASSERT_FALSE(id.empty()) << log;
-    std::set<uint64_t> seqs;  // in the run or still in the stream
+    std::set<uint64_t> seqs;
     for (const auto& [origin, copies] : stored) {
       if (origin.first == id) seqs.insert(origin.second);
     }
@@ -216,37 +240,82 @@ TEST(DistributedFaultsSlowTest, EveryGameIsAccountedForThroughKillsAndOutages) {
                 id.c_str(), static_cast<long long>(present));
     EXPECT_GT(present, 0);
     EXPECT_EQ(static_cast<uint64_t>(present), highest) << "a gap in actor " << i;
-    if (i > 0) {
-      long long played = 0, sent = 0;
-      const size_t at = log.find("stopped: ");
-      ASSERT_NE(at, std::string::npos) << log;
-      ASSERT_EQ(std::sscanf(log.c_str() + at,
-                            "stopped: %lld games played, %lld sent", &played,
-                            &sent),
-                2);
-      EXPECT_EQ(played, sent);
-      EXPECT_EQ(present, sent) << "actor " << i;
-    }
+    if (!clean) return;
+    long long played = 0, sent = 0;
+    const size_t at = log.find("stopped: ");
+    ASSERT_NE(at, std::string::npos) << log;
+    ASSERT_EQ(std::sscanf(log.c_str() + at,
+                          "stopped: %lld games played, %lld sent", &played,
+                          &sent),
+              2);
+    EXPECT_EQ(played, sent);
+    EXPECT_EQ(present, sent) << "actor " << i;
   }
-  // The garbage and the forged entry were rejected and counted (the metrics
-  // of the session that read them); the run trained on.
-  // rejected_games is per session: the first one read both entries.
-  const std::vector<std::string> rows = absl::StrSplit(
-      testing::ReadFileBytes(selfplay::RunPaths(run).metrics()), '\n',
-      absl::SkipEmpty());
-  ASSERT_GT(rows.size(), 2u);
-  const std::vector<std::string> header = absl::StrSplit(rows[0], ',');
-  const size_t column =
-      std::find(header.begin(), header.end(), "rejected_games") - header.begin();
-  ASSERT_LT(column, header.size());
-  int64_t most_rejected = 0;
-  for (size_t i = 1; i < rows.size(); ++i) {
-    const std::vector<std::string> cells = absl::StrSplit(rows[i], ',');
-    if (column < cells.size() && !cells[column].empty()) {
-      most_rejected = std::max<int64_t>(most_rejected, std::stoll(cells[column]));
-    }
+
+  std::string LearnerLogPath() const { return dir_ + "/learner.log"; }
+  std::string ActorLogPath(int i) const {
+    return absl::StrCat(dir_, "/actor", i, ".log");
   }
-  EXPECT_EQ(most_rejected, 2);
+
+  static testing::RedisServer::Options Persistent() {
+    testing::RedisServer::Options o;
+    o.appendonly = true;
+    return o;
+  }
+
+  testing::RedisServer redis_{Persistent()};
+  const std::string dir_ = ::testing::TempDir() + "/distributed_faults";
+  const std::string run_ = dir_ + "/ttt";
+  const store::RunKeys keys_{"ttt"};
+  store::RedisOptions options_;
+  std::unique_ptr<store::RedisConnection> connection_;
+  pid_t learner_ = -1;
+  pid_t actors_[3] = {-1, -1, -1};
+};
+
+TEST_F(DistributedFaultsSlowTest, EveryGameIsAccountedForThroughKillsAndOutages) {
+  StartLearner();
+  WaitForTheRun();
+  StartActor(0);
+  StartActor(1);
+  Sleep(8);
+  // 1. An actor dies without a word; another takes its place.
+  Kill(actors_[0]);
+  StartActor(2);
+  // 2. Garbage and a forged game in the stream: rejected, counted.
+  InjectBadEntries();
+  // 3. The learner dies without a word, and the same command resumes it.
+  Kill(learner_);
+  Sleep(3);
+  StartLearner();
+  Sleep(8);
+  // 4. Redis goes away for a few seconds and comes back with its data.
+  connection_.reset();
+  redis_.Stop();
+  Sleep(4);
+  ASSERT_TRUE(redis_.Start());
+  Sleep(8);
+  // 5. A resend of games the run holds already: dropped as duplicates.
+  Reconnect();
+  EXPECT_GT(ResendStoredGames(), 0);
+  Sleep(4);
+  // The end: actors stop cleanly (sending what they have), then the learner.
+  for (int i : {1, 2}) Interrupt(actors_[i], ActorLogPath(i));
+  Sleep(4);
+  Interrupt(learner_, LearnerLogPath());
+
+  const std::string learner_log = testing::ReadFileBytes(LearnerLogPath());
+  std::printf("%s", learner_log.c_str());
+  const std::map<Origin, int> stored = StoredOrigins(run_);
+  const std::set<Origin> left = StreamOrigins(*connection_, keys_);
+  for (const auto& [origin, copies] : stored) {
+    EXPECT_EQ(copies, 1) << "twice in the run: " << origin.first << " #"
+                         << origin.second;
+  }
+  for (int i : {0, 1, 2}) CheckActorAccounted(i, i > 0, stored, left);
+  // The garbage and the forged entry were rejected and counted; the run
+  // trained on across the restart.
+  EXPECT_EQ(MostRejectedInMetrics(run_), 2);
   EXPECT_NE(learner_log.find("2 rejected"), std::string::npos);
   EXPECT_NE(learner_log.find("resuming"), std::string::npos);
 }
