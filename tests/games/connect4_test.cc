@@ -34,7 +34,7 @@ TEST(Connect4Test, DescribesItself) {
 }
 
 TEST(Connect4Test, RandomGamesKeepEveryInvariantUnderEverySpec) {
-  testing::CheckRandomGamesEverySpec("connect4", 3000, 11);
+  testing::CheckRandomGamesEverySpec("connect4", 3000, 11, 1500);
 }
 
 // Plays `moves`, checking that the game goes on until the last one, which

@@ -245,14 +245,18 @@ void CheckRandomGames(const Game& game, int num_games, uint64_t seed) {
 }
 
 void CheckRandomGamesEverySpec(const std::string& name, int num_games,
-                               uint64_t seed) {
+                               uint64_t seed, int num_proxy_games) {
   absl::StatusOr<const Game*> rules = FindGame(name);
   ASSERT_TRUE(rules.ok()) << rules.status();
   for (const std::string& spec : RewardSpecNames(**rules)) {
     absl::StatusOr<const Game*> game = FindGameWithReward(name, spec);
     ASSERT_TRUE(game.ok()) << game.status();
     EXPECT_EQ((*game)->RewardSpec().name, spec);
-    CheckRandomGames(**game, num_games, seed);
+    const bool rules_spec = spec == kRulesSpec;
+    CheckRandomGames(**game,
+                     rules_spec || num_proxy_games < 0 ? num_games
+                                                       : num_proxy_games,
+                     seed);
   }
 }
 

@@ -17,8 +17,9 @@ namespace az::testing {
 void CheckRandomGames(const Game& game, int num_games, uint64_t seed);
 
 // CheckRandomGames() for the game called `name` under every reward spec of
-// its menu.
+// its menu: `num_games` under the rules, `num_proxy_games` (the same if
+// negative) under each other spec.
 void CheckRandomGamesEverySpec(const std::string& name, int num_games,
-                               uint64_t seed);
+                               uint64_t seed, int num_proxy_games = -1);
 
 }  // namespace az::testing

@@ -104,7 +104,7 @@ std::vector<Action> ReferencePlacements(const Cells& cells) {
 }
 
 TEST(OthelloTest, RandomGamesKeepEveryInvariantUnderEverySpec) {
-  testing::CheckRandomGamesEverySpec("othello", 2000, 11);
+  testing::CheckRandomGamesEverySpec("othello", 2000, 11, 400);
 }
 
 // Every position of random games, and every move from it, agrees with the
