@@ -44,18 +44,22 @@ void Connect4State::Apply(Action action) {
   // The side to move changes: its stones are everyone's but the mover's.
   current_ = mover ^ mask_;
   ++moves_;
-  const GameOutcome win = moves_ % 2 == 1 ? GameOutcome::kFirstPlayerWins
-                                          : GameOutcome::kSecondPlayerWins;
   if (connect4::DiagonalsWin(spec_)) {
-    // The spec ends the game as the rules do.
+    // The rules' ending (the verdict follows from it, see Verdict()).
     if (connect4::HasFour(mover)) {
-      outcome_ = win;
+      outcome_ = moves_ % 2 == 1 ? GameOutcome::kFirstPlayerWins
+                                 : GameOutcome::kSecondPlayerWins;
     } else if (moves_ == kCells) {
       outcome_ = GameOutcome::kDraw;
     }
-    if (outcome_ != GameOutcome::kOngoing) verdict_ = {outcome_, moves_};
     return;
   }
+  ApplyWithoutDiagonals(mover);
+}
+
+void Connect4State::ApplyWithoutDiagonals(uint64_t mover) {
+  const GameOutcome win = moves_ % 2 == 1 ? GameOutcome::kFirstPlayerWins
+                                          : GameOutcome::kSecondPlayerWins;
   if (connect4::HasFourOf<false>(mover)) {
     outcome_ = win;
   } else if (moves_ == kCells) {
@@ -68,6 +72,11 @@ void Connect4State::Apply(Action action) {
       verdict_ = {GameOutcome::kDraw, moves_};
     }
   }
+}
+
+IntendedVerdict Connect4State::Verdict() const {
+  if (!connect4::DiagonalsWin(spec_)) return verdict_;
+  return IsTerminal() ? IntendedVerdict{outcome_, moves_} : IntendedVerdict{};
 }
 
 TerminalReward Connect4State::Reward(Player player) const {

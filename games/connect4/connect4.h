@@ -115,7 +115,7 @@ class Connect4State final : public State {
 
   bool IsTerminal() const override { return outcome_ != GameOutcome::kOngoing; }
   GameOutcome Outcome() const override { return outcome_; }
-  IntendedVerdict Verdict() const override { return verdict_; }
+  IntendedVerdict Verdict() const override;
   TerminalReward Reward(Player player) const override;
 
   uint64_t Hash() const override;
@@ -140,12 +140,17 @@ class Connect4State final : public State {
   connect4::Spec spec() const { return spec_; }
 
  private:
+  // The end of Apply() under `no_diagonals`, which keeps the verdict apart.
+  void ApplyWithoutDiagonals(uint64_t mover);
+
   const Game* game_;
   connect4::Spec spec_;
   uint64_t current_ = 0;
   uint64_t mask_ = 0;
   int moves_ = 0;
   GameOutcome outcome_ = GameOutcome::kOngoing;
+  // Kept only under `no_diagonals`; the other specs end the game as the
+  // rules do, so their verdict follows from the outcome.
   IntendedVerdict verdict_;
 };
 

@@ -21,9 +21,10 @@ constexpr std::array<uint16_t, 8> kLines = {
 constexpr int kAllLines = 8;
 constexpr int kStraightLines = 6;  // the rows and columns only
 
-// Whether `stones` fill one of the first `num_lines` lines of kLines.
-bool HasLine(uint16_t stones, int num_lines) {
-  for (int i = 0; i < num_lines; ++i) {
+// Whether `stones` fill one of the first kNumLines lines of kLines.
+template <int kNumLines>
+bool HasLine(uint16_t stones) {
+  for (int i = 0; i < kNumLines; ++i) {
     if ((stones & kLines[i]) == kLines[i]) return true;
   }
   return false;
@@ -79,10 +80,7 @@ class TicTacToeGame;
 
 class TicTacToeState final : public State {
  public:
-  TicTacToeState(const Game* game, Spec spec)
-      : game_(game),
-        spec_(spec),
-        num_lines_(spec == Spec::kNoDiagonals ? kStraightLines : kAllLines) {}
+  TicTacToeState(const Game* game, Spec spec) : game_(game), spec_(spec) {}
 
   const Game& game() const override { return *game_; }
   Player ToMove() const override {
@@ -108,18 +106,25 @@ class TicTacToeState final : public State {
     int p = moves_ % 2;
     stones_[p] |= uint16_t{1} << a;
     ++moves_;
+    if (spec_ != Spec::kNoDiagonals) {
+      // The rules' ending (the verdict follows from it, see Verdict()).
+      if (HasLine<kAllLines>(stones_[p])) {
+        outcome_ = p == 0 ? GameOutcome::kFirstPlayerWins
+                          : GameOutcome::kSecondPlayerWins;
+      } else if (moves_ == kCells) {
+        outcome_ = GameOutcome::kDraw;
+      }
+      return;
+    }
     const GameOutcome win = p == 0 ? GameOutcome::kFirstPlayerWins
                                    : GameOutcome::kSecondPlayerWins;
-    if (HasLine(stones_[p], num_lines_)) {
+    if (HasLine<kStraightLines>(stones_[p])) {
       outcome_ = win;
     } else if (moves_ == kCells) {
       outcome_ = GameOutcome::kDraw;
     }
     if (verdict_.decided()) return;
-    if (num_lines_ == kAllLines) {
-      // The spec ends the game as the rules do.
-      if (outcome_ != GameOutcome::kOngoing) verdict_ = {outcome_, moves_};
-    } else if (HasLine(stones_[p], kAllLines)) {
+    if (HasLine<kAllLines>(stones_[p])) {
       verdict_ = {win, moves_};
     } else if (moves_ == kCells) {
       verdict_ = {GameOutcome::kDraw, moves_};
@@ -129,7 +134,11 @@ class TicTacToeState final : public State {
     return outcome_ != GameOutcome::kOngoing;
   }
   GameOutcome Outcome() const override { return outcome_; }
-  IntendedVerdict Verdict() const override { return verdict_; }
+  IntendedVerdict Verdict() const override {
+    if (spec_ == Spec::kNoDiagonals) return verdict_;
+    return IsTerminal() ? IntendedVerdict{outcome_, moves_}
+                        : IntendedVerdict{};
+  }
   TerminalReward Reward(Player player) const override {
     TerminalReward reward = RewardFor(outcome_, player);
     if (spec_ != Spec::kQuick || reward.is_draw()) return reward;
@@ -187,11 +196,11 @@ class TicTacToeState final : public State {
   friend class TicTacToeGame;
   const Game* game_;
   Spec spec_;
-  // How many of kLines end the game under the spec.
-  int num_lines_;
   std::array<uint16_t, 2> stones_ = {0, 0};
   int moves_ = 0;
   GameOutcome outcome_ = GameOutcome::kOngoing;
+  // Kept only under `no_diagonals`; the other specs end the game as the
+  // rules do, so their verdict follows from the outcome.
   IntendedVerdict verdict_;
 };
 
