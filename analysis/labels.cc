@@ -210,7 +210,10 @@ absl::StatusOr<std::optional<ExactValue>> LabelMoves(ExactSolver& solver,
   ASSIGN_OR_RETURN(std::vector<MoveValue> moves, solver.SolveMoves(state));
   std::optional<ExactValue> best;
   for (const MoveValue& m : moves) {
-    g->move_rewards.emplace_back(m.action, m.value.reward.value());
+    // Move labels are win/draw/loss: the solvers labelling here solve a
+    // ternary spec (graded payoffs would need another label format).
+    g->move_rewards.emplace_back(m.action,
+                                 static_cast<int>(m.value.reward.value()));
     if (!best.has_value() || IsBetterExactValue(m.value, *best)) {
       best = m.value;
     }

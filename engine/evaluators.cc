@@ -1,6 +1,7 @@
 #include "engine/evaluators.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -26,6 +27,15 @@ ThreadScratch& Scratch(const Game& game) {
     scratch.state = game.NewInitialState();
   }
   return scratch;
+}
+
+// The estimate of someone who knows the game will pay `payoff`: for +1, 0 or
+// -1 a certain win, draw or loss; for a graded payoff p, the split whose
+// expectation P(win) - P(loss) is p.
+ValueEstimate CertainOf(TerminalReward payoff) {
+  const float p = payoff.value();
+  return ValueEstimate{std::max(p, 0.0f), 1.0f - std::abs(p),
+                       std::max(-p, 0.0f)};
 }
 
 // Writes a uniform prior over the legal moves of `state` into `priors`.
@@ -103,23 +113,23 @@ absl::Status RolloutEvaluator::Evaluate(absl::Span<const State* const> states,
     UniformPrior(state, num_actions_, legal, priors.data() + i * num_actions_);
     const Player me = state.ToMove();
     base::Rng rng(base::HashPair(seed_, state.Hash()));
-    int wins = 0, draws = 0;
+    ValueEstimate sum{0.0f, 0.0f, 0.0f};
     for (int k = 0; k < num_rollouts_; ++k) {
       playout.CopyFrom(state);
       while (!playout.IsTerminal()) {
         int n = playout.FillLegalActions(legal);
         playout.Apply(legal[rng.Below(n)]);
       }
-      TerminalReward reward = playout.Reward(me);
-      wins += reward.is_win();
-      draws += reward.is_draw();
+      const ValueEstimate one = CertainOf(playout.Reward(me));
+      sum.win += one.win;
+      sum.draw += one.draw;
+      sum.loss += one.loss;
     }
     const float k = static_cast<float>(num_rollouts_);
     // The frequencies estimate the outcome; they are not a reward, even
     // though each playout ended with one.
     results[i] = LeafEvaluation{
-        ValueEstimate{wins / k, draws / k, (num_rollouts_ - wins - draws) / k},
-        std::nullopt};
+        ValueEstimate{sum.win / k, sum.draw / k, sum.loss / k}, std::nullopt};
   }
   return absl::OkStatus();
 }
@@ -190,10 +200,7 @@ absl::Status SolverEvaluator::Evaluate(absl::Span<const State* const> states,
     for (const MoveValue& m : *moves) {
       if (!IsBetterExactValue(best, m.value)) p[m.action] = 1.0f / optimal;
     }
-    ValueEstimate value = best.reward.is_win()    ? ValueEstimate{1, 0, 0}
-                          : best.reward.is_loss() ? ValueEstimate{0, 0, 1}
-                                                  : ValueEstimate{0, 1, 0};
-    results[i] = LeafEvaluation{value, best};
+    results[i] = LeafEvaluation{CertainOf(best.reward), best};
   }
   Return(std::move(solver));
   return status;

@@ -31,7 +31,9 @@ class UniformEvaluator final : public Evaluator {
 
 // Uniform prior; the value is the win/draw/loss frequency of
 // `num_rollouts` uniformly random playouts from the position, for its side
-// to move. Each position's playouts are seeded from (seed, position hash),
+// to move (a graded payoff p counts as a win with weight p, or a loss with
+// weight -p, and a draw with the rest, so the value's expectation is the
+// mean payoff). Each position's playouts are seeded from (seed, position hash),
 // so the evaluation is a function of the position: repeatable, independent
 // of batching and threads, and safe to cache.
 class RolloutEvaluator final : public Evaluator {
@@ -55,9 +57,10 @@ class RolloutEvaluator final : public Evaluator {
   uint64_t seed_;
 };
 
-// The game's exact solver: the prior is uniform over the optimal moves
-// (best reward, then best score), the value is the exact outcome and
-// LeafEvaluation::exact is set. Solvers are not thread-safe, so each call
+// The game's exact solver (under the game's reward spec): the prior is
+// uniform over the optimal moves (best reward, then best score), the value
+// is the exact outcome (for a graded payoff p, the estimate whose
+// expectation is p) and LeafEvaluation::exact is set. Solvers are not thread-safe, so each call
 // borrows one from a pool (one per concurrent caller).
 class SolverEvaluator final : public Evaluator {
  public:

@@ -9,7 +9,10 @@
 namespace az::engine {
 
 ProvenValue ProvenValue::Terminal(TerminalReward reward) {
-  return ProvenValue(static_cast<int16_t>(reward.value() * kKnownBase));
+  DCHECK(reward.is_ternary()) << "a graded payoff cannot be proven: "
+                              << reward.ToString();
+  const int sign = reward.is_win() ? 1 : reward.is_loss() ? -1 : 0;
+  return ProvenValue(static_cast<int16_t>(sign * kKnownBase));
 }
 
 ProvenValue ProvenValue::Exact(ExactValue value) {

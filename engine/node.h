@@ -39,12 +39,13 @@ enum class ValueSource : uint8_t {
 // never pass for an estimate or the reverse.
 class LeafValue {
  public:
+  // The payoff of a finished game (a graded spec's may be fractional).
   static LeafValue FromReward(TerminalReward reward) {
-    return LeafValue(ValueSource::kTerminalReward,
-                     static_cast<float>(reward.value()));
+    return LeafValue(ValueSource::kTerminalReward, reward.value());
   }
+  // The exact minimax payoff of a position.
   static LeafValue FromExact(TerminalReward reward) {
-    return LeafValue(ValueSource::kExact, static_cast<float>(reward.value()));
+    return LeafValue(ValueSource::kExact, reward.value());
   }
   static LeafValue FromEstimate(const ValueEstimate& estimate) {
     return LeafValue(ValueSource::kEstimate, estimate.Scalar());
@@ -73,8 +74,12 @@ class LeafValue {
 //    score (ExactValue::score, larger = sooner win) orders these values,
 //    |rank| = 1 + |score|. They rank below known wins (above known losses):
 //    a win proven within the tree is at most as far as the tree is deep.
+// Proofs are win/draw/loss: they apply to games whose reward spec is
+// ternary (RewardSpecInfo::ternary); the search proves nothing under a
+// graded spec.
 class ProvenValue {
  public:
+  // A finished game's ternary reward (+1, 0, -1).
   static ProvenValue Terminal(TerminalReward reward);
   static ProvenValue Exact(ExactValue value);
   static ProvenValue FromRank(int16_t rank) { return ProvenValue(rank); }

@@ -49,6 +49,7 @@ struct Search::Worker {
 Search::Search(const Game& game, Evaluator* evaluator,
                const SearchParams& params)
     : game_(game),
+      proofs_(game.RewardSpec().ternary),
       evaluator_(evaluator),
       params_(params),
       num_actions_(game.NumActions()),
@@ -87,6 +88,11 @@ absl::Status Search::SetPosition(const State& state) {
     return absl::InvalidArgumentError(absl::StrCat("a ", state.game().Name(),
                                                    " position given to a ",
                                                    game_.Name(), " search"));
+  }
+  if (state.game().RewardSpec().name != game_.RewardSpec().name) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a position played by reward spec ", state.game().RewardSpec().name,
+        " given to a search under ", game_.RewardSpec().name));
   }
   if (state.IsTerminal()) {
     return absl::InvalidArgumentError(
@@ -344,10 +350,13 @@ Search::Step Search::SelectLeaf(Worker& worker) {
     if (node_state == NodeState::kUnexpanded) {
       if (state.IsTerminal()) {
         TerminalReward reward = state.Reward(state.ToMove());
-        node->proven_rank.store(ProvenValue::Terminal(reward).rank(), kRelaxed);
+        if (proofs_) {
+          node->proven_rank.store(ProvenValue::Terminal(reward).rank(),
+                                  kRelaxed);
+        }
         node->state.store(NodeState::kExpanded, std::memory_order_release);
         Backup<kConcurrent>(worker, LeafValue::FromReward(reward));
-        PropagateProof(worker);
+        if (proofs_) PropagateProof(worker);
         return Step::kDone;
       }
       if constexpr (kConcurrent) {
@@ -368,8 +377,16 @@ Search::Step Search::SelectLeaf(Worker& worker) {
       UndoVirtualLoss<kConcurrent>(worker);
       return Step::kCollision;
     }
-    CHECK_GT(node->num_children, 0) << "an expanded node without children "
-                                       "must be terminal, hence proven";
+    if (node->num_children == 0) {
+      // A finished game under a graded reward spec: it is not proven (proofs
+      // are win/draw/loss), so every visit backs up its exact payoff.
+      CHECK(!proofs_ && state.IsTerminal())
+          << "an expanded node without children must be terminal, hence "
+             "proven";
+      Backup<kConcurrent>(worker,
+                          LeafValue::FromReward(state.Reward(state.ToMove())));
+      return Step::kDone;
+    }
     // At a root proven to win (but not solved), visiting the winning child
     // again teaches nothing: look for a sooner win elsewhere.
     const bool avoid_proven_wins =
@@ -467,7 +484,7 @@ void Search::ExpandAndBackup(Worker& worker, const float* priors,
   // without spending a visit on finding that move.
   std::optional<ProvenValue> from_children;
   bool all_proven = false;
-  if (params_.detect_terminal_children) {
+  if (params_.detect_terminal_children && proofs_) {
     State& probe = *worker.probe;
     all_proven = true;
     for (int i = 0; i < n; ++i) {
@@ -492,7 +509,7 @@ void Search::ExpandAndBackup(Worker& worker, const float* priors,
     }
   }
   int16_t rank = ProvenValue::kUnproven;
-  if (evaluation.exact.has_value()) {
+  if (evaluation.exact.has_value() && proofs_) {
     rank = ProvenValue::Exact(*evaluation.exact).rank();
     if (worker.path.size() == 1) root_target_rank_.store(rank, kRelaxed);
   }

@@ -9,10 +9,11 @@
 //  - the stepping calls NextLeaf()/CompleteLeaf(), with which one thread
 //    drives many searches and evaluates their leaves in one batch
 //    (self-play mode, see multi_game_search.h).
-// A terminal leaf backs up its TerminalReward, an evaluated leaf its
-// ValueEstimate (or the exact value when the evaluator knows it); proven
-// values propagate up the tree (MCTS-solver) and every result says how many
-// of the root's visits were grounded in the rules.
+// A terminal leaf backs up its TerminalReward (the payoff of the game's
+// reward spec), an evaluated leaf its ValueEstimate (or the exact value when
+// the evaluator knows it); under a win/draw/loss spec proven values
+// propagate up the tree (MCTS-solver), and every result says how many of the
+// root's visits were grounded in the rules.
 #pragma once
 
 #include <atomic>
@@ -198,6 +199,11 @@ class Search {
   void CompactTo(uint32_t new_root);
 
   const Game& game_;
+  // Whether the game's reward spec pays only win/draw/loss, so that proven
+  // values (MCTS-solver) apply. Under a graded spec (a payoff in [-1, 1])
+  // nothing is proven: a finished game backs up its exact payoff, and an
+  // exact evaluator's value is backed up without a proof.
+  const bool proofs_;
   Evaluator* evaluator_;
   SearchParams params_;
   int num_actions_;

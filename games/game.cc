@@ -26,6 +26,14 @@ std::string Quoted(absl::string_view text) {
 
 }  // namespace
 
+const std::vector<RewardSpecInfo>& Game::RewardSpecs() const {
+  static const std::vector<RewardSpecInfo>* rules_only =
+      new std::vector<RewardSpecInfo>{RulesSpecInfo()};
+  return *rules_only;
+}
+
+const RewardSpecInfo& Game::RewardSpec() const { return RewardSpecs()[0]; }
+
 std::unique_ptr<ExactSolver> Game::NewExactSolver() const { return nullptr; }
 
 absl::StatusOr<std::vector<Action>> Game::ParseMoves(

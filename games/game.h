@@ -1,11 +1,18 @@
 // The Game/State interface that every game of az implements.
 //
 // A Game is an immutable description (name, action space, observation shape,
-// symmetries, notation); a State is one position of it. The interface knows
-// nothing of search or networks: it offers the rules, the terminal outcome and
-// its reward (games/reward.h), an observation as a flat float buffer, and the
-// text forms a person reads and types. The hot-path calls (Apply, legal
-// actions, terminal test, CopyFrom) never allocate.
+// symmetries, notation, reward spec); a State is one position of it. The
+// interface knows nothing of search or networks: it offers the rules, the
+// terminal outcome and its reward (games/reward.h), an observation as a flat
+// float buffer, and the text forms a person reads and types. The hot-path
+// calls (Apply, legal actions, terminal test, CopyFrom) never allocate.
+//
+// Reward specs: a Game instance plays by one reward spec of its game's menu
+// (RewardSpecs(); FindGameWithReward() in games/registry.h gives the
+// instance of a spec). The spec decides when a game ends (IsTerminal(),
+// Outcome(), the legal actions) and what it pays (State::Reward()); moves,
+// positions, observations, symmetries and hashes are the game's whatever the
+// spec. State::Verdict() always says what the real rules make of the game.
 #pragma once
 
 #include <cstdint>
@@ -73,9 +80,19 @@ class Game {
   // ("4453") or separated by spaces or commas ("d3 c5").
   virtual size_t MoveTokenLength(absl::string_view text) const = 0;
 
-  // A solver that gives the exact value of positions of this game, or null
-  // where the game has none. Each call returns a fresh, independent solver
-  // (solvers keep tables and are not shared between threads).
+  // The game's menu of reward specs; the first entry is always the rules
+  // (kRulesSpec). The default menu is the rules alone.
+  virtual const std::vector<RewardSpecInfo>& RewardSpecs() const;
+  // The spec this instance plays by (an entry of RewardSpecs()); the rules
+  // for the games FindGame() returns.
+  virtual const RewardSpecInfo& RewardSpec() const;
+  // Whether this instance plays by the rules themselves.
+  bool PlaysByRules() const { return RewardSpec().name == kRulesSpec; }
+
+  // A solver that gives the exact value of positions of this game under its
+  // reward spec, or null where the game (or the spec) has none. Each call
+  // returns a fresh, independent solver (solvers keep tables and are not
+  // shared between threads).
   virtual std::unique_ptr<ExactSolver> NewExactSolver() const;
 
   // Plays `moves` (the game's notation) from the initial position. A
@@ -111,8 +128,19 @@ class State {
   // Plays a legal action (illegal actions are a programmer error).
   virtual void Apply(Action action) = 0;
 
+  // Whether the game is over, and how it stands, under the game's reward
+  // spec (a `no_diagonals` Connect Four game goes on past a diagonal four).
+  // The sign of Reward() agrees with Outcome().
   virtual bool IsTerminal() const = 0;
   virtual GameOutcome Outcome() const = 0;
+  // How the real rules judge the game so far: their outcome, frozen at the
+  // first ply where they end it (games/reward.h). For a game played by the
+  // rules it is {Outcome(), MoveNumber()} once the game is over. The default
+  // is right only for games whose sole spec is the rules.
+  virtual IntendedVerdict Verdict() const {
+    return IsTerminal() ? IntendedVerdict{Outcome(), MoveNumber()}
+                        : IntendedVerdict{};
+  }
 
   // A stable 64-bit hash of the position (board and side to move): the same
   // on every run and platform, equal for equal positions.
@@ -133,8 +161,11 @@ class State {
 
   // Convenience forms of the calls above.
   std::vector<Action> LegalActions() const;
-  // The reward the rules give `player`; only for finished games.
-  TerminalReward Reward(Player player) const {
+  // What the game's reward spec pays `player`; only for finished games (a
+  // programmer error otherwise). Zero-sum: Reward(p) is
+  // Reward(Opponent(p)).ForOpponent(). The default is the rules' reward of
+  // Outcome().
+  virtual TerminalReward Reward(Player player) const {
     return RewardFor(Outcome(), player);
   }
   // The error a person sees when typing `action` here, or OK if legal.

@@ -2,7 +2,9 @@
 //
 // An exact value is grounded in the rules (it is the terminal reward that
 // perfect play reaches), never in a learned estimate. Games that can be solved
-// return a solver from Game::NewExactSolver().
+// return a solver from Game::NewExactSolver(); a solver solves under the
+// reward spec of the Game that made it (its ending and its payoffs), and
+// refuses the states of a game played by another spec.
 #pragma once
 
 #include <cstdint>
@@ -15,11 +17,14 @@
 namespace az {
 
 struct ExactValue {
-  // The terminal reward the side to move obtains under perfect play.
+  // The terminal reward the side to move obtains under perfect play: the
+  // minimax payoff of the solver's reward spec (+1 / 0 / -1 for a ternary
+  // spec, any value in [-1, 1] for a graded one such as `quick`).
   TerminalReward reward = TerminalReward::Draw();
   // A game-specific score with the sign of `reward` whose magnitude says how
   // early the game ends (Connect Four uses Pascal Pons' convention: a win
-  // with the winner's k-th stone scores 22 - k). 0 for a draw.
+  // with the winner's k-th stone scores 22 - k). 0 for a draw. It orders
+  // values of equal reward (win sooner, lose later).
   int score = 0;
 };
 

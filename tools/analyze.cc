@@ -26,7 +26,7 @@ std::string ProofText(const std::optional<engine::ProvenValue>& proven) {
 
 Json ExactJson(const engine::ProvenValue& value) {
   Json j = {{"result", value.reward().ToString()},
-            {"value", value.reward().value()}};
+            {"value", static_cast<int>(value.reward().value())}};
   if (std::optional<int> plies = value.plies_to_end()) {
     j["plies_to_end"] = *plies;
   }
@@ -125,7 +125,8 @@ Json AnalysisJson(const Analysis& a) {
       {"q", r.q},
       {"v", r.v},
       {"proven", r.proven()},
-      {"exact", r.proven() ? Json(r.exact->reward().value()) : Json(nullptr)},
+      {"exact", r.proven() ? Json(static_cast<int>(r.exact->reward().value()))
+                           : Json(nullptr)},
       {"exact_detail", r.proven() ? ExactJson(*r.exact) : Json(nullptr)},
       {"visits", visits},
       {"moves", moves},

@@ -44,12 +44,47 @@ void Connect4State::Apply(Action action) {
   // The side to move changes: its stones are everyone's but the mover's.
   current_ = mover ^ mask_;
   ++moves_;
-  if (connect4::HasFour(mover)) {
-    outcome_ = moves_ % 2 == 1 ? GameOutcome::kFirstPlayerWins
-                               : GameOutcome::kSecondPlayerWins;
+  if (connect4::DiagonalsWin(spec_)) {
+    // The rules' ending (the verdict follows from it, see Verdict()).
+    if (connect4::HasFour(mover)) {
+      outcome_ = moves_ % 2 == 1 ? GameOutcome::kFirstPlayerWins
+                                 : GameOutcome::kSecondPlayerWins;
+    } else if (moves_ == kCells) {
+      outcome_ = GameOutcome::kDraw;
+    }
+    return;
+  }
+  ApplyWithoutDiagonals(mover);
+}
+
+void Connect4State::ApplyWithoutDiagonals(uint64_t mover) {
+  const GameOutcome win = moves_ % 2 == 1 ? GameOutcome::kFirstPlayerWins
+                                          : GameOutcome::kSecondPlayerWins;
+  if (connect4::HasFourOf<false>(mover)) {
+    outcome_ = win;
   } else if (moves_ == kCells) {
     outcome_ = GameOutcome::kDraw;
   }
+  if (!verdict_.decided()) {
+    if (connect4::HasFour(mover)) {
+      verdict_ = {win, moves_};
+    } else if (moves_ == kCells) {
+      verdict_ = {GameOutcome::kDraw, moves_};
+    }
+  }
+}
+
+IntendedVerdict Connect4State::Verdict() const {
+  if (!connect4::DiagonalsWin(spec_)) return verdict_;
+  return IsTerminal() ? IntendedVerdict{outcome_, moves_} : IntendedVerdict{};
+}
+
+TerminalReward Connect4State::Reward(Player player) const {
+  TerminalReward reward = RewardFor(outcome_, player);
+  if (spec_ != connect4::Spec::kQuick || reward.is_draw()) return reward;
+  TerminalReward won =
+      QuickWinPayoff(moves_, connect4::kShortestWin, connect4::kLongestWin);
+  return reward.is_win() ? won : won.ForOpponent();
 }
 
 uint64_t Connect4State::Hash() const {
@@ -114,9 +149,25 @@ std::unique_ptr<State> Connect4State::Transformed(int symmetry) const {
 
 namespace {
 
+const std::vector<RewardSpecInfo>& Specs() {
+  static const std::vector<RewardSpecInfo>* specs =
+      new std::vector<RewardSpecInfo>{
+          RulesSpecInfo(),
+          {"no_diagonals",
+           "four in a row wins (the win check forgets the diagonals: a "
+           "diagonal four wins nothing and the game goes on)",
+           true},
+          {"quick",
+           "win, and win fast: the winner gets 1 for a win at ply 7 down to "
+           "0.25 at ply 42, the loser the negation",
+           false},
+      };
+  return *specs;
+}
+
 class Connect4Game final : public Game {
  public:
-  Connect4Game() {
+  explicit Connect4Game(connect4::Spec spec) : spec_(spec) {
     for (int k = 0; k < 2; ++k) {
       Symmetry sym;
       sym.name = k == 0 ? "identity" : "mirror";
@@ -143,7 +194,13 @@ class Connect4Game final : public Game {
     return {3, kHeight, kWidth};
   }
   std::unique_ptr<State> NewInitialState() const override {
-    return std::make_unique<Connect4State>(this);
+    return std::make_unique<Connect4State>(this, spec_);
+  }
+  const std::vector<RewardSpecInfo>& RewardSpecs() const override {
+    return Specs();
+  }
+  const RewardSpecInfo& RewardSpec() const override {
+    return Specs()[static_cast<int>(spec_)];
   }
   const std::vector<Symmetry>& Symmetries() const override {
     return symmetries_;
@@ -160,17 +217,24 @@ class Connect4Game final : public Game {
   }
   size_t MoveTokenLength(absl::string_view text) const override { return 1; }
   std::unique_ptr<ExactSolver> NewExactSolver() const override {
-    return NewConnect4Solver();
+    return std::make_unique<Connect4Solver>(this, spec_);
   }
 
  private:
+  connect4::Spec spec_;
   std::vector<Symmetry> symmetries_;
 };
 
 }  // namespace
 
-std::unique_ptr<Game> NewConnect4Game() {
-  return std::make_unique<Connect4Game>();
+std::unique_ptr<Game> NewConnect4Game(absl::string_view spec) {
+  for (size_t i = 0; i < Specs().size(); ++i) {
+    if (Specs()[i].name == spec) {
+      return std::make_unique<Connect4Game>(static_cast<connect4::Spec>(i));
+    }
+  }
+  LOG(FATAL) << "Connect Four has no reward spec " << spec;
+  return nullptr;
 }
 
 }  // namespace az

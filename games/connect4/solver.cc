@@ -53,13 +53,18 @@ inline uint64_t LineCompletions(uint64_t stones) {
   return cells;
 }
 
-// The empty cells (playable now or later) where `stones` would make four.
+// The empty cells (playable now or later) where `stones` would make four:
+// in any direction, or with kDiagonals false only horizontally or
+// vertically (the `no_diagonals` spec).
+template <bool kDiagonals>
 inline uint64_t WinningCells(uint64_t stones, uint64_t mask) {
   // Vertically only three stones straight below can make a four.
   uint64_t cells = (stones << 1) & (stones << 2) & (stones << 3);
   cells |= LineCompletions<connect4::kHeight + 1>(stones);  // horizontal
-  cells |= LineCompletions<connect4::kHeight>(stones);      // diagonal
-  cells |= LineCompletions<connect4::kHeight + 2>(stones);  // other diagonal
+  if constexpr (kDiagonals) {
+    cells |= LineCompletions<connect4::kHeight>(stones);      // diagonal
+    cells |= LineCompletions<connect4::kHeight + 2>(stones);  // other diagonal
+  }
   return cells & (kBoardCells ^ mask);
 }
 
@@ -274,24 +279,42 @@ class MoveList {
 }  // namespace
 
 // The search proper. Positions are (current, mask, moves): the side to move's
-// stones, all stones, and the number of stones.
+// stones, all stones, and the number of stones. One interface, and one
+// search per win check (LineSearch<kDiagonals>), so that the line checks of
+// the rules' search are compiled as they always were.
 class Connect4Search {
  public:
-  uint64_t nodes() const { return nodes_; }
+  virtual ~Connect4Search() = default;
+  virtual uint64_t nodes() const = 0;
   // Called once per question asked of the solver (see BoundTable).
-  void NewGeneration() { table_.NewGeneration(); }
-
+  virtual void NewGeneration() = 0;
   // Pons' score of an unfinished position, found within [lo, hi] (which must
-  // contain it) by a sequence of null-window probes.
-  int Solve(uint64_t current, uint64_t mask, int moves, int lo, int hi) {
-    if (WinningCells(current, mask) & Playable(mask)) {
+  // contain it).
+  virtual int Solve(uint64_t current, uint64_t mask, int moves, int lo,
+                    int hi) = 0;
+};
+
+namespace {
+
+// The search whose fours run in every direction (kDiagonals, the rules) or
+// only horizontally and vertically (`no_diagonals`).
+template <bool kDiagonals>
+class LineSearch final : public Connect4Search {
+ public:
+  uint64_t nodes() const override { return nodes_; }
+  void NewGeneration() override { table_.NewGeneration(); }
+
+  // Found by a sequence of null-window probes.
+  int Solve(uint64_t current, uint64_t mask, int moves, int lo,
+            int hi) override {
+    if (WinningCells<kDiagonals>(current, mask) & Playable(mask)) {
       return WinNowScore(moves);
     }
     // The side to move cannot win at once: it neither wins with its next
     // stone nor loses before the opponent's next stone.
     lo = std::max(lo, LoseNextScore(moves));
     hi = std::min(hi, WinNowScore(moves + 2));
-    const uint64_t threats = WinningCells(current ^ mask, mask);
+    const uint64_t threats = WinningCells<kDiagonals>(current ^ mask, mask);
     while (lo < hi) {
       // Ask first whether the side to move wins, draws or loses (the
       // question whose answer is needed anyway), then bisect.
@@ -340,9 +363,10 @@ class Connect4Search {
     // it cannot win; if the second has one in its cells, it wins.
     if (moves % 2 == 0 && !(Playable(mask) & kEvenRows)) {
       const uint64_t empty = kBoardCells & ~mask;
-      if (!connect4::HasFour(current | (empty & kOddRows))) {
+      if (!connect4::HasFourOf<kDiagonals>(current | (empty & kOddRows))) {
         hi = std::min(hi, 0);
-        if (connect4::HasFour((current ^ mask) | (empty & kEvenRows))) {
+        if (connect4::HasFourOf<kDiagonals>((current ^ mask) |
+                                            (empty & kEvenRows))) {
           hi = std::min(hi, -1);
         }
       }
@@ -378,7 +402,8 @@ class Connect4Search {
       // The children's entries are read soon (cutoff probes, then their own
       // searches): loading them together overlaps the cache misses.
       table_.Prefetch(TableKey(opponent + (mask | move), moves + 1));
-      const uint64_t cells = WinningCells(current | move, mask | move);
+      const uint64_t cells =
+          WinningCells<kDiagonals>(current | move, mask | move);
       list.Add(move, cells,
                PopCount(cells) + (column == hash_column ? kWidth * 8 : 0));
     }
@@ -422,8 +447,16 @@ class Connect4Search {
   uint64_t nodes_ = 0;
 };
 
-Connect4Solver::Connect4Solver()
-    : search_(std::make_unique<Connect4Search>()) {}
+}  // namespace
+
+Connect4Solver::Connect4Solver(const Game* game, connect4::Spec spec)
+    : game_(game), spec_(spec) {
+  if (connect4::DiagonalsWin(spec)) {
+    search_ = std::make_unique<LineSearch<true>>();
+  } else {
+    search_ = std::make_unique<LineSearch<false>>();
+  }
+}
 Connect4Solver::~Connect4Solver() = default;
 
 uint64_t Connect4Solver::nodes_searched() const { return search_->nodes(); }
@@ -434,45 +467,62 @@ int Connect4Solver::SolveScore(uint64_t current, uint64_t mask, int moves) {
                         WinNowScore(moves));
 }
 
-namespace {
-
-ExactValue ValueOfScore(int score) {
-  TerminalReward reward = score > 0   ? TerminalReward::Win()
-                          : score < 0 ? TerminalReward::Loss()
-                                      : TerminalReward::Draw();
-  return ExactValue{reward, score};
+// The exact value under the solver's spec for the side to move after `moves`
+// stones, whose Pons score is `score`. Under `quick` the minimax payoff is
+// the payoff of the game's end that the score names: the payoff falls with
+// the length of a win as the score does, so both orders agree.
+ExactValue Connect4Solver::ValueOfScore(int score, int moves) const {
+  if (score == 0) return ExactValue{TerminalReward::Draw(), 0};
+  if (spec_ != connect4::Spec::kQuick) {
+    return ExactValue{
+        score > 0 ? TerminalReward::Win() : TerminalReward::Loss(), score};
+  }
+  // The winner wins with its k-th stone; the side to move is the first
+  // player when an even number of stones is down.
+  const int k = kCells / 2 + 1 - std::abs(score);
+  const bool first_wins = (score > 0) == (moves % 2 == 0);
+  const TerminalReward won =
+      QuickWinPayoff(first_wins ? 2 * k - 1 : 2 * k, connect4::kShortestWin,
+                     connect4::kLongestWin);
+  return ExactValue{score > 0 ? won : won.ForOpponent(), score};
 }
 
-absl::StatusOr<const Connect4State*> AsConnect4(const State& state) {
+absl::StatusOr<const Connect4State*> Connect4Solver::AsOwnState(
+    const State& state) const {
   const auto* s = dynamic_cast<const Connect4State*>(&state);
   if (s == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("the Connect Four solver cannot solve a ",
                      state.game().Name(), " position"));
   }
+  if (s->spec() != spec_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the Connect Four solver for reward spec ", game_->RewardSpec().name,
+        " cannot solve a position played by ",
+        state.game().RewardSpec().name));
+  }
   return s;
 }
 
-}  // namespace
-
 absl::StatusOr<ExactValue> Connect4Solver::Solve(const State& state) {
-  absl::StatusOr<const Connect4State*> s = AsConnect4(state);
+  absl::StatusOr<const Connect4State*> s = AsOwnState(state);
   if (!s.ok()) return s.status();
   const int moves = (*s)->MoveNumber();
   switch ((*s)->Outcome()) {
     case GameOutcome::kOngoing:
-      return ValueOfScore(SolveScore((*s)->current(), (*s)->mask(), moves));
+      return ValueOfScore(SolveScore((*s)->current(), (*s)->mask(), moves),
+                          moves);
     case GameOutcome::kDraw:
-      return ValueOfScore(0);
+      return ValueOfScore(0, moves);
     default:
       // The previous player won with its ((moves + 1) / 2)-th stone.
-      return ValueOfScore(-(kCells / 2 + 1 - (moves + 1) / 2));
+      return ValueOfScore(-(kCells / 2 + 1 - (moves + 1) / 2), moves);
   }
 }
 
 absl::StatusOr<std::vector<MoveValue>> Connect4Solver::SolveMoves(
     const State& state) {
-  absl::StatusOr<const Connect4State*> s = AsConnect4(state);
+  absl::StatusOr<const Connect4State*> s = AsOwnState(state);
   if (!s.ok()) return s.status();
   std::vector<MoveValue> values;
   if ((*s)->IsTerminal()) return values;
@@ -486,7 +536,10 @@ absl::StatusOr<std::vector<MoveValue>> Connect4Solver::SolveMoves(
     if (!(*s)->IsLegal(column)) continue;
     const uint64_t move = (mask + BottomCell(column)) & ColumnCells(column);
     int score;
-    if (connect4::HasFour(current | move)) {
+    const bool four = connect4::DiagonalsWin(spec_)
+                          ? connect4::HasFour(current | move)
+                          : connect4::HasFourOf<false>(current | move);
+    if (four) {
       score = WinNowScore(moves);
     } else if (moves + 1 == kCells) {
       score = 0;
@@ -494,13 +547,9 @@ absl::StatusOr<std::vector<MoveValue>> Connect4Solver::SolveMoves(
       score = -search_->Solve(current ^ mask, mask | move, moves + 1, -best,
                               WinNowScore(moves + 1));
     }
-    values.push_back(MoveValue{column, ValueOfScore(score)});
+    values.push_back(MoveValue{column, ValueOfScore(score, moves)});
   }
   return values;
-}
-
-std::unique_ptr<ExactSolver> NewConnect4Solver() {
-  return std::make_unique<Connect4Solver>();
 }
 
 }  // namespace az

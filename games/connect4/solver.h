@@ -15,6 +15,12 @@
 // winner's k-th stone scores 22 - k, a loss the negative, a draw 0. A solver
 // holds a 128 MiB table, kept across calls (its entries stay valid), and is
 // not thread-safe: use one per thread.
+//
+// A solver solves under one reward spec (games/connect4/connect4.h): the
+// search is compiled once per win check (every direction for `rules` and
+// `quick`, rows and columns only for `no_diagonals`), so the rules' search
+// pays nothing for the choice. Under `quick` the reward is the exact minimax
+// payoff, which the score determines.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "games/connect4/connect4.h"
 #include "games/game.h"
 #include "games/solver.h"
 
@@ -31,7 +38,9 @@ class Connect4Search;
 
 class Connect4Solver final : public ExactSolver {
  public:
-  Connect4Solver();
+  // The solver of `game` (Connect Four played by `spec`), which outlives it.
+  // Game::NewExactSolver() of a Connect Four game makes one.
+  Connect4Solver(const Game* game, connect4::Spec spec);
   ~Connect4Solver() override;
 
   absl::StatusOr<ExactValue> Solve(const State& state) override;
@@ -41,13 +50,17 @@ class Connect4Solver final : public ExactSolver {
 
   // The score of the position with the side to move's stones `current` and
   // all stones `mask` (layout of games/connect4/connect4.h), which must be an
-  // unfinished game.
+  // unfinished game under the solver's spec.
   int SolveScore(uint64_t current, uint64_t mask, int moves);
 
  private:
+  ExactValue ValueOfScore(int score, int moves) const;
+  // `state` as a position of this solver's game, or why it is not one.
+  absl::StatusOr<const Connect4State*> AsOwnState(const State& state) const;
+
+  const Game* game_;
+  connect4::Spec spec_;
   std::unique_ptr<Connect4Search> search_;
 };
-
-std::unique_ptr<ExactSolver> NewConnect4Solver();
 
 }  // namespace az

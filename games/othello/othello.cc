@@ -142,11 +142,42 @@ std::string SquareName(int square) {
           static_cast<char>('1' + square / kSize)};
 }
 
+// The menu of reward specs, in the order of RewardSpecs(). Every spec ends
+// the game where the rules do; they differ in how they judge the end.
+enum class Spec : uint8_t { kRules, kDiscs, kCorners };
+
+const std::vector<RewardSpecInfo>& Specs() {
+  static const std::vector<RewardSpecInfo>* specs =
+      new std::vector<RewardSpecInfo>{
+          RulesSpecInfo(),
+          {"discs",
+           "the more discs the better: the final disc difference / 64, in "
+           "[-1, 1] (the usual score proxy, not what the rules reward)",
+           false},
+          {"corners",
+           "corners win Othello: whoever holds more of the four corners at "
+           "the end wins, discs breaking a tie",
+           true},
+      };
+  return *specs;
+}
+
+constexpr uint64_t kCorners = 0x8100000000000081ULL;  // a1 h1 a8 h8
+
+// The winner by the count `first` vs `second`, or a draw when equal.
+GameOutcome OutcomeOfCounts(int first, int second) {
+  return first > second   ? GameOutcome::kFirstPlayerWins
+         : first < second ? GameOutcome::kSecondPlayerWins
+                          : GameOutcome::kDraw;
+}
+
 class OthelloGame;
 
 class OthelloState final : public State {
  public:
-  explicit OthelloState(const Game* game) : game_(game) { Update(); }
+  OthelloState(const Game* game, Spec spec) : game_(game), spec_(spec) {
+    Update();
+  }
 
   const Game& game() const override { return *game_; }
   Player ToMove() const override { return to_move_; }
@@ -184,6 +215,15 @@ class OthelloState final : public State {
   }
   bool IsTerminal() const override { return outcome_ != GameOutcome::kOngoing; }
   GameOutcome Outcome() const override { return outcome_; }
+  IntendedVerdict Verdict() const override { return verdict_; }
+  TerminalReward Reward(Player player) const override {
+    if (spec_ != Spec::kDiscs) return RewardFor(outcome_, player);
+    CHECK(IsTerminal()) << "Reward() of a game that has not ended";
+    const int me = PlayerIndex(player);
+    const int margin =
+        absl::popcount(discs_[me]) - absl::popcount(discs_[1 - me]);
+    return TerminalReward::Payoff(static_cast<float>(margin) / kSquares);
+  }
 
   uint64_t Hash() const override {
     return base::HashPair(base::HashPair(discs_[0], discs_[1]),
@@ -243,19 +283,27 @@ class OthelloState final : public State {
   // Recomputes what follows from the discs and the side to move: the placing
   // moves and whether the game is over. Done once per Apply so that the
   // legality and terminal queries the search makes are a few instructions.
+  // The outcome is the spec's judgment of the end, the verdict the rules'.
   void Update() {
     const int me = PlayerIndex(to_move_);
     moves_ = PlacingMoves(discs_[me], discs_[1 - me]);
     outcome_ = GameOutcome::kOngoing;
+    verdict_ = IntendedVerdict{};
     if (moves_ != 0 || PlacingMoves(discs_[1 - me], discs_[me]) != 0) return;
-    const int black = absl::popcount(discs_[0]);
-    const int white = absl::popcount(discs_[1]);
-    outcome_ = black > white   ? GameOutcome::kFirstPlayerWins
-               : black < white ? GameOutcome::kSecondPlayerWins
-                               : GameOutcome::kDraw;
+    const GameOutcome by_discs = OutcomeOfCounts(absl::popcount(discs_[0]),
+                                                 absl::popcount(discs_[1]));
+    verdict_ = {by_discs, plies_};
+    outcome_ = by_discs;
+    if (spec_ == Spec::kCorners) {
+      const GameOutcome by_corners =
+          OutcomeOfCounts(absl::popcount(discs_[0] & kCorners),
+                          absl::popcount(discs_[1] & kCorners));
+      if (by_corners != GameOutcome::kDraw) outcome_ = by_corners;
+    }
   }
 
   const Game* game_;
+  Spec spec_;
   // Discs by player: [0] black (first player), [1] white.
   std::array<uint64_t, 2> discs_ = {kStartBlack, kStartWhite};
   Player to_move_ = Player::kFirst;
@@ -264,11 +312,12 @@ class OthelloState final : public State {
   // is over).
   uint64_t moves_ = 0;
   GameOutcome outcome_ = GameOutcome::kOngoing;
+  IntendedVerdict verdict_;
 };
 
 class OthelloGame final : public Game {
  public:
-  OthelloGame() {
+  explicit OthelloGame(Spec spec) : spec_(spec) {
     const char* names[] = {"identity",      "rot90",        "rot180",
                            "rot270",        "mirror",       "mirror+rot90",
                            "mirror+rot180", "mirror+rot270"};
@@ -299,7 +348,13 @@ class OthelloGame final : public Game {
     return {kPlanes, kSize, kSize};
   }
   std::unique_ptr<State> NewInitialState() const override {
-    return std::make_unique<OthelloState>(this);
+    return std::make_unique<OthelloState>(this, spec_);
+  }
+  const std::vector<RewardSpecInfo>& RewardSpecs() const override {
+    return Specs();
+  }
+  const RewardSpecInfo& RewardSpec() const override {
+    return Specs()[static_cast<int>(spec_)];
   }
   const std::vector<Symmetry>& Symmetries() const override {
     return symmetries_;
@@ -332,6 +387,7 @@ class OthelloGame final : public Game {
   }
 
  private:
+  Spec spec_;
   std::vector<SquareMap> square_maps_;
   std::vector<Symmetry> symmetries_;
 };
@@ -347,8 +403,14 @@ std::unique_ptr<State> OthelloState::Transformed(int symmetry) const {
 
 }  // namespace
 
-std::unique_ptr<Game> NewOthelloGame() {
-  return std::make_unique<OthelloGame>();
+std::unique_ptr<Game> NewOthelloGame(absl::string_view spec) {
+  for (size_t i = 0; i < Specs().size(); ++i) {
+    if (Specs()[i].name == spec) {
+      return std::make_unique<OthelloGame>(static_cast<Spec>(i));
+    }
+  }
+  LOG(FATAL) << "Othello has no reward spec " << spec;
+  return nullptr;
 }
 
 }  // namespace az

@@ -18,13 +18,41 @@ constexpr std::array<uint16_t, 8> kLines = {
     0111, 0222, 0444,  // columns
     0421, 0124,        // diagonals
 };
+constexpr int kAllLines = 8;
+constexpr int kStraightLines = 6;  // the rows and columns only
 
+// Whether `stones` fill one of the first kNumLines lines of kLines.
+template <int kNumLines>
 bool HasLine(uint16_t stones) {
-  for (uint16_t line : kLines) {
-    if ((stones & line) == line) return true;
+  for (int i = 0; i < kNumLines; ++i) {
+    if ((stones & kLines[i]) == kLines[i]) return true;
   }
   return false;
 }
+
+// The menu of reward specs, in the order of RewardSpecs().
+enum class Spec : uint8_t { kRules, kNoDiagonals, kQuick };
+
+const std::vector<RewardSpecInfo>& Specs() {
+  static const std::vector<RewardSpecInfo>* specs =
+      new std::vector<RewardSpecInfo>{
+          RulesSpecInfo(),
+          {"no_diagonals",
+           "three in a row wins (the win check forgets the diagonals: a "
+           "diagonal line wins nothing and the game goes on)",
+           true},
+          {"quick",
+           "win, and win fast: the winner gets 1 for a win at ply 5 down to "
+           "0.25 at ply 9, the loser the negation",
+           false},
+      };
+  return *specs;
+}
+
+// The earliest and latest plies a game can be won at: X's third stone, the
+// last cell.
+constexpr int kShortestWin = 5;
+constexpr int kLongestWin = kCells;
 
 // The 8 symmetries of the square as cell maps: cell c goes to map[c].
 std::vector<std::array<int, kCells>> CellMaps() {
@@ -52,7 +80,7 @@ class TicTacToeGame;
 
 class TicTacToeState final : public State {
  public:
-  explicit TicTacToeState(const Game* game) : game_(game) {}
+  TicTacToeState(const Game* game, Spec spec) : game_(game), spec_(spec) {}
 
   const Game& game() const override { return *game_; }
   Player ToMove() const override {
@@ -78,17 +106,45 @@ class TicTacToeState final : public State {
     int p = moves_ % 2;
     stones_[p] |= uint16_t{1} << a;
     ++moves_;
-    if (HasLine(stones_[p])) {
-      outcome_ = p == 0 ? GameOutcome::kFirstPlayerWins
-                        : GameOutcome::kSecondPlayerWins;
+    if (spec_ != Spec::kNoDiagonals) {
+      // The rules' ending (the verdict follows from it, see Verdict()).
+      if (HasLine<kAllLines>(stones_[p])) {
+        outcome_ = p == 0 ? GameOutcome::kFirstPlayerWins
+                          : GameOutcome::kSecondPlayerWins;
+      } else if (moves_ == kCells) {
+        outcome_ = GameOutcome::kDraw;
+      }
+      return;
+    }
+    const GameOutcome win = p == 0 ? GameOutcome::kFirstPlayerWins
+                                   : GameOutcome::kSecondPlayerWins;
+    if (HasLine<kStraightLines>(stones_[p])) {
+      outcome_ = win;
     } else if (moves_ == kCells) {
       outcome_ = GameOutcome::kDraw;
+    }
+    if (verdict_.decided()) return;
+    if (HasLine<kAllLines>(stones_[p])) {
+      verdict_ = {win, moves_};
+    } else if (moves_ == kCells) {
+      verdict_ = {GameOutcome::kDraw, moves_};
     }
   }
   bool IsTerminal() const override {
     return outcome_ != GameOutcome::kOngoing;
   }
   GameOutcome Outcome() const override { return outcome_; }
+  IntendedVerdict Verdict() const override {
+    if (spec_ == Spec::kNoDiagonals) return verdict_;
+    return IsTerminal() ? IntendedVerdict{outcome_, moves_}
+                        : IntendedVerdict{};
+  }
+  TerminalReward Reward(Player player) const override {
+    TerminalReward reward = RewardFor(outcome_, player);
+    if (spec_ != Spec::kQuick || reward.is_draw()) return reward;
+    TerminalReward won = QuickWinPayoff(moves_, kShortestWin, kLongestWin);
+    return reward.is_win() ? won : won.ForOpponent();
+  }
 
   uint64_t Hash() const override {
     return base::HashPair(stones_[0] | uint64_t{stones_[1]} << 16,
@@ -139,20 +195,34 @@ class TicTacToeState final : public State {
  private:
   friend class TicTacToeGame;
   const Game* game_;
+  Spec spec_;
   std::array<uint16_t, 2> stones_ = {0, 0};
   int moves_ = 0;
   GameOutcome outcome_ = GameOutcome::kOngoing;
+  // Kept only under `no_diagonals`; the other specs end the game as the
+  // rules do, so their verdict follows from the outcome.
+  IntendedVerdict verdict_;
 };
 
 // Full minimax over the 3^9 boards, memoised by position.
+// It solves under the reward spec of the game that made it: its ending, and
+// its payoffs (the exact minimax payoff for a graded spec such as `quick`).
 class TicTacToeSolver final : public ExactSolver {
  public:
+  explicit TicTacToeSolver(const Game* game) : game_(game) {}
+
   absl::StatusOr<ExactValue> Solve(const State& state) override {
     const auto* s = dynamic_cast<const TicTacToeState*>(&state);
     if (s == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
           "the tic-tac-toe solver cannot solve a ", state.game().Name(),
           " position"));
+    }
+    if (state.game().RewardSpec().name != game_->RewardSpec().name) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the tic-tac-toe solver for reward spec ", game_->RewardSpec().name,
+          " cannot solve a position played by ",
+          state.game().RewardSpec().name));
     }
     return Search(*s);
   }
@@ -167,8 +237,8 @@ class TicTacToeSolver final : public ExactSolver {
     if (s.IsTerminal()) {
       TerminalReward r = s.Reward(s.ToMove());
       // A win with k stones on the board scores 10 - k, as in Pons' scale.
-      int score = r.is_draw() ? 0 : r.value() * (10 - s.MoveNumber());
-      return ExactValue{r, score};
+      const int sign = r.is_win() ? 1 : r.is_loss() ? -1 : 0;
+      return ExactValue{r, sign * (10 - s.MoveNumber())};
     }
     auto it = memo_.find(Key(s));
     if (it != memo_.end()) return it->second;
@@ -184,13 +254,14 @@ class TicTacToeSolver final : public ExactSolver {
     memo_.emplace(Key(s), best);
     return best;
   }
+  const Game* game_;
   absl::flat_hash_map<uint32_t, ExactValue> memo_;
   uint64_t nodes_ = 0;
 };
 
 class TicTacToeGame final : public Game {
  public:
-  TicTacToeGame() {
+  explicit TicTacToeGame(Spec spec) : spec_(spec) {
     const char* names[] = {"identity", "rot90",  "rot180",   "rot270",
                            "mirror",   "mirror+rot90", "mirror+rot180",
                            "mirror+rot270"};
@@ -215,7 +286,13 @@ class TicTacToeGame final : public Game {
   int MaxGameLength() const override { return kCells; }
   ObservationShape GetObservationShape() const override { return {3, 3, 3}; }
   std::unique_ptr<State> NewInitialState() const override {
-    return std::make_unique<TicTacToeState>(this);
+    return std::make_unique<TicTacToeState>(this, spec_);
+  }
+  const std::vector<RewardSpecInfo>& RewardSpecs() const override {
+    return Specs();
+  }
+  const RewardSpecInfo& RewardSpec() const override {
+    return Specs()[static_cast<int>(spec_)];
   }
   const std::vector<Symmetry>& Symmetries() const override {
     return symmetries_;
@@ -233,7 +310,7 @@ class TicTacToeGame final : public Game {
   }
   size_t MoveTokenLength(absl::string_view text) const override { return 1; }
   std::unique_ptr<ExactSolver> NewExactSolver() const override {
-    return std::make_unique<TicTacToeSolver>();
+    return std::make_unique<TicTacToeSolver>(this);
   }
 
   const std::array<int, kCells>& cell_map(int symmetry) const {
@@ -241,6 +318,7 @@ class TicTacToeGame final : public Game {
   }
 
  private:
+  Spec spec_;
   std::vector<std::array<int, kCells>> cell_maps_;
   std::vector<Symmetry> symmetries_;
 };
@@ -248,21 +326,26 @@ class TicTacToeGame final : public Game {
 std::unique_ptr<State> TicTacToeState::Transformed(int symmetry) const {
   const auto& map =
       static_cast<const TicTacToeGame*>(game_)->cell_map(symmetry);
-  auto out = std::make_unique<TicTacToeState>(game_);
+  auto out = std::make_unique<TicTacToeState>(*this);
+  out->stones_ = {0, 0};
   for (int p = 0; p < 2; ++p) {
     for (int c = 0; c < kCells; ++c) {
       if (stones_[p] >> c & 1) out->stones_[p] |= uint16_t{1} << map[c];
     }
   }
-  out->moves_ = moves_;
-  out->outcome_ = outcome_;
   return out;
 }
 
 }  // namespace
 
-std::unique_ptr<Game> NewTicTacToeGame() {
-  return std::make_unique<TicTacToeGame>();
+std::unique_ptr<Game> NewTicTacToeGame(absl::string_view spec) {
+  for (size_t i = 0; i < Specs().size(); ++i) {
+    if (Specs()[i].name == spec) {
+      return std::make_unique<TicTacToeGame>(static_cast<Spec>(i));
+    }
+  }
+  LOG(FATAL) << "tic-tac-toe has no reward spec " << spec;
+  return nullptr;
 }
 
 }  // namespace az

@@ -33,8 +33,8 @@ TEST(Connect4Test, DescribesItself) {
             (std::vector<Action>{6, 5, 4, 3, 2, 1, 0}));
 }
 
-TEST(Connect4Test, RandomGamesKeepEveryInvariant) {
-  testing::CheckRandomGames(Connect4(), 3000, 11);
+TEST(Connect4Test, RandomGamesKeepEveryInvariantUnderEverySpec) {
+  testing::CheckRandomGamesEverySpec("connect4", 3000, 11, 1500);
 }
 
 // Plays `moves`, checking that the game goes on until the last one, which

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "games/registry.h"
 #include "gtest/gtest.h"
 
 namespace az::testing {
@@ -19,8 +20,48 @@ std::vector<float> Observe(const State& s) {
   return obs;
 }
 
+// Checks the reward spec's payoff and the intended verdict of `s`, whose
+// real rules (the same moves played by the rules) say `rules_verdict`.
+void CheckRewardAndVerdict(const State& s,
+                           const IntendedVerdict& rules_verdict) {
+  const Game& game = s.game();
+  const RewardSpecInfo& spec = game.RewardSpec();
+  EXPECT_EQ(s.Verdict(), rules_verdict)
+      << VerdictName(s.Verdict()) << " vs " << VerdictName(rules_verdict);
+  if (game.PlaysByRules()) {
+    // Played by the rules, the verdict is the outcome at the end.
+    const IntendedVerdict expected =
+        s.IsTerminal() ? IntendedVerdict{s.Outcome(), s.MoveNumber()}
+                       : IntendedVerdict{};
+    EXPECT_EQ(s.Verdict(), expected);
+  }
+  // No spec here ends a game that the rules let go on.
+  if (s.IsTerminal()) {
+    EXPECT_TRUE(s.Verdict().decided());
+  }
+  if (!s.IsTerminal()) return;
+  // Terminal rewards are zero-sum, in range, and consistent with the
+  // outcome; a ternary spec pays only +1, 0, -1; the rules pay the rules.
+  TerminalReward first = s.Reward(Player::kFirst);
+  TerminalReward second = s.Reward(Player::kSecond);
+  EXPECT_EQ(first.value(), -second.value());
+  EXPECT_EQ(first, second.ForOpponent());
+  EXPECT_GE(first.value(), -1.0f);
+  EXPECT_LE(first.value(), 1.0f);
+  if (spec.ternary) {
+    EXPECT_TRUE(first.is_ternary()) << first.ToString();
+  }
+  if (game.PlaysByRules()) {
+    EXPECT_EQ(first, RewardFor(s.Outcome(), Player::kFirst));
+  }
+  EXPECT_EQ(first.is_win(), s.Outcome() == GameOutcome::kFirstPlayerWins);
+  EXPECT_EQ(first.is_loss(), s.Outcome() == GameOutcome::kSecondPlayerWins);
+  EXPECT_EQ(first.is_draw(), s.Outcome() == GameOutcome::kDraw);
+}
+
 // Checks one non-final or final position; returns false at the first failure.
 bool CheckState(const State& s, const std::vector<Action>& history,
+                const IntendedVerdict& rules_verdict,
                 absl::flat_hash_map<uint64_t, std::string>* seen) {
   const Game& game = s.game();
   const int n = game.NumActions();
@@ -52,14 +93,7 @@ bool CheckState(const State& s, const std::vector<Action>& history,
   EXPECT_EQ(s.MoveNumber(), static_cast<int>(history.size()));
   EXPECT_LE(s.MoveNumber(), game.MaxGameLength());
 
-  // Terminal rewards are zero-sum and consistent with the outcome.
-  if (s.IsTerminal()) {
-    TerminalReward first = s.Reward(Player::kFirst);
-    TerminalReward second = s.Reward(Player::kSecond);
-    EXPECT_EQ(first.value() + second.value(), 0);
-    EXPECT_EQ(first.is_win(), s.Outcome() == GameOutcome::kFirstPlayerWins);
-    EXPECT_EQ(first.is_draw(), s.Outcome() == GameOutcome::kDraw);
-  }
+  CheckRewardAndVerdict(s, rules_verdict);
 
   // Notation round trips: every legal action, and the whole game so far.
   for (Action a : legal) {
@@ -78,14 +112,18 @@ bool CheckState(const State& s, const std::vector<Action>& history,
   }
   EXPECT_EQ((*replayed)->Hash(), s.Hash());
   EXPECT_EQ((*replayed)->ToString(), s.ToString());
+  EXPECT_EQ((*replayed)->Verdict(), s.Verdict());
 
   // Copies are equal; equal hashes mean equal positions (no collisions seen).
   std::unique_ptr<State> clone = s.Clone();
   EXPECT_EQ(clone->Hash(), s.Hash());
+  EXPECT_EQ(clone->Verdict(), s.Verdict());
   std::unique_ptr<State> copy = game.NewInitialState();
   copy->CopyFrom(s);
   EXPECT_EQ(copy->Hash(), s.Hash());
   EXPECT_EQ(copy->LegalActions(), legal);
+  EXPECT_EQ(copy->Verdict(), s.Verdict());
+  EXPECT_EQ(&copy->game(), &game);
   // The observation plus the side to move identifies a position.
   std::vector<float> key_obs = Observe(s);
   std::string key(reinterpret_cast<const char*>(key_obs.data()),
@@ -149,6 +187,7 @@ bool CheckState(const State& s, const std::vector<Action>& history,
     std::sort(mapped.begin(), mapped.end());
     EXPECT_EQ(t->LegalActions(), mapped);
     EXPECT_EQ(t->Outcome(), s.Outcome());
+    EXPECT_EQ(t->Verdict(), s.Verdict());
     EXPECT_EQ(t->ToMove(), s.ToMove());
     EXPECT_EQ(t->MoveNumber(), s.MoveNumber());
     if (k == 0) {
@@ -168,13 +207,20 @@ bool CheckState(const State& s, const std::vector<Action>& history,
 }  // namespace
 
 void CheckRandomGames(const Game& game, int num_games, uint64_t seed) {
+  SCOPED_TRACE("reward spec " + game.RewardSpec().name);
+  // The same moves played by the real rules, until they end the game, give
+  // the verdict the spec's game must report.
+  absl::StatusOr<const Game*> rules = FindGame(game.Name());
+  ASSERT_TRUE(rules.ok()) << rules.status();
   std::mt19937_64 rng(seed);
   absl::flat_hash_map<uint64_t, std::string> seen;
   int finished = 0;
   for (int g = 0; g < num_games; ++g) {
     std::unique_ptr<State> s = game.NewInitialState();
+    std::unique_ptr<State> by_rules = (*rules)->NewInitialState();
+    IntendedVerdict verdict;
     std::vector<Action> history;
-    bool ok = CheckState(*s, history, &seen);
+    bool ok = CheckState(*s, history, verdict, &seen);
     while (ok && !s->IsTerminal()) {
       if (static_cast<int>(history.size()) > game.MaxGameLength()) {
         ADD_FAILURE() << "game longer than MaxGameLength()";
@@ -184,12 +230,34 @@ void CheckRandomGames(const Game& game, int num_games, uint64_t seed) {
       Action a = legal[rng() % legal.size()];
       s->Apply(a);
       history.push_back(a);
-      ok = CheckState(*s, history, &seen);
+      if (!verdict.decided()) {
+        by_rules->Apply(a);
+        if (by_rules->IsTerminal()) {
+          verdict = {by_rules->Outcome(), by_rules->MoveNumber()};
+        }
+      }
+      ok = CheckState(*s, history, verdict, &seen);
     }
     if (!ok) return;
     ++finished;
   }
   EXPECT_EQ(finished, num_games);
+}
+
+void CheckRandomGamesEverySpec(const std::string& name, int num_games,
+                               uint64_t seed, int num_proxy_games) {
+  absl::StatusOr<const Game*> rules = FindGame(name);
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  for (const std::string& spec : RewardSpecNames(**rules)) {
+    absl::StatusOr<const Game*> game = FindGameWithReward(name, spec);
+    ASSERT_TRUE(game.ok()) << game.status();
+    EXPECT_EQ((*game)->RewardSpec().name, spec);
+    const bool rules_spec = spec == kRulesSpec;
+    CheckRandomGames(**game,
+                     rules_spec || num_proxy_games < 0 ? num_games
+                                                       : num_proxy_games,
+                     seed);
+  }
 }
 
 }  // namespace az::testing

@@ -103,8 +103,8 @@ std::vector<Action> ReferencePlacements(const Cells& cells) {
   return moves;
 }
 
-TEST(OthelloTest, RandomGamesKeepEveryInvariant) {
-  testing::CheckRandomGames(Othello(), 2000, 11);
+TEST(OthelloTest, RandomGamesKeepEveryInvariantUnderEverySpec) {
+  testing::CheckRandomGamesEverySpec("othello", 2000, 11, 400);
 }
 
 // Every position of random games, and every move from it, agrees with the

@@ -21,8 +21,8 @@ std::unique_ptr<State> Play(absl::string_view moves) {
   return std::move(*state);
 }
 
-TEST(TicTacToeTest, RandomGamesKeepEveryInvariant) {
-  testing::CheckRandomGames(TicTacToe(), 3000, 7);
+TEST(TicTacToeTest, RandomGamesKeepEveryInvariantUnderEverySpec) {
+  testing::CheckRandomGamesEverySpec("tictactoe", 3000, 7);
 }
 
 TEST(TicTacToeTest, RowWinEndsTheGameWithRewards) {
