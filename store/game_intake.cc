@@ -45,7 +45,8 @@ const char* RejectionName(Rejection r) {
 namespace {
 
 IntakeVerdict Rejected(Rejection why, absl::string_view detail) {
-  IntakeVerdict v{IntakeVerdict::Kind::kRejected};
+  IntakeVerdict v;
+  v.kind = IntakeVerdict::Kind::kRejected;
   v.rejection = why;
   v.reason = absl::StrCat(RejectionName(why), ": ", detail);
   return v;
@@ -61,7 +62,9 @@ IntakeVerdict JudgeGameEntry(const Game& game, const StreamEntry& entry,
   }
   const GameMessage& m = entry.game;
   if (seen.Contains(m.actor, m.seq)) {
-    return IntakeVerdict{IntakeVerdict::Kind::kDuplicate};
+    IntakeVerdict v;
+    v.kind = IntakeVerdict::Kind::kDuplicate;
+    return v;
   }
   if (m.record.size() > options.max_record_bytes) {
     return Rejected(Rejection::kOversized,
@@ -90,7 +93,8 @@ IntakeVerdict JudgeGameEntry(const Game& game, const StreamEntry& entry,
                             : Rejection::kAgainstTheRules,
                     valid.message());
   }
-  IntakeVerdict v{IntakeVerdict::Kind::kAccepted};
+  IntakeVerdict v;
+  v.kind = IntakeVerdict::Kind::kAccepted;
   v.record = *std::move(record);
   return v;
 }

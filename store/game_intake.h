@@ -53,7 +53,8 @@ enum class Rejection {
 const char* RejectionName(Rejection r);
 
 struct IntakeVerdict {
-  enum class Kind { kAccepted, kDuplicate, kRejected } kind;
+  enum class Kind { kAccepted, kDuplicate, kRejected };
+  Kind kind = Kind::kRejected;
   Rejection rejection = Rejection::kMalformedEntry;  // kRejected only
   std::string reason;                                // kRejected only
   selfplay::GameRecord record;                       // kAccepted only
