@@ -271,7 +271,7 @@ std::string ErrorByPlyScript(const HuntPlan& plan,
       "set output 'error-by-ply.png'\n", "set title 'confident-wrong values: ",
       plan.game->Name(), ", ", plan.player.text, "'\n",
       "set xlabel 'ply'\nset ylabel '|v - exact reward|'\n",
-      "set yrange [0:2.05]\nset grid\nset key top left\nplot ");
+      "set yrange [0:2.05]\nset grid\nset key below\nplot ");
   for (size_t i = 0; i < titles.size(); ++i) {
     absl::StrAppend(&script, i > 0 ? ", " : "",
                     "'error-by-ply.dat' index ", i, " using ($1+", 0.2 * i,
