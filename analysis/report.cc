@@ -725,9 +725,11 @@ absl::Status WriteStepSection(const GapReport& report, DirectoryWriter& out,
   return absl::OkStatus();
 }
 
+}  // namespace
+
 // Runs `command` through the shell; its exit status, with what it printed
 // in *output.
-int RunCapturingOutput(const std::string& command, std::string* output) {
+static int RunCapturingOutput(const std::string& command, std::string* output) {
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return -1;
   char buffer[512];
@@ -770,8 +772,6 @@ void DrawPlots(const std::string& dir, const std::string& gnuplot,
   }
   files->pictures_drawn = true;
 }
-
-}  // namespace
 
 absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
                                                  const std::string& dir,

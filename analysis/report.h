@@ -50,6 +50,13 @@ struct ReportFiles {
   std::string note;  // why pictures were skipped, if they were
 };
 
+// Runs `gnuplot` (the program named; "" for none) on each of `scripts`, in
+// `dir`, until one fails: files->files gets the PNGs drawn, and where none
+// could be drawn pictures_drawn is false and files->note says why (the
+// scripts and their data stay for a later run).
+void DrawPlots(const std::string& dir, const std::string& gnuplot,
+               const std::vector<std::string>& scripts, ReportFiles* files);
+
 // Writes figures.csv, differences.csv, positions.csv, reliability.csv, the
 // gnuplot scripts and data, the PNGs (running `gnuplot`, the program named;
 // when it cannot run, the scripts stay and the note says so) and report.md
