@@ -237,7 +237,38 @@ std::string DifferenceTable(const GapReport& report,
   return text;
 }
 
+// The agreement table of one pair of players on one set.
+std::string AgreementTable(const GapReport& report, const PairAgreement& p) {
+  const GapResult& a = report.results[p.a];
+  std::string text = absl::StrFormat(
+      "\nagreement on %s: %s vs %s (raw v; sign band %.2f)\n", a.set_name,
+      PlayerLabel(a), PlayerLabel(report.results[p.b]),
+      report.agreement_sign_band);
+  absl::StrAppendFormat(&text, "  %-13s %9s", "stratum", "positions");
+  for (const std::string& n : AgreementFigureNames()) {
+    absl::StrAppendFormat(&text, " %-28s", n);
+  }
+  absl::StrAppend(&text, "\n");
+  for (const AgreementStratum& s : p.strata) {
+    absl::StrAppendFormat(&text, "  %-13s %9d", s.name, s.positions);
+    for (const Figure& x : FiguresOf(s)) {
+      absl::StrAppendFormat(&text, " %-28s", FigureText(x));
+    }
+    absl::StrAppend(&text, "\n");
+  }
+  return text;
+}
+
 }  // namespace
+
+absl::Status ComputeAgreements(GapReport* report) {
+  AgreementOptions options;
+  options.sign_band = report->agreement_sign_band;
+  options.bootstrap = report->bootstrap;
+  ASSIGN_OR_RETURN(report->agreement,
+                   ComputeAgreement(report->results, options));
+  return absl::OkStatus();
+}
 
 std::string FormatTable(const GapReport& report) {
   std::string text;
@@ -254,8 +285,45 @@ std::string FormatTable(const GapReport& report) {
     if (!DrawsPictures(report, report.results[d.in])) continue;
     absl::StrAppend(&text, DifferenceTable(report, d));
   }
+  for (const PairAgreement& p : report.agreement) {
+    absl::StrAppend(&text, AgreementTable(report, p));
+  }
   return text;
 }
+
+namespace {
+
+// {"set", "player_a", "player_b", "sign_band", "strata": {name: {positions,
+// games, sign_disagreements, figure: {value, lo, hi}, ...}}} per pair.
+Json AgreementJson(const GapReport& report) {
+  Json pairs = Json::array();
+  for (const PairAgreement& p : report.agreement) {
+    const GapResult& a = report.results[p.a];
+    const GapResult& b = report.results[p.b];
+    Json strata = Json::object();
+    for (const AgreementStratum& s : p.strata) {
+      Json sj = {{"positions", s.positions},
+                 {"games", s.games},
+                 {"sign_disagreements", s.sign_disagreements}};
+      const std::vector<Figure> figures = FiguresOf(s);
+      for (size_t k = 0; k < figures.size(); ++k) {
+        sj[AgreementFigureNames()[k]] = {{"value", figures[k].value},
+                                         {"lo", figures[k].lo},
+                                         {"hi", figures[k].hi}};
+      }
+      strata[s.name] = sj;
+    }
+    pairs.push_back({{"set", a.set_name},
+                     {"in_distribution", a.set_kind == SetKind::kHeldout},
+                     {"player_a", PlayerLabel(a)},
+                     {"player_b", PlayerLabel(b)},
+                     {"sign_band", report.agreement_sign_band},
+                     {"strata", strata}});
+  }
+  return pairs;
+}
+
+}  // namespace
 
 Json ReportJson(const GapReport& report) {
   Json sets = Json::array();
@@ -312,6 +380,7 @@ Json ReportJson(const GapReport& report) {
   }
   return {{"game", report.game},
           {"sets", sets},
+          {"agreement", AgreementJson(report)},
           {"bootstrap_resamples", report.bootstrap.resamples},
           {"interval_level", report.bootstrap.level},
           {"seconds", report.seconds}};
@@ -398,6 +467,28 @@ std::string DifferencesCsv(const GapReport& report) {
             CsvText(in.player), ",", in.step, ",", CsvText(f.stratum), ",",
             f.source, ",", names[k], ",", CsvNum(f.figures[k].value), ",",
             CsvNum(f.figures[k].lo), ",", CsvNum(f.figures[k].hi), "\n");
+      }
+    }
+  }
+  return csv;
+}
+
+// agreement.csv: every agreement figure of every pair, one per row.
+std::string AgreementCsv(const GapReport& report) {
+  std::string csv =
+      "set,player_a,player_b,stratum,positions,games,measure,value,lo,hi\n";
+  for (const PairAgreement& p : report.agreement) {
+    const GapResult& a = report.results[p.a];
+    const GapResult& b = report.results[p.b];
+    for (const AgreementStratum& s : p.strata) {
+      const std::vector<Figure> figures = FiguresOf(s);
+      for (size_t k = 0; k < figures.size(); ++k) {
+        absl::StrAppend(&csv, CsvText(a.set_name), ",",
+                        CsvText(PlayerLabel(a)), ",", CsvText(PlayerLabel(b)),
+                        ",", CsvText(s.name), ",", s.positions, ",", s.games,
+                        ",", AgreementFigureNames()[k], ",",
+                        CsvNum(figures[k].value), ",", CsvNum(figures[k].lo),
+                        ",", CsvNum(figures[k].hi), "\n");
       }
     }
   }
@@ -534,6 +625,40 @@ std::string MarkdownDifferences(const GapReport& report) {
                       PlayerLabel(report.results[d.in]), " | ", f.stratum,
                       " | ", f.source, " |");
       for (const Figure& x : f.figures) {
+        absl::StrAppend(&md, " ", FigureText(x), " |");
+      }
+      absl::StrAppend(&md, "\n");
+    }
+  }
+  return md;
+}
+
+// The agreement section of report.md (empty with fewer than two players).
+std::string MarkdownAgreement(const GapReport& report) {
+  if (report.agreement.empty()) return "";
+  std::string md = absl::StrCat(
+      "\n## Agreement between players\n\n"
+      "Raw values `v` of every pair of players on the same positions. A sign "
+      "disagreement is one value above +",
+      Num(report.agreement_sign_band, 2), " and the other below -",
+      Num(report.agreement_sign_band, 2),
+      "; the error is the pair's mean |v - reward|.\n\n"
+      "| set | players | stratum | positions |");
+  for (const std::string& n : AgreementFigureNames()) {
+    absl::StrAppend(&md, " ", n, " |");
+  }
+  absl::StrAppend(&md, "\n|---|---|---|---|");
+  for (size_t k = 0; k < AgreementFigureNames().size(); ++k) {
+    absl::StrAppend(&md, "---|");
+  }
+  absl::StrAppend(&md, "\n");
+  for (const PairAgreement& p : report.agreement) {
+    const GapResult& a = report.results[p.a];
+    for (const AgreementStratum& s : p.strata) {
+      absl::StrAppend(&md, "| ", a.set_name, " | ", PlayerLabel(a), " vs ",
+                      PlayerLabel(report.results[p.b]), " | ", s.name, " | ",
+                      s.positions, " |");
+      for (const Figure& x : FiguresOf(s)) {
         absl::StrAppend(&md, " ", FigureText(x), " |");
       }
       absl::StrAppend(&md, "\n");
@@ -782,6 +907,7 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
   RETURN_IF_ERROR(out.Write("figures.csv", FiguresCsv(report)));
   RETURN_IF_ERROR(out.Write("reliability.csv", ReliabilityCsv(report)));
   RETURN_IF_ERROR(out.Write("differences.csv", DifferencesCsv(report)));
+  RETURN_IF_ERROR(out.Write("agreement.csv", AgreementCsv(report)));
   RETURN_IF_ERROR(out.Write("positions.csv", PositionsCsv(report)));
   RETURN_IF_ERROR(out.Write("report.json", ReportJson(report).dump(2) + "\n"));
   // Pictures: a data file and a gnuplot script for each, drawn at the end.
@@ -789,6 +915,7 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
   std::string md = MarkdownIntro(report);
   RETURN_IF_ERROR(WriteResultSections(report, out, &scripts, &md));
   absl::StrAppend(&md, MarkdownDifferences(report));
+  absl::StrAppend(&md, MarkdownAgreement(report));
   RETURN_IF_ERROR(WriteStepSection(report, out, &scripts, &md));
   DrawPlots(dir, gnuplot, scripts, &files);
   if (!files.pictures_drawn) absl::StrAppend(&md, "\n_", files.note, "._\n");

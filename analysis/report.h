@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "analysis/agreement.h"
 #include "analysis/gap.h"
 #include "nlohmann/json.hpp"
 
@@ -29,6 +30,9 @@ struct GapReport {
     std::vector<DifferenceFigures> figures;
   };
   std::vector<Difference> differences;
+  // Every pair of players on each set (analysis/agreement.h).
+  std::vector<PairAgreement> agreement;
+  double agreement_sign_band = AgreementOptions().sign_band;
   BootstrapOptions bootstrap;
   double seconds = 0.0;  // the whole run, labelling included
   std::string command_line;
@@ -36,6 +40,9 @@ struct GapReport {
 
 // Fills report->differences from report->results.
 void ComputeDifferences(GapReport* report);
+
+// Fills report->agreement from report->results, with report->bootstrap.
+absl::Status ComputeAgreements(GapReport* report);
 
 // The console table.
 std::string FormatTable(const GapReport& report);
@@ -57,8 +64,8 @@ struct ReportFiles {
 void DrawPlots(const std::string& dir, const std::string& gnuplot,
                const std::vector<std::string>& scripts, ReportFiles* files);
 
-// Writes figures.csv, differences.csv, positions.csv, reliability.csv, the
-// gnuplot scripts and data, the PNGs (running `gnuplot`, the program named;
+// Writes figures.csv, differences.csv, agreement.csv, positions.csv,
+// reliability.csv, the gnuplot scripts and data, the PNGs (running `gnuplot`, the program named;
 // when it cannot run, the scripts stay and the note says so) and report.md
 // into `dir` (created if missing).
 absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,

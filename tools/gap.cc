@@ -356,6 +356,7 @@ absl::StatusOr<analysis::GapReport> MeasureGaps(const GapPlan& plan) {
     }
   }
   analysis::ComputeDifferences(&report);
+  RETURN_IF_ERROR(analysis::ComputeAgreements(&report));
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

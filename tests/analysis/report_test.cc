@@ -126,10 +126,11 @@ TEST(ReportTest, APlottingProgramThatFailsLeavesTheScripts) {
       << files->note;
   // The files in the order written: the CSVs, the JSON, the pictures' data
   // and scripts, the page last.
-  ASSERT_GE(files->files.size(), 6u);
+  ASSERT_GE(files->files.size(), 7u);
   EXPECT_EQ(files->files[0], "figures.csv");
-  EXPECT_EQ(files->files[3], "positions.csv");
-  EXPECT_EQ(files->files[4], "report.json");
+  EXPECT_EQ(files->files[3], "agreement.csv");
+  EXPECT_EQ(files->files[4], "positions.csv");
+  EXPECT_EQ(files->files[5], "report.json");
   EXPECT_EQ(files->files.back(), "report.md");
   for (const std::string& f : files->files) {
     EXPECT_FALSE(absl::EndsWith(f, ".png")) << f;

@@ -162,6 +162,50 @@ TEST(GapCommandTest, RunInTrainingOrderWithReportDirectory) {
   EXPECT_TRUE(std::filesystem::exists(run + "/heldout/gap-labels"));
 }
 
+// Several players: every pair on every set gets an agreement table, in the
+// JSON, agreement.csv and report.md; a player against itself is no pair.
+TEST(GapCommandTest, AgreementOfEveryPairOnEverySet) {
+  const std::string a = ::testing::TempDir() + "/gap_agree_a.net";
+  const std::string b = ::testing::TempDir() + "/gap_agree_b.net";
+  WriteNet("tictactoe", a, 11);
+  WriteNet("tictactoe", b, 12);
+  const std::string run = MakeRun("gap_agree_run");
+  const std::string out = ::testing::TempDir() + "/gap_agree_report";
+  std::filesystem::remove_all(out);
+  auto r = RunAz("gap --game=tictactoe --players=net:" + a + ":raw,net:" + b +
+                 ":raw,solver --sets=heldout:" + run +
+                 " --generate=random:50 --resamples=100 --json --out=" + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json j = ParseJson(r.out);
+  ASSERT_EQ(j["agreement"].size(), 6u) << r.out;  // 3 pairs x 2 sets
+  int in_distribution = 0;
+  for (const Json& p : j["agreement"]) {
+    EXPECT_NE(p["player_a"], p["player_b"]);
+    in_distribution += p["in_distribution"].get<bool>();
+    const Json& all = p["strata"]["all"];
+    const double share = all["sign_disagreement"]["value"];
+    EXPECT_NEAR(share,
+                all["sign_disagreements"].get<double>() /
+                    all["positions"].get<double>(),
+                1e-12);
+    EXPECT_GT(all["mean_abs_v_difference"]["value"].get<double>(), 0.0);
+  }
+  EXPECT_EQ(in_distribution, 3);
+  std::ifstream csv(out + "/agreement.csv");
+  std::string line;
+  int rows = -1;  // the header
+  while (std::getline(csv, line)) ++rows;
+  EXPECT_GE(rows, 6 * 5);  // at least the "all" stratum's five figures
+  std::stringstream md;
+  md << std::ifstream(out + "/report.md").rdbuf();
+  EXPECT_TRUE(absl::StrContains(md.str(), "## Agreement between players"));
+  // The same player twice is one player: no pair.
+  auto same = RunAz("gap --game=tictactoe --players=solver --generate=random:20 "
+                    "--resamples=100 --json");
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_EQ(ParseJson(same.out)["agreement"].size(), 0u);
+}
+
 TEST(GapCommandTest, HelpListsTheFlags) {
   auto r = RunAz("help gap");
   ASSERT_EQ(r.exit_code, 0);

@@ -1,0 +1,209 @@
+#include "analysis/agreement.h"
+
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "base/hash.h"
+
+namespace az::analysis {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The additive sums of one block (game), in this order.
+enum Sum {
+  kCount,
+  kAbsDifference,
+  kDisagreements,
+  kErrorDisagree,
+  kErrorAgree,
+  kX,   // |v_a - v_b|
+  kY,   // mean error
+  kXX,
+  kYY,
+  kXY,
+  kSums
+};
+constexpr int kFigures = 5;
+
+double Ratio(double num, double den) { return den > 0.0 ? num / den : kNaN; }
+
+void Figures(const double* s, double* out) {
+  const double n = s[kCount];
+  out[0] = Ratio(s[kAbsDifference], n);
+  out[1] = Ratio(s[kDisagreements], n);
+  out[2] = Ratio(s[kErrorDisagree], s[kDisagreements]);
+  out[3] = Ratio(s[kErrorAgree], n - s[kDisagreements]);
+  const double vx = n * s[kXX] - s[kX] * s[kX];
+  const double vy = n * s[kYY] - s[kY] * s[kY];
+  // Rounding can leave a tiny negative variance for constant inputs.
+  out[4] = vx > 1e-12 && vy > 1e-12
+               ? (n * s[kXY] - s[kX] * s[kY]) / std::sqrt(vx * vy)
+               : kNaN;
+}
+
+bool OppositeSigns(double a, double b, double band) {
+  return (a > band && b < -band) || (a < -band && b > band);
+}
+
+// The player a result belongs to, without a run checkpoint's "@step-N".
+std::string PlayerOf(const GapResult& r) {
+  return r.step < 0 ? r.player : r.player.substr(0, r.player.rfind('@'));
+}
+
+// Whether `r` is the newest checkpoint of its player on its set.
+bool Newest(const std::vector<GapResult>& results, const GapResult& r) {
+  for (const GapResult& o : results) {
+    if (o.set_name == r.set_name && PlayerOf(o) == PlayerOf(r) &&
+        o.step > r.step) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status SamePositions(const GapResult& a, const GapResult& b) {
+  bool same = a.position_results.size() == b.position_results.size();
+  for (size_t i = 0; same && i < a.position_results.size(); ++i) {
+    same = a.position_results[i].moves == b.position_results[i].moves;
+  }
+  if (same) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("agreement: ", a.player, " and ", b.player, " on ",
+                   a.set_name, " were measured on different positions"));
+}
+
+// The input of one stratum of a pair: positions with `keep` true.
+template <typename Keep>
+AgreementInput InputOf(const GapResult& a, const GapResult& b, Keep keep) {
+  AgreementInput in;
+  for (size_t i = 0; i < a.position_results.size(); ++i) {
+    const PositionResult& p = a.position_results[i];
+    if (!keep(p)) continue;
+    in.v_a.push_back(p.raw.v.value);
+    in.v_b.push_back(b.position_results[i].raw.v.value);
+    in.reward.push_back(p.truth.target.Value());
+    in.game.push_back(p.game_id);
+  }
+  return in;
+}
+
+PairAgreement MeasurePair(const GapResult& a, const GapResult& b,
+                          AgreementOptions options) {
+  PairAgreement pair;
+  const uint64_t seed = options.bootstrap.seed;
+  options.bootstrap.seed = base::HashPair(seed, 0);
+  pair.strata.push_back(MeasureAgreement(
+      "all", -1, InputOf(a, b, [](const PositionResult&) { return true; }),
+      options));
+  int k = 1;
+  for (const StratumResult& s : a.strata) {
+    if (s.name == "all") continue;
+    options.bootstrap.seed = base::HashPair(seed, k++);
+    AgreementInput in =
+        s.stage < 0 ? InputOf(a, b, [](const PositionResult& p) {
+          return p.quiet;
+        })
+                    : InputOf(a, b, [&](const PositionResult& p) {
+                        return p.stage == s.stage;
+                      });
+    if (in.v_a.empty()) continue;
+    pair.strata.push_back(MeasureAgreement(s.name, s.stage, in, options));
+  }
+  return pair;
+}
+
+}  // namespace
+
+const std::vector<std::string>& AgreementFigureNames() {
+  static const std::vector<std::string> names = {
+      "mean_abs_v_difference", "sign_disagreement", "error_where_disagree",
+      "error_where_agree", "difference_error_correlation"};
+  return names;
+}
+
+std::vector<Figure> FiguresOf(const AgreementStratum& s) {
+  return {s.mean_abs_difference, s.sign_disagreement, s.error_where_disagree,
+          s.error_where_agree, s.difference_error_correlation};
+}
+
+AgreementStratum MeasureAgreement(const std::string& name, int stage,
+                                  const AgreementInput& input,
+                                  const AgreementOptions& options) {
+  // One row of sums per game, in order of first appearance.
+  std::map<int64_t, size_t> row_of;
+  std::vector<double> blocks;
+  for (size_t i = 0; i < input.v_a.size(); ++i) {
+    auto [it, added] = row_of.emplace(input.game[i], row_of.size());
+    if (added) blocks.resize(blocks.size() + kSums, 0.0);
+    double* s = blocks.data() + it->second * kSums;
+    const double x = std::abs(input.v_a[i] - input.v_b[i]);
+    const double y = (std::abs(input.v_a[i] - input.reward[i]) +
+                      std::abs(input.v_b[i] - input.reward[i])) /
+                     2.0;
+    const bool disagree =
+        OppositeSigns(input.v_a[i], input.v_b[i], options.sign_band);
+    s[kCount] += 1.0;
+    s[kAbsDifference] += x;
+    s[disagree ? kErrorDisagree : kErrorAgree] += y;
+    s[kDisagreements] += disagree ? 1.0 : 0.0;
+    s[kX] += x;
+    s[kY] += y;
+    s[kXX] += x * x;
+    s[kYY] += y * y;
+    s[kXY] += x * y;
+  }
+  double total[kSums] = {};
+  for (size_t i = 0; i < blocks.size(); ++i) total[i % kSums] += blocks[i];
+  double point[kFigures];
+  Figures(total, point);
+  const std::vector<double> replicates = BootstrapReplicates(
+      blocks, kSums, [](const double* s, double* out) { Figures(s, out); },
+      kFigures, options.bootstrap);
+  Figure figures[kFigures];
+  for (int k = 0; k < kFigures; ++k) {
+    const Interval ci = ReplicateInterval(replicates, kFigures, k,
+                                          options.bootstrap.level);
+    figures[k] = {point[k], ci.lo, ci.hi};
+  }
+  AgreementStratum r;
+  r.name = name;
+  r.stage = stage;
+  r.positions = static_cast<int64_t>(total[kCount]);
+  r.games = static_cast<int64_t>(row_of.size());
+  r.sign_disagreements = static_cast<int64_t>(total[kDisagreements]);
+  r.mean_abs_difference = figures[0];
+  r.sign_disagreement = figures[1];
+  r.error_where_disagree = figures[2];
+  r.error_where_agree = figures[3];
+  r.difference_error_correlation = figures[4];
+  return r;
+}
+
+absl::StatusOr<std::vector<PairAgreement>> ComputeAgreement(
+    const std::vector<GapResult>& results, const AgreementOptions& options) {
+  std::vector<PairAgreement> pairs;
+  for (size_t a = 0; a < results.size(); ++a) {
+    if (!Newest(results, results[a])) continue;
+    for (size_t b = a + 1; b < results.size(); ++b) {
+      if (results[b].set_name != results[a].set_name ||
+          PlayerOf(results[b]) == PlayerOf(results[a]) ||
+          !Newest(results, results[b])) {
+        continue;
+      }
+      if (absl::Status s = SamePositions(results[a], results[b]); !s.ok()) {
+        return s;
+      }
+      PairAgreement pair = MeasurePair(results[a], results[b], options);
+      pair.a = a;
+      pair.b = b;
+      pairs.push_back(std::move(pair));
+    }
+  }
+  return pairs;
+}
+
+}  // namespace az::analysis
