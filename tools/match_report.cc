@@ -126,6 +126,7 @@ absl::StatusOr<MatchReport> PlayMatch(const Game& game,
                    selfplay::FitRatings(static_cast<int>(options.specs.size()),
                                         result.pairs, rating_options));
   report.game = game.Name();
+  report.reward = game.RewardSpec().name;
   report.specs = options.specs;
   report.anchor = options.anchor;
   report.games_per_pair = options.match.games_per_pair;
@@ -183,6 +184,7 @@ std::string MatchJson(const MatchReport& report) {
     ratings[report.specs[i]] = Finite(report.ratings[i]);
   }
   Json out = {{"game", report.game},
+              {"reward", report.reward},
               {"games_per_pair", report.games_per_pair},
               {"games", report.games.size()},
               {"opening_plies", report.opening_plies},
@@ -195,9 +197,13 @@ std::string MatchJson(const MatchReport& report) {
 
 std::string MatchTable(const MatchReport& report) {
   std::string text =
-      absl::StrFormat("%s: %d games, %d per pair, %d opening plies, %.1f s\n\n",
+      absl::StrFormat("%s: %d games, %d per pair, %d opening plies, %.1f s\n"
+                      "scored by reward spec %s%s\n\n",
                       report.game, report.games.size(), report.games_per_pair,
-                      report.opening_plies, report.seconds);
+                      report.opening_plies, report.seconds, report.reward,
+                      report.reward == kRulesSpec
+                          ? " (the rules: the intended objective)"
+                          : " (a proxy, not the rules)");
   absl::StrAppendFormat(&text, "%-24s %-24s %5s %5s %5s %6s %7s  %-16s  %s\n",
                         "a", "b", "W", "D", "L", "score", "elo", "95% interval",
                         "a first / second (W-D-L)");

@@ -26,6 +26,9 @@ struct PairReport {
 struct MatchReport {
   // The game's name.
   std::string game;
+  // The reward spec the games were played and scored by (its ending and
+  // the sign of its payoff decide each result): "rules" unless --reward.
+  std::string reward = "rules";
   // The players' specs, in the order given.
   std::vector<std::string> specs;
   // The index in `specs` of the player rated 0.
