@@ -202,6 +202,13 @@ TEST(GapCommandTest, RewardDecomposesIntoInnerOuterAndTotal) {
   for (const char* name : {"decomposition.csv", "report.md", "figures.csv"}) {
     EXPECT_TRUE(std::filesystem::exists(out + "/" + name)) << name;
   }
+  std::ifstream md(out + "/report.md");
+  std::stringstream page;
+  page << md.rdbuf();
+  EXPECT_TRUE(absl::StrContains(page.str(), "## Inner, outer and total"));
+  EXPECT_TRUE(absl::StrContains(
+      page.str(), "### random:100, player solver: reward no_diagonals vs the "
+                  "rules"));
   std::ifstream csv(out + "/decomposition.csv");
   std::stringstream text;
   text << csv.rdbuf();
