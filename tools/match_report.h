@@ -20,6 +20,11 @@ namespace az {
 struct PairReport {
   selfplay::PairResults results;  // counted for results.a
   selfplay::EloEstimate elo;      // of a over b
+  // The same games judged by the real rules' verdict (counted for a), kept
+  // apart from `results` when the match is scored by another reward spec.
+  int rules_wins = 0;
+  int rules_draws = 0;
+  int rules_losses = 0;
 };
 
 // A finished match.

@@ -129,13 +129,24 @@ TEST(MatchCommandTest, RewardScoresTheGamesByItsSpec) {
     ASSERT_FALSE(j.is_discarded()) << r.out;
     EXPECT_EQ(j["reward"], spec);
     // The solver of the spec never loses under the spec's own scoring.
-    EXPECT_EQ(j["pairs"][0]["losses"], 0) << spec;
+    const Json& p = j["pairs"][0];
+    EXPECT_EQ(p["losses"], 0) << spec;
+    // The rules' verdict of the same games, counted apart.
+    EXPECT_EQ(p["rules_wins"].get<int>() + p["rules_draws"].get<int>() +
+                  p["rules_losses"].get<int>(),
+              4);
+    if (spec == "rules") {
+      EXPECT_EQ(p["rules_wins"], p["wins"]);
+      EXPECT_EQ(p["rules_losses"], p["losses"]);
+    }
   }
   auto table = RunAz("match --game=tictactoe --players=solver,random "
                      "--games=2 --reward=no_diagonals");
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_TRUE(absl::StrContains(
       table.out, "scored by reward spec no_diagonals (a proxy, not the rules)"))
+      << table.out;
+  EXPECT_TRUE(absl::StrContains(table.out, "the same games by the rules: "))
       << table.out;
 }
 
