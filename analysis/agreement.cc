@@ -57,8 +57,8 @@ std::string PlayerOf(const GapResult& r) {
 // Whether `r` is the newest checkpoint of its player on its set.
 bool Newest(const std::vector<GapResult>& results, const GapResult& r) {
   for (const GapResult& o : results) {
-    if (o.set_name == r.set_name && PlayerOf(o) == PlayerOf(r) &&
-        o.step > r.step) {
+    if (o.set_name == r.set_name && o.truth_spec == r.truth_spec &&
+        PlayerOf(o) == PlayerOf(r) && o.step > r.step) {
       return false;
     }
   }
@@ -190,6 +190,7 @@ absl::StatusOr<std::vector<PairAgreement>> ComputeAgreement(
     if (!Newest(results, results[a])) continue;
     for (size_t b = a + 1; b < results.size(); ++b) {
       if (results[b].set_name != results[a].set_name ||
+          results[b].truth_spec != results[a].truth_spec ||
           PlayerOf(results[b]) == PlayerOf(results[a]) ||
           !Newest(results, results[b])) {
         continue;

@@ -237,16 +237,19 @@ std::vector<StratumResult> MeasureStrata(const Game& game,
     stages[p.stage].push_back(&p);
   }
   std::vector<StratumResult> strata;
-  strata.push_back(
-      MeasureStratum("all", -1, all, result.budgets, bootstrap, seed));
-  if (!quiet.empty()) {
-    strata.push_back(MeasureStratum("quiet", -1, quiet, result.budgets,
-                                    bootstrap, base::HashPair(seed, 1)));
-  }
+  auto add = [&](const std::string& name, int stage,
+                 const std::vector<const PositionResult*>& members) {
+    StratumResult named;
+    named.name = name;
+    named.stage = stage;
+    strata.push_back(MeasureStratum(name, stage, members, result.budgets,
+                                    bootstrap,
+                                    StratumBootstrapSeed(seed, named)));
+  };
+  add("all", -1, all);
+  if (!quiet.empty()) add("quiet", -1, quiet);
   for (const auto& [stage, members] : stages) {
-    strata.push_back(MeasureStratum(StageName(game, stage), stage, members,
-                                    result.budgets, bootstrap,
-                                    base::HashPair(seed, 2 + stage)));
+    add(StageName(game, stage), stage, members);
   }
   return strata;
 }
@@ -266,7 +269,22 @@ std::vector<int> WorstPositions(const std::vector<PositionResult>& positions,
   order.resize(std::min<size_t>(order.size(), std::max(0, count)));
   return order;
 }
+
+uint64_t ResultSeed(const GapOptions& options, const GapResult& result) {
+  return ResultBootstrapSeed(options.bootstrap.seed, result);
+}
+
 }  // namespace
+
+uint64_t ResultBootstrapSeed(uint64_t seed, const GapResult& result) {
+  return base::HashPair(seed, TextHash(result.set_name + "\n" + result.player));
+}
+
+uint64_t StratumBootstrapSeed(uint64_t result_seed,
+                              const StratumResult& stratum) {
+  if (stratum.stage >= 0) return base::HashPair(result_seed, 2 + stratum.stage);
+  return stratum.name == "quiet" ? base::HashPair(result_seed, 1) : result_seed;
+}
 
 int OutputsPerSource() { return kMeasures + 1; }
 
@@ -283,9 +301,40 @@ absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
   std::vector<const State*> states;
   for (const auto& state : owned) states.push_back(state.get());
   RETURN_IF_ERROR(EvaluatePositions(game, states, player, options, &result));
-  const uint64_t seed =
-      base::HashPair(options.bootstrap.seed, TextHash(set.name + "\n" + player.name));
-  result.strata = MeasureStrata(game, result, options.bootstrap, seed);
+  result.truth_spec = game.RewardSpec().name;
+  result.strata = MeasureStrata(game, result, options.bootstrap,
+                                ResultSeed(options, result));
+  result.games = result.strata[0].games;
+  result.worst = WorstPositions(result.position_results, options.worst);
+  return result;
+}
+
+absl::StatusOr<GapResult> RescoreGap(const GapResult& measured,
+                                     const Game& game,
+                                     const std::vector<GroundTruth>& truth,
+                                     const LabelStats& stats,
+                                     const std::string& truth_spec,
+                                     const GapOptions& options) {
+  if (truth.size() != measured.position_results.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the set ", measured.set_name, " has ",
+        measured.position_results.size(), " positions but ", truth.size(),
+        " labels"));
+  }
+  GapResult result = measured;
+  result.truth_spec = truth_spec;
+  result.labels = stats.description;
+  result.labels_estimated = stats.any_estimate;
+  for (size_t i = 0; i < truth.size(); ++i) {
+    PositionResult& p = result.position_results[i];
+    p.truth = truth[i];
+    p.policy_mistake = IsMoveMistake(p.truth, p.raw.policy_move);
+    for (size_t b = 0; b < p.search.size(); ++b) {
+      p.search_mistake[b] = IsMoveMistake(p.truth, p.search[b].search_move);
+    }
+  }
+  result.strata = MeasureStrata(game, result, options.bootstrap,
+                                ResultSeed(options, result));
   result.games = result.strata[0].games;
   result.worst = WorstPositions(result.position_results, options.worst);
   return result;

@@ -96,6 +96,12 @@ struct GapResult {
   SetKind set_kind = SetKind::kFile;
   std::string player;
   int64_t step = -1;
+  // The reward spec whose exact values are the ground truth here: "rules"
+  // (the intended objective) or a spec of the game's menu (a reward).
+  std::string truth_spec = "rules";
+  // The reward spec the player was trained on where known (a run's
+  // RUN/config), else empty.
+  std::string trained_on;
   std::string labels;  // how the ground truth was made
   bool labels_estimated = false;
   int64_t positions = 0;
@@ -108,6 +114,14 @@ struct GapResult {
   double positions_per_s = 0.0;
 };
 
+// The bootstrap seed of a result's resamples, from the options' `seed` and
+// the result's set and player: every scoring of the same evaluations
+// (MeasureGap, RescoreGap, the outer figures) resamples the same games.
+uint64_t ResultBootstrapSeed(uint64_t seed, const GapResult& result);
+// The seed of one stratum's resamples, from its result's.
+uint64_t StratumBootstrapSeed(uint64_t result_seed,
+                              const StratumResult& stratum);
+
 // Outputs per source in StratumResult::replicates.
 int OutputsPerSource();
 
@@ -116,6 +130,18 @@ absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
                                      const std::vector<GroundTruth>& labels,
                                      const LabelStats& label_stats,
                                      const PlayerUnderTest& player,
+                                     const GapOptions& options);
+
+// `measured` scored again against other ground truth, `truth` (one per
+// position, in order; made the `stats` way under the spec `truth_spec`):
+// the same evaluations and moves, their mistakes judged by the new move
+// labels, and new strata and worst positions, resampled as MeasureGap
+// resamples `measured` (the same games in each resample).
+absl::StatusOr<GapResult> RescoreGap(const GapResult& measured,
+                                     const Game& game,
+                                     const std::vector<GroundTruth>& truth,
+                                     const LabelStats& stats,
+                                     const std::string& truth_spec,
                                      const GapOptions& options);
 
 // In-distribution minus out-of-distribution: `in`'s figures minus `out`'s

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -30,9 +31,15 @@ constexpr char kCacheMagic[] = "az-gap-labels 1";
 RewardTarget ExactTarget(TerminalReward reward) {
   RewardTarget t;
   t.exact = true;
-  t.wdl = {reward.is_win() ? 1.0 : 0.0, reward.is_draw() ? 1.0 : 0.0,
-           reward.is_loss() ? 1.0 : 0.0};
+  // A ternary reward is one-hot; a graded payoff x the mix with mean x.
+  const double x = reward.value();
+  t.wdl = {std::max(x, 0.0), 1.0 - std::fabs(x), std::max(-x, 0.0)};
   return t;
+}
+
+// The sign of a reward as a move label: -1, 0 or +1.
+int RewardSign(TerminalReward reward) {
+  return reward.is_win() ? 1 : reward.is_loss() ? -1 : 0;
 }
 
 TerminalReward RewardOfScore(int score) {
@@ -45,6 +52,10 @@ TerminalReward RewardOfScore(int score) {
 std::string LabelKey(const Game& game, const LabelOptions& options,
                      bool has_solver) {
   std::string key = has_solver ? "solver" : "nosolver";
+  // Labels of another reward spec are other labels (rules keys unchanged).
+  if (!game.PlaysByRules()) {
+    absl::StrAppend(&key, " reward=", game.RewardSpec().name);
+  }
   if (has_solver && options.label_moves) absl::StrAppend(&key, "+moves");
   if (options.playout_games > 0 && options.playout_player != nullptr) {
     absl::StrAppend(&key, " playout=", options.playout_games,
@@ -160,8 +171,12 @@ bool ParseLabelLine(const std::string& line, GroundTruth* g) {
   }
   return ParseMoveRewards(f[6], &g->move_rewards);
 }
-// How many positions of `set` have no score in their file.
+// How many positions of `set` have no score in their file that counts
+// (file scores are the rules' values: none counts under another spec).
 int64_t CountUnscored(const PositionSet& set) {
+  if (!set.game->PlaysByRules()) {
+    return static_cast<int64_t>(set.positions.size());
+  }
   int64_t unscored = 0;
   for (const SetPosition& p : set.positions) {
     if (!p.file_score.has_value()) ++unscored;
@@ -210,10 +225,8 @@ absl::StatusOr<std::optional<ExactValue>> LabelMoves(ExactSolver& solver,
   ASSIGN_OR_RETURN(std::vector<MoveValue> moves, solver.SolveMoves(state));
   std::optional<ExactValue> best;
   for (const MoveValue& m : moves) {
-    // Move labels are win/draw/loss: the solvers labelling here solve a
-    // ternary spec (graded payoffs would need another label format).
-    g->move_rewards.emplace_back(m.action,
-                                 static_cast<int>(m.value.reward.value()));
+    // Move labels are win/draw/loss: a graded spec's payoff by its sign.
+    g->move_rewards.emplace_back(m.action, RewardSign(m.value.reward));
     if (!best.has_value() || IsBetterExactValue(m.value, *best)) {
       best = m.value;
     }
@@ -232,7 +245,7 @@ absl::Status LabelPosition(const Game& game, const SetPosition& p, size_t index,
   if (label_moves) {
     ASSIGN_OR_RETURN(exact, LabelMoves(*solver, *state, g));
   }
-  if (p.file_score.has_value()) {
+  if (p.file_score.has_value() && game.PlaysByRules()) {
     g->source = LabelSource::kFileScore;
     g->score = p.file_score;
     g->target = ExactTarget(RewardOfScore(*p.file_score));
@@ -306,6 +319,8 @@ std::string LabelSourceName(LabelSource source) {
       return "solver";
     case LabelSource::kPlayout:
       return "playout estimate";
+    case LabelSource::kRulesVerdict:
+      return "rules verdict";
   }
   return "?";
 }
@@ -435,6 +450,60 @@ absl::StatusOr<std::vector<GroundTruth>> LabelPositions(
         WriteLabelCache(options.cache_path, set.name, hash, key, labels);
   }
   st.seconds = elapsed();
+  return labels;
+}
+
+namespace {
+
+// The rules' ground truth of a position the real rules have already ended:
+// their frozen verdict, for the side to move of `state`.
+GroundTruth VerdictTruth(const State& state, const IntendedVerdict& verdict) {
+  GroundTruth g;
+  g.source = LabelSource::kRulesVerdict;
+  g.target = ExactTarget(RewardFor(verdict.outcome, state.ToMove()));
+  return g;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<GroundTruth>> LabelPositionsByRules(
+    const PositionSet& set, const Game& rules, const LabelOptions& options,
+    LabelStats* stats) {
+  if (!rules.PlaysByRules() || rules.Name() != set.game->Name()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the rules' labels of ", set.name, " need ", set.game->Name(),
+        " played by its rules"));
+  }
+  std::vector<GroundTruth> labels(set.positions.size());
+  std::vector<size_t> ongoing;  // where in `set` the rules' set's positions are
+  PositionSet by_rules = set;
+  by_rules.game = &rules;
+  by_rules.positions.clear();
+  for (size_t i = 0; i < set.positions.size(); ++i) {
+    std::unique_ptr<State> state = StateOf(*set.game, set.positions[i]);
+    const IntendedVerdict verdict = state->Verdict();
+    if (verdict.decided()) {
+      labels[i] = VerdictTruth(*state, verdict);
+    } else {
+      ongoing.push_back(i);
+      by_rules.positions.push_back(set.positions[i]);
+    }
+  }
+  LabelStats local;
+  LabelStats& st = stats != nullptr ? *stats : local;
+  st = LabelStats();
+  if (!by_rules.positions.empty()) {
+    ASSIGN_OR_RETURN(std::vector<GroundTruth> labelled,
+                     LabelPositions(by_rules, options, &st));
+    for (size_t k = 0; k < ongoing.size(); ++k) {
+      labels[ongoing[k]] = std::move(labelled[k]);
+    }
+  }
+  const size_t ended = set.positions.size() - ongoing.size();
+  if (ended > 0) {
+    absl::StrAppend(&st.description, st.description.empty() ? "" : "; ",
+                    ended, " positions past the rules' end: their verdict");
+  }
   return labels;
 }
 

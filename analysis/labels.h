@@ -29,18 +29,24 @@
 
 namespace az::analysis {
 
-enum class LabelSource { kFileScore, kSolver, kPlayout };
-// "file score", "solver", "playout estimate".
+// kRulesVerdict: a position past the point where the real rules ended the
+// game (reachable only under a reward spec that plays on, such as
+// `no_diagonals`); the rules' value there is their frozen verdict.
+enum class LabelSource { kFileScore, kSolver, kPlayout, kRulesVerdict };
+// "file score", "solver", "playout estimate", "rules verdict".
 std::string LabelSourceName(LabelSource source);
 
 struct GroundTruth {
-  // One-hot for the exact reward, frequencies for a playout estimate.
+  // One-hot for the exact reward of a ternary spec, frequencies for a
+  // playout estimate; for a graded spec's exact payoff x, the mix with
+  // expectation x (win max(x, 0), loss max(-x, 0), draw the rest).
   RewardTarget target;
   LabelSource source = LabelSource::kSolver;
   // The game's exact score (file or solver), where known.
   std::optional<int> score;
-  // The exact reward (-1, 0, +1) of every legal move for the player making
-  // it, in increasing action order; empty where moves are not labelled.
+  // The exact reward (-1, 0, +1; for a graded spec the sign of its payoff)
+  // of every legal move for the player making it, in increasing action
+  // order; empty where moves are not labelled.
   std::vector<std::pair<Action, int>> move_rewards;
 };
 
@@ -72,11 +78,24 @@ struct LabelStats {
   bool any_estimate = false;
 };
 
-// The ground truth of every position of `set`, in order. FailedPrecondition
+// The ground truth of every position of `set`, in order, under the reward
+// spec its game plays by. A position file's scores are the rules' values, so
+// they are used only for a game played by the rules; under another spec the
+// solver labels every position. FailedPrecondition
 // when some position has neither a file score nor a solver and no playouts
 // were asked for; a solver or playout failure is returned as is.
 absl::StatusOr<std::vector<GroundTruth>> LabelPositions(
     const PositionSet& set, const LabelOptions& options, LabelStats* stats);
+
+// The rules' ground truth of every position of `set` (a set of a game
+// played by any reward spec), in order: positions the real rules have not
+// ended are replayed in `rules` (the same game played by the rules) and
+// labelled there by LabelPositions, with options.cache_path as their cache;
+// positions past the rules' end (State::Verdict() decided) get the rules'
+// frozen verdict, exact, without move labels. `stats` describes the whole.
+absl::StatusOr<std::vector<GroundTruth>> LabelPositionsByRules(
+    const PositionSet& set, const Game& rules, const LabelOptions& options,
+    LabelStats* stats);
 
 // The most bytes one position's line takes in a label cache: three doubles,
 // flags, a score and a label per legal move. 4 KiB holds some 500 move

@@ -37,6 +37,13 @@ OutcomeClass PredictedClass(const ValuePrediction& prediction) {
 }
 
 OutcomeClass TargetClass(const RewardTarget& target) {
+  // An exact target's outcome is its sign, a graded payoff's too.
+  if (target.exact) {
+    const double v = target.Value();
+    return v > 0 ? OutcomeClass::kWin
+           : v < 0 ? OutcomeClass::kLoss
+                   : OutcomeClass::kDraw;
+  }
   return ClassOfValue(target.Value());
 }
 

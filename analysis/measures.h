@@ -58,8 +58,9 @@ struct RewardTarget {
 // (ties go to draw, then win), else win above +1/3, loss below -1/3, draw
 // between.
 OutcomeClass PredictedClass(const ValuePrediction& prediction);
-// The class of a target: its expected reward with the same thresholds (for
-// an exact target simply the sign of the reward).
+// The class of a target: for an exact target the sign of its reward (a
+// graded payoff's too), for an estimate its expected reward with the same
+// thresholds.
 OutcomeClass TargetClass(const RewardTarget& target);
 
 // A value beyond this magnitude counts as confident.

@@ -245,6 +245,38 @@ absl::StatusOr<PositionSet> GeneratePositionSet(const Game& game,
   return set;
 }
 
+absl::StatusOr<PositionSet> ReplayedUnder(const PositionSet& set,
+                                          const Game& game) {
+  if (game.Name() != set.game->Name()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the set ", set.name, " holds ", set.game->Name(), " positions, not ",
+        game.Name()));
+  }
+  PositionSet out = set;
+  out.game = &game;
+  out.positions.clear();
+  for (const SetPosition& p : set.positions) {
+    std::unique_ptr<State> state = game.NewInitialState();
+    bool playable = true;
+    for (Action a : p.actions) {
+      if (state->IsTerminal() || !state->IsLegal(a)) {
+        playable = false;
+        break;
+      }
+      state->Apply(a);
+    }
+    if (playable && !state->IsTerminal()) out.positions.push_back(p);
+  }
+  if (out.positions.empty()) return EmptySetError(set.name);
+  const size_t dropped = set.positions.size() - out.positions.size();
+  if (dropped > 0) {
+    absl::StrAppend(&out.description, "; ", dropped,
+                    " positions finished under reward spec ",
+                    game.RewardSpec().name, " left out");
+  }
+  return out;
+}
+
 absl::Status NarrowPositionSet(PositionSet* set, int min_ply,
                                int64_t max_positions, uint64_t seed) {
   const size_t before = set->positions.size();

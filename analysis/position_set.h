@@ -83,6 +83,14 @@ absl::StatusOr<GeneratorSpec> ParseGeneratorSpec(absl::string_view text,
 absl::StatusOr<PositionSet> GeneratePositionSet(const Game& game,
                                                 const GeneratorSpec& spec);
 
+// `set` as a set of `game` (the same game played by another reward spec):
+// every position replayed there; a position that game has already ended
+// (or where a move is not legal there) is left out, and the description
+// says how many were. FailedPrecondition for another game, or if no
+// position is left.
+absl::StatusOr<PositionSet> ReplayedUnder(const PositionSet& set,
+                                          const Game& game);
+
 // Narrows a set to what can be labelled and measured in reasonable time:
 // positions of at least `min_ply` plies (shallow Connect Four positions take
 // the solver seconds each), then, if more than `max_positions` remain

@@ -89,6 +89,47 @@ Json DifferenceJson(const std::vector<DifferenceFigures>& diffs) {
   return j;
 }
 
+Json OuterJson(const OuterFigures& o) {
+  Json j = {{"positions", o.positions},
+            {"games", o.games},
+            {"moves_labelled", o.moves_labelled}};
+  const std::vector<Figure> figures = OuterFigureList(o);
+  for (size_t k = 0; k < figures.size(); ++k) {
+    const std::string& name = OuterFigureNames()[k];
+    j[name] = figures[k].value;
+    j[name + "_lo"] = figures[k].lo;
+    j[name + "_hi"] = figures[k].hi;
+  }
+  return j;
+}
+
+// The parts of one decomposition per stratum: the player's value against
+// the reward (inner) and against the rules (total), per source, and the
+// reward against the rules (outer).
+Json DecompositionJson(const GapReport& report,
+                       const GapReport::Decomposition& d) {
+  const GapResult& inner = report.results[d.inner];
+  const GapResult& total = report.results[d.total];
+  Json strata = Json::object();
+  for (size_t k = 0; k < inner.strata.size(); ++k) {
+    Json sj = Json::object();
+    for (const SourceFigures& f : inner.strata[k].sources) {
+      sj["inner_value_vs_reward"][f.source] = FiguresJson(f);
+    }
+    if (k < total.strata.size()) {
+      for (const SourceFigures& f : total.strata[k].sources) {
+        sj["total_value_vs_rules"][f.source] = FiguresJson(f);
+      }
+    }
+    if (k < d.outer.size()) sj["outer_reward_vs_rules"] = OuterJson(d.outer[k]);
+    strata[inner.strata[k].name] = sj;
+  }
+  return {{"reward", inner.truth_spec},
+          {"intended", kRulesSpec},
+          {"rules_labels", total.labels},
+          {"strata", strata}};
+}
+
 std::string Slug(const std::string& text) {
   std::string s;
   for (char c : text) {
@@ -126,6 +167,11 @@ std::string ShellQuote(const std::string& s) {
 
 }  // namespace
 
+std::string GroundTruthName(const GapResult& r) {
+  return r.truth_spec == kRulesSpec ? std::string(kRulesSpec)
+                                    : absl::StrCat("reward:", r.truth_spec);
+}
+
 void ComputeDifferences(GapReport* report) {
   report->differences.clear();
   for (size_t in = 0; in < report->results.size(); ++in) {
@@ -134,7 +180,7 @@ void ComputeDifferences(GapReport* report) {
     for (size_t out = 0; out < report->results.size(); ++out) {
       const GapResult& b = report->results[out];
       if (b.set_kind == SetKind::kHeldout || b.player != a.player ||
-          b.step != a.step) {
+          b.step != a.step || b.truth_spec != a.truth_spec) {
         continue;
       }
       report->differences.push_back(
@@ -158,10 +204,10 @@ std::string OlderCheckpointLine(const GapResult& r) {
 // source.
 std::string ResultTable(const GapResult& r) {
   std::string text = absl::StrFormat(
-      "\n%s: %d positions from %d games (%s)\n  player %s; ground truth: "
-      "%s%s; %.1f positions/s\n",
+      "\n%s: %d positions from %d games (%s)\n  player %s; ground truth "
+      "(%s): %s%s; %.1f positions/s\n",
       r.set_name, r.positions, r.games, r.set_description, PlayerLabel(r),
-      r.labels, r.labels_estimated ? " (ESTIMATED, not exact)" : "",
+      GroundTruthName(r), r.labels, r.labels_estimated ? " (ESTIMATED, not exact)" : "",
       r.positions_per_s);
   absl::StrAppendFormat(&text, "  %-13s %-10s %6s", "stratum", "source", "n");
   const char* headers[] = {"mse",   "accuracy", "conf.wrong",   "log_loss",
@@ -259,6 +305,88 @@ std::string AgreementTable(const GapReport& report, const PairAgreement& p) {
   return text;
 }
 
+// One row of a decomposition table: the cells of `source` (an index into
+// the strata's sources) in stratum `k`.
+std::vector<std::string> DecompositionCells(const GapReport& report,
+                                            const GapReport::Decomposition& d,
+                                            size_t k, size_t source) {
+  const GapResult& inner = report.results[d.inner];
+  const GapResult& total = report.results[d.total];
+  const SourceFigures& in = inner.strata[k].sources[source];
+  const SourceFigures& all = total.strata[k].sources[source];
+  const OuterFigures& o = d.outer[k];
+  return {inner.strata[k].name,
+          in.source,
+          absl::StrCat(inner.strata[k].positions),
+          FigureText(in.figures[0]),
+          FigureText(in.figures[2]),
+          FigureText(o.mean_abs_difference),
+          FigureText(o.sign_disagreement_rate),
+          FigureText(o.reward_best_move_rules_mistake_rate),
+          FigureText(all.figures[0]),
+          FigureText(all.figures[2]),
+          FigureText(all.figures[6])};
+}
+
+// The column heads of a decomposition table, for DecompositionCells.
+const std::vector<std::string>& DecompositionHeads() {
+  static const auto* heads = new std::vector<std::string>{
+      "stratum",
+      "source",
+      "n",
+      "inner: mse v-reward",
+      "inner: conf.wrong",
+      "outer: |reward-rules|",
+      "outer: sign differs",
+      "outer: reward-best=rules-mistake",
+      "total: mse v-rules",
+      "total: conf.wrong",
+      "rules move mistakes"};
+  return *heads;
+}
+
+// The heading of one decomposition: the set, the player, the reward.
+std::string DecompositionTitle(const GapReport& report,
+                               const GapReport::Decomposition& d) {
+  const GapResult& inner = report.results[d.inner];
+  return absl::StrCat(
+      inner.set_name, ", player ", PlayerLabel(inner),
+      inner.trained_on.empty() ? ""
+                               : absl::StrCat(" (trained on reward ",
+                                              inner.trained_on, ")"),
+      ": reward ", inner.truth_spec, " vs the rules");
+}
+
+// The console table of one decomposition, a row per stratum and source.
+std::string DecompositionTable(const GapReport& report,
+                               const GapReport::Decomposition& d) {
+  std::string text = absl::StrCat(
+      "\ninner / outer / total: ", DecompositionTitle(report, d),
+      "\n  inner = value vs the reward's exact values; outer = the reward's "
+      "exact values vs the rules'; total = value vs the rules'\n");
+  const auto& heads = DecompositionHeads();
+  absl::StrAppendFormat(&text, "  %-13s %-10s %6s", heads[0], heads[1],
+                        heads[2]);
+  for (size_t c = 3; c < heads.size(); ++c) {
+    absl::StrAppendFormat(&text, " %-21s", heads[c]);
+  }
+  absl::StrAppend(&text, "\n");
+  const GapResult& inner = report.results[d.inner];
+  for (size_t k = 0; k < inner.strata.size() && k < d.outer.size(); ++k) {
+    for (size_t s = 0; s < inner.strata[k].sources.size(); ++s) {
+      const std::vector<std::string> cells =
+          DecompositionCells(report, d, k, s);
+      absl::StrAppendFormat(&text, "  %-13s %-10s %6s", cells[0], cells[1],
+                            cells[2]);
+      for (size_t c = 3; c < cells.size(); ++c) {
+        absl::StrAppendFormat(&text, " %-21s", cells[c]);
+      }
+      absl::StrAppend(&text, "\n");
+    }
+  }
+  return text;
+}
+
 }  // namespace
 
 absl::Status ComputeAgreements(GapReport* report) {
@@ -287,6 +415,10 @@ std::string FormatTable(const GapReport& report) {
   }
   for (const PairAgreement& p : report.agreement) {
     absl::StrAppend(&text, AgreementTable(report, p));
+  }
+  for (const GapReport::Decomposition& d : report.decompositions) {
+    if (!DrawsPictures(report, report.results[d.inner])) continue;
+    absl::StrAppend(&text, DecompositionTable(report, d));
   }
   return text;
 }
@@ -337,6 +469,8 @@ Json ReportJson(const GapReport& report) {
     j["games"] = r.games;
     j["player"] = r.player;
     if (r.step >= 0) j["step"] = r.step;
+    j["ground_truth"] = GroundTruthName(r);
+    if (!r.trained_on.empty()) j["trained_on"] = r.trained_on;
     j["labels"] = r.labels;
     j["labels_estimated"] = r.labels_estimated;
     j["budgets"] = r.budgets;
@@ -376,6 +510,9 @@ Json ReportJson(const GapReport& report) {
       worst.push_back(pj);
     }
     j["worst"] = worst;
+    for (const GapReport::Decomposition& d : report.decompositions) {
+      if (d.inner == i) j["decomposition"] = DecompositionJson(report, d);
+    }
     sets.push_back(j);
   }
   return {{"game", report.game},
@@ -409,7 +546,8 @@ class DirectoryWriter {
 std::string FiguresCsv(const GapReport& report) {
   const auto& names = MeasureNames();
   std::string csv =
-      "set,player,step,stratum,positions,games,source,measure,value,lo,hi\n";
+      "set,player,step,stratum,positions,games,source,measure,value,lo,hi,"
+      "ground_truth\n";
   for (const GapResult& r : report.results) {
     for (const StratumResult& s : r.strata) {
       for (const SourceFigures& f : s.sources) {
@@ -418,7 +556,7 @@ std::string FiguresCsv(const GapReport& report) {
                           ",", r.step, ",", CsvText(s.name), ",", s.positions,
                           ",", s.games, ",", f.source, ",", measure, ",",
                           CsvNum(x.value), ",", CsvNum(x.lo), ",", CsvNum(x.hi),
-                          "\n");
+                          ",", GroundTruthName(r), "\n");
         };
         for (size_t k = 0; k < names.size(); ++k) row(names[k], f.figures[k]);
         if (f.mse_ratio_to_value.has_value()) {
@@ -495,6 +633,78 @@ std::string AgreementCsv(const GapReport& report) {
   return csv;
 }
 
+// decomposition.csv: every figure of every decomposition, one per row;
+// `part` says what is compared with what.
+std::string DecompositionCsv(const GapReport& report) {
+  std::string csv =
+      "set,player,step,trained_on,reward,stratum,positions,games,part,source,"
+      "measure,value,lo,hi\n";
+  for (const GapReport::Decomposition& d : report.decompositions) {
+    const GapResult& inner = report.results[d.inner];
+    const GapResult& total = report.results[d.total];
+    const std::string head =
+        absl::StrCat(CsvText(inner.set_name), ",", CsvText(inner.player), ",",
+                     inner.step, ",", inner.trained_on, ",", inner.truth_spec);
+    auto row = [&](const StratumResult& s, const std::string& part,
+                   const std::string& source, const std::string& measure,
+                   const Figure& x) {
+      absl::StrAppend(&csv, head, ",", CsvText(s.name), ",", s.positions, ",",
+                      s.games, ",", part, ",", source, ",", measure, ",",
+                      CsvNum(x.value), ",", CsvNum(x.lo), ",", CsvNum(x.hi),
+                      "\n");
+    };
+    for (size_t k = 0; k < inner.strata.size() && k < d.outer.size(); ++k) {
+      const std::pair<const char*, const GapResult*> parts[] = {
+          {"inner_value_vs_reward", &inner}, {"total_value_vs_rules", &total}};
+      for (const auto& [part, result] : parts) {
+        for (const SourceFigures& f : result->strata[k].sources) {
+          for (size_t m = 0; m < MeasureNames().size(); ++m) {
+            row(result->strata[k], part, f.source, MeasureNames()[m],
+                f.figures[m]);
+          }
+        }
+      }
+      const std::vector<Figure> outer = OuterFigureList(d.outer[k]);
+      for (size_t m = 0; m < outer.size(); ++m) {
+        row(inner.strata[k], "outer_reward_vs_rules", "exact",
+            OuterFigureNames()[m], outer[m]);
+      }
+    }
+  }
+  return csv;
+}
+
+// The inner/outer/total section of report.md (empty without any).
+std::string MarkdownDecompositions(const GapReport& report) {
+  if (report.decompositions.empty()) return "";
+  std::string md =
+      "\n## Inner, outer and total\n\n_inner_: the value against the "
+      "reward's exact values (goal misgeneralization); _outer_: the reward's "
+      "exact values against the rules' on the same positions "
+      "(specification gaming); _total_: the value against the rules' exact "
+      "values. `reward-best=rules-mistake` is the share of positions where a "
+      "move best under the reward is a mistake under the rules.\n";
+  const auto& heads = DecompositionHeads();
+  for (const GapReport::Decomposition& d : report.decompositions) {
+    absl::StrAppend(&md, "\n### ", DecompositionTitle(report, d), "\n\n|");
+    for (const std::string& h : heads) absl::StrAppend(&md, " ", h, " |");
+    absl::StrAppend(&md, "\n|");
+    for (size_t c = 0; c < heads.size(); ++c) absl::StrAppend(&md, "---|");
+    absl::StrAppend(&md, "\n");
+    const GapResult& inner = report.results[d.inner];
+    for (size_t k = 0; k < inner.strata.size() && k < d.outer.size(); ++k) {
+      for (size_t s = 0; s < inner.strata[k].sources.size(); ++s) {
+        absl::StrAppend(&md, "|");
+        for (const std::string& cell : DecompositionCells(report, d, k, s)) {
+          absl::StrAppend(&md, " ", cell, " |");
+        }
+        absl::StrAppend(&md, "\n");
+      }
+    }
+  }
+  return md;
+}
+
 // The columns of positions.csv that describe the position and its ground
 // truth, shared by its rows (one per value source).
 std::string PositionCsvHead(const GapResult& r, const PositionResult& p) {
@@ -513,7 +723,8 @@ std::string PositionsCsv(const GapReport& report) {
   std::string csv =
       "set,player,step,index,game_id,ply,stage,quiet,moves,label_source,"
       "reward_exact,reward,score,reward_win,reward_draw,reward_loss,source,"
-      "value,value_win,value_draw,value_loss,move,move_mistake,proven\n";
+      "value,value_win,value_draw,value_loss,move,move_mistake,proven,"
+      "ground_truth\n";
   for (const GapResult& r : report.results) {
     for (const PositionResult& p : r.position_results) {
       const std::string head = PositionCsvHead(r, p);
@@ -524,7 +735,7 @@ std::string PositionsCsv(const GapReport& report) {
                         CsvNum(v.wdl.loss), ",",
                         move == kNoAction ? "" : absl::StrCat(move), ",",
                         mistake.has_value() ? (*mistake ? "1" : "0") : "", ",",
-                        proven ? 1 : 0, "\n");
+                        proven ? 1 : 0, ",", GroundTruthName(r), "\n");
       };
       row("value", p.raw.v, p.raw.policy_move, p.policy_mistake, p.raw.exact);
       for (size_t b = 0; b < p.search.size(); ++b) {
@@ -908,14 +1119,16 @@ absl::StatusOr<ReportFiles> WriteReportDirectory(const GapReport& report,
   RETURN_IF_ERROR(out.Write("reliability.csv", ReliabilityCsv(report)));
   RETURN_IF_ERROR(out.Write("differences.csv", DifferencesCsv(report)));
   RETURN_IF_ERROR(out.Write("agreement.csv", AgreementCsv(report)));
+  RETURN_IF_ERROR(
+      out.Write("decomposition.csv", DecompositionCsv(report)));
   RETURN_IF_ERROR(out.Write("positions.csv", PositionsCsv(report)));
   RETURN_IF_ERROR(out.Write("report.json", ReportJson(report).dump(2) + "\n"));
   // Pictures: a data file and a gnuplot script for each, drawn at the end.
   std::vector<std::string> scripts;
   std::string md = MarkdownIntro(report);
   RETURN_IF_ERROR(WriteResultSections(report, out, &scripts, &md));
-  absl::StrAppend(&md, MarkdownDifferences(report));
-  absl::StrAppend(&md, MarkdownAgreement(report));
+  absl::StrAppend(&md, MarkdownDifferences(report),
+                  MarkdownDecompositions(report), MarkdownAgreement(report));
   RETURN_IF_ERROR(WriteStepSection(report, out, &scripts, &md));
   DrawPlots(dir, gnuplot, scripts, &files);
   if (!files.pictures_drawn) absl::StrAppend(&md, "\n_", files.note, "._\n");

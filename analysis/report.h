@@ -5,7 +5,11 @@
 //
 // Column and key names keep the learned values and the reward apart:
 // `v`/`value` is the raw network value, `q`/`search_N` the search value,
-// `reward`/`target_*` the ground truth.
+// `reward`/`target_*` the ground truth. Which ground truth is named in
+// every row: `ground_truth` is "rules" (the intended objective's exact
+// values) or "reward:SPEC" (a reward spec's). The decomposition's parts are
+// named for what they compare: inner_value_vs_reward,
+// outer_reward_vs_rules, total_value_vs_rules.
 #pragma once
 
 #include <string>
@@ -13,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "analysis/agreement.h"
+#include "analysis/decomposition.h"
 #include "analysis/gap.h"
 #include "nlohmann/json.hpp"
 
@@ -33,6 +38,16 @@ struct GapReport {
   // Every pair of players on each set (analysis/agreement.h).
   std::vector<PairAgreement> agreement;
   double agreement_sign_band = AgreementOptions().sign_band;
+  // For each result measured against a reward spec other than the rules:
+  // it (inner: value vs reward), the same evaluations rescored against the
+  // rules (total: value vs intention) and the reward against the rules on
+  // those positions (outer), per stratum of the inner result.
+  struct Decomposition {
+    size_t inner = 0;  // index into results, truth_spec the reward's
+    size_t total = 0;  // index into results, truth_spec "rules"
+    std::vector<OuterFigures> outer;
+  };
+  std::vector<Decomposition> decompositions;
   BootstrapOptions bootstrap;
   double seconds = 0.0;  // the whole run, labelling included
   std::string command_line;
@@ -65,6 +80,10 @@ void DrawPlots(const std::string& dir, const std::string& gnuplot,
                const std::vector<std::string>& scripts, ReportFiles* files);
 
 // Writes figures.csv, differences.csv, agreement.csv, positions.csv,
+// "rules" or "reward:SPEC": the ground truth `r` was measured against.
+std::string GroundTruthName(const GapResult& r);
+
+// Writes figures.csv, differences.csv, decomposition.csv, positions.csv,
 // reliability.csv, the gnuplot scripts and data, the PNGs (running `gnuplot`, the program named;
 // when it cannot run, the scripts stay and the note says so) and report.md
 // into `dir` (created if missing).

@@ -75,6 +75,7 @@ absl::Status PlayOne(const State& start, const std::vector<Action>& opening,
     game.moves.push_back(*action);
   }
   game.outcome = state->Outcome();
+  game.verdict = state->Verdict();
   return absl::OkStatus();
 }
 

@@ -44,7 +44,11 @@ struct MatchGame {
   int second = 0;
   std::vector<Action> moves;  // from the start position, opening included
   int opening_plies = 0;      // how many of `moves` were the opening
+  // The result under the reward spec the match is played by.
   GameOutcome outcome = GameOutcome::kOngoing;
+  // What the real rules made of the game (the same result for a match
+  // played by the rules; a `no_diagonals` game may differ).
+  IntendedVerdict verdict;
 };
 
 struct MatchResult {

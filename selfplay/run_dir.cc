@@ -8,12 +8,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/strip.h"
 #include "base/file.h"
 #include "glog/logging.h"
@@ -40,6 +43,26 @@ std::string RunPaths::metrics() const {
 std::string RunPaths::log() const { return absl::StrCat(root, "/log"); }
 std::string RunPaths::checkpoint(int64_t step) const {
   return absl::StrCat(checkpoints(), "/", CheckpointFileName(step));
+}
+
+absl::StatusOr<std::string> RunRewardSpec(const std::string& run_dir) {
+  const std::string path = RunPaths(run_dir).config();
+  absl::StatusOr<std::string> config =
+      base::ReadFileBounded(path, kMaxRunConfigBytes);
+  if (absl::IsNotFound(config.status())) return std::string("rules");
+  if (!config.ok()) return config.status();
+  // The last line wins, as when gflags reads a flag twice.
+  std::optional<std::string> spec;
+  for (absl::string_view line : absl::StrSplit(*config, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (absl::ConsumePrefix(&line, "--reward=")) spec = std::string(line);
+  }
+  if (!spec.has_value()) return std::string("rules");
+  if (spec->empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": --reward= names no reward spec"));
+  }
+  return *spec;
 }
 
 std::string CheckpointFileName(int64_t step) {

@@ -68,6 +68,17 @@ absl::StatusOr<std::string> LatestCheckpoint(const std::string& run_dir);
 absl::Status WriteLatestPointer(const std::string& run_dir,
                                 const std::string& file_name);
 
+// The largest RUN/config RunRewardSpec reads: some 40 short lines of flags.
+constexpr size_t kMaxRunConfigBytes = 64 << 10;
+
+// The name of the reward spec a run trains on: the value of the
+// `--reward=SPEC` line of RUN/config, or "rules" where the line (or the
+// whole file, as in runs made before reward specs) is missing. Whether the
+// name is on the game's menu is the caller's check. FailedPrecondition for
+// a config that is not a regular file or is larger than kMaxRunConfigBytes,
+// InvalidArgument for an empty value.
+absl::StatusOr<std::string> RunRewardSpec(const std::string& run_dir);
+
 // The exclusive right to write a run directory, held for as long as the
 // object lives: an flock on RUN/lock, which names the holder (pid and host)
 // for whoever is refused. The kernel drops the lock when the holder dies

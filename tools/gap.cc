@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -13,12 +14,16 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "analysis/decomposition.h"
 #include "analysis/labels.h"
 #include "base/file.h"
+#include "absl/strings/str_join.h"
 #include "base/status_macros.h"
+#include "games/registry.h"
 #include "selfplay/player.h"
 #include "tools/command.h"
 #include "tools/game_profile.h"
+#include "tools/reward_flags.h"
 
 namespace az {
 namespace {
@@ -124,7 +129,10 @@ absl::StatusOr<std::vector<GapPlayer>> Players(
           "\" has no value to measure (measure solver, uniform, mcts, "
           "net:PATH or run:DIR)"));
     }
-    out.push_back({text, *std::move(spec)});
+    GapPlayer player;
+    player.name = text;
+    player.spec = *std::move(spec);
+    out.push_back(std::move(player));
   }
   for (const selfplay::RunCheckpoint& c : checkpoints) {
     GapPlayer player;
@@ -140,10 +148,12 @@ absl::StatusOr<std::vector<GapPlayer>> Players(
   return out;
 }
 
-// The sets of `plan`, loaded or generated, then narrowed.
+// The sets of `plan` as sets of `game` (the game played by a reward spec),
+// loaded or generated, then narrowed. Generated sets are drawn in the rules'
+// game and replayed in `game`, so that every spec measures the same
+// positions of the real game.
 absl::StatusOr<std::vector<analysis::PositionSet>> LoadSets(
-    const GapPlan& plan) {
-  const Game& game = *plan.game;
+    const GapPlan& plan, const Game& game) {
   std::vector<analysis::PositionSet> sets;
   for (const std::string& name : plan.set_names) {
     ASSIGN_OR_RETURN(analysis::PositionSet set,
@@ -154,7 +164,10 @@ absl::StatusOr<std::vector<analysis::PositionSet>> LoadSets(
   }
   for (const analysis::GeneratorSpec& generator : plan.generators) {
     ASSIGN_OR_RETURN(analysis::PositionSet set,
-                     analysis::GeneratePositionSet(game, generator));
+                     analysis::GeneratePositionSet(*plan.game, generator));
+    if (&game != plan.game) {
+      ASSIGN_OR_RETURN(set, analysis::ReplayedUnder(set, game));
+    }
     sets.push_back(std::move(set));
   }
   for (size_t i = 0; i < sets.size(); ++i) {
@@ -164,20 +177,46 @@ absl::StatusOr<std::vector<analysis::PositionSet>> LoadSets(
   return sets;
 }
 
-// The player of the --playout games (null without them).
+// The player of the --playout games in `game` (null without them).
 absl::StatusOr<std::unique_ptr<selfplay::PlayerFactory>> PlayoutPlayer(
-    const GapPlan& plan) {
+    const GapPlan& plan, const Game& game) {
   if (plan.playout_games == 0) return nullptr;
   selfplay::PlayerOptions options;
   options.search = plan.search;
   options.inference = plan.inference;
   ASSIGN_OR_RETURN(std::unique_ptr<selfplay::PlayerFactory> factory,
                    selfplay::PlayerFactory::Create(
-                       *plan.game, plan.playout_player, options));
+                       game, plan.playout_player, options));
   if (factory->is_human()) {
     return UsageError("--playout_player cannot be human");
   }
   return factory;
+}
+
+// The label cache of `set` for labels made under reward spec `spec`.
+std::string CachePathOfSpec(const analysis::PositionSet& set,
+                            const std::string& label_cache,
+                            const std::string& spec) {
+  std::string path;
+  if (label_cache == "off") return "";
+  if (label_cache == "beside") {
+    path = set.default_label_cache;
+  } else {
+    std::string stem;
+    for (char c : set.name) {
+      stem += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    }
+    path = absl::StrCat(label_cache, "/",
+                        stem.substr(std::max<int>(0, stem.size() - 60)),
+                        ".gap-labels");
+  }
+  if (path.empty() || spec == kRulesSpec) return path;
+  // Another spec's labels sit beside the rules', never over them.
+  if (absl::EndsWith(path, ".gap-labels")) {
+    return absl::StrCat(path.substr(0, path.size() - 11), ".", spec,
+                        ".gap-labels");
+  }
+  return absl::StrCat(path, ".", spec);
 }
 
 // The ground truth of every set, and how it was found.
@@ -186,9 +225,11 @@ struct LabelledSets {
   std::vector<analysis::LabelStats> stats;
 };
 
+// The labels of every set: by the reward spec the sets' game plays by, or,
+// `by_rules`, by the rules (analysis::LabelPositionsByRules).
 absl::StatusOr<LabelledSets> LabelSets(
     const GapPlan& plan, const std::vector<analysis::PositionSet>& sets,
-    const selfplay::PlayerFactory* playout) {
+    const selfplay::PlayerFactory* playout, bool by_rules) {
   if (plan.label_cache != "beside" && plan.label_cache != "off") {
     if (absl::Status made = base::MakeDirectories(plan.label_cache);
         !made.ok()) {
@@ -205,13 +246,21 @@ absl::StatusOr<LabelledSets> LabelSets(
     options.playout_player = playout;
     options.seed = plan.seed;
     options.threads = plan.threads;
-    options.cache_path = LabelCachePath(sets[i], plan.label_cache);
+    options.cache_path = CachePathOfSpec(
+        sets[i], plan.label_cache,
+        by_rules ? kRulesSpec : sets[i].game->RewardSpec().name);
     const analysis::LabelStats& stats = labelled.stats[i];
     ASSIGN_OR_RETURN(
         std::vector<analysis::GroundTruth> truth,
-        analysis::LabelPositions(sets[i], options, &labelled.stats[i]));
+        by_rules ? analysis::LabelPositionsByRules(sets[i], *plan.game, options,
+                                                   &labelled.stats[i])
+                 : analysis::LabelPositions(sets[i], options,
+                                            &labelled.stats[i]));
     LOG(INFO) << sets[i].name << ": " << sets[i].positions.size()
-              << " positions labelled (" << stats.description << ") "
+              << " positions labelled by "
+              << (by_rules ? std::string(kRulesSpec)
+                           : sets[i].game->RewardSpec().name)
+              << " (" << stats.description << ") "
               << (stats.from_cache > 0 ? "from the cache" : "now") << " in "
               << stats.seconds << " s";
     labelled.truth.push_back(std::move(truth));
@@ -225,7 +274,10 @@ struct MeasuredPlayer {
   std::unique_ptr<engine::Evaluator> evaluator;
 };
 
+// `source` as a player of `game` (the game played by its reward spec: its
+// searches end games as that spec does).
 absl::StatusOr<MeasuredPlayer> MakeMeasuredPlayer(const GapPlan& plan,
+                                                  const Game& game,
                                                   const GapPlayer& source) {
   MeasuredPlayer measured;
   analysis::PlayerUnderTest& player = measured.player;
@@ -242,9 +294,106 @@ absl::StatusOr<MeasuredPlayer> MakeMeasuredPlayer(const GapPlan& plan,
   evaluation.inference = plan.inference;
   ASSIGN_OR_RETURN(
       measured.evaluator,
-      selfplay::MakeEvaluator(*plan.game, source.spec, evaluation));
+      selfplay::MakeEvaluator(game, source.spec, evaluation));
   player.evaluator = measured.evaluator.get();
   return measured;
+}
+
+
+// The reward each player is measured against, and the one each run
+// player was trained on.
+absl::Status ResolveRewards(const Game& game, const GapRequest& request,
+                            std::vector<GapPlayer>* players) {
+  if (!request.reward.empty()) {
+    RETURN_IF_ERROR(GameWithReward(game, request.reward).status());
+  }
+  for (GapPlayer& p : *players) {
+    const std::string run = p.step >= 0 ? request.run
+                            : p.spec.kind == selfplay::SpecKind::kRun
+                                ? p.spec.path
+                                : "";
+    if (!run.empty()) {
+      ASSIGN_OR_RETURN(p.trained_on, RunReward(game, run));
+    }
+    p.reward = !request.reward.empty()  ? request.reward
+               : !p.trained_on.empty() ? p.trained_on
+                                       : std::string(kRulesSpec);
+  }
+  return absl::OkStatus();
+}
+
+// The sets as one reward spec's game has them, with their labels: the
+// spec's own and, for a spec other than the rules, the rules'.
+struct SpecSets {
+  const Game* game = nullptr;
+  std::vector<analysis::PositionSet> sets;
+  LabelledSets labels;
+  LabelledSets rules_labels;  // empty for the rules
+};
+
+absl::StatusOr<SpecSets> PrepareSpecSets(const GapPlan& plan,
+                                         const std::string& spec) {
+  SpecSets out;
+  ASSIGN_OR_RETURN(out.game, FindGameWithReward(plan.game->Name(), spec));
+  ASSIGN_OR_RETURN(out.sets, LoadSets(plan, *out.game));
+  ASSIGN_OR_RETURN(std::unique_ptr<selfplay::PlayerFactory> playout,
+                   PlayoutPlayer(plan, *out.game));
+  ASSIGN_OR_RETURN(out.labels,
+                   LabelSets(plan, out.sets, playout.get(), false));
+  if (spec != kRulesSpec) {
+    ASSIGN_OR_RETURN(std::unique_ptr<selfplay::PlayerFactory> rules_playout,
+                     PlayoutPlayer(plan, *plan.game));
+    ASSIGN_OR_RETURN(out.rules_labels,
+                     LabelSets(plan, out.sets, rules_playout.get(), true));
+  }
+  return out;
+}
+
+analysis::GapOptions GapOptionsOf(const GapPlan& plan) {
+  analysis::GapOptions options;
+  options.search = plan.search;
+  options.evaluation.threads = plan.threads;
+  options.evaluation.batch = std::max(1, plan.max_batch);
+  options.bootstrap.resamples = plan.resamples;
+  options.bootstrap.seed = plan.seed;
+  options.worst = plan.worst;
+  return options;
+}
+
+// Adds to `report` the results of `player` (of `source`) on set `i` of
+// `sets`: against its reward's labels, and for a reward other than the
+// rules also rescored against the rules' labels, with the decomposition.
+absl::Status AddResults(const GapPlan& plan, const GapPlayer& source,
+                        const analysis::PlayerUnderTest& player,
+                        const SpecSets& sets, size_t i,
+                        const analysis::GapOptions& options,
+                        analysis::GapReport* report) {
+  const analysis::PositionSet& set = sets.sets[i];
+  ASSIGN_OR_RETURN(analysis::GapResult inner,
+                   analysis::MeasureGap(set, sets.labels.truth[i],
+                                        sets.labels.stats[i], player, options));
+  inner.trained_on = source.trained_on;
+  LOG(INFO) << set.name << ", " << player.name << ": " << inner.positions
+            << " positions in " << inner.seconds << " s ("
+            << inner.positions_per_s << " positions/s)";
+  if (source.reward == kRulesSpec) {
+    report->results.push_back(std::move(inner));
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(analysis::GapResult total,
+                   analysis::RescoreGap(inner, *plan.game,
+                                        sets.rules_labels.truth[i],
+                                        sets.rules_labels.stats[i], kRulesSpec,
+                                        options));
+  analysis::GapReport::Decomposition d;
+  d.outer = analysis::MeasureOuter(inner, sets.rules_labels.truth[i],
+                                   options.bootstrap);
+  d.inner = report->results.size();
+  d.total = d.inner + 1;
+  report->results.push_back(std::move(inner));
+  report->results.push_back(std::move(total));
+  report->decompositions.push_back(std::move(d));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -284,6 +433,7 @@ absl::StatusOr<GapPlan> PlanGap(const Game& game, const GapRequest& request) {
   }
   ASSIGN_OR_RETURN(plan.players,
                    Players(request.players, request.run, checkpoints));
+  RETURN_IF_ERROR(ResolveRewards(game, request, &plan.players));
   plan.search = engine::FullStrength(engine::DefaultSearchParams(game));
   plan.search.seed = request.seed;
   plan.inference = request.inference;
@@ -303,15 +453,26 @@ absl::StatusOr<GapPlan> PlanGap(const Game& game, const GapRequest& request) {
 
 std::string LabelCachePath(const analysis::PositionSet& set,
                            const std::string& label_cache) {
-  if (label_cache == "beside") return set.default_label_cache;
-  if (label_cache == "off") return "";
-  std::string stem;
-  for (char c : set.name) {
-    stem += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return CachePathOfSpec(
+      set, label_cache,
+      set.game == nullptr ? kRulesSpec : set.game->RewardSpec().name);
+}
+
+absl::StatusOr<std::string> RunReward(const Game& game,
+                                      const std::string& run_dir) {
+  absl::StatusOr<std::string> spec = selfplay::RunRewardSpec(run_dir);
+  if (!spec.ok()) {
+    return UsageError(
+        absl::StrCat("run ", run_dir, ": ", spec.status().message()));
   }
-  return absl::StrCat(label_cache, "/",
-                      stem.substr(std::max<int>(0, stem.size() - 60)),
-                      ".gap-labels");
+  const std::vector<std::string> names = RewardSpecNames(game);
+  if (std::find(names.begin(), names.end(), *spec) == names.end()) {
+    return UsageError(absl::StrCat(
+        "run ", run_dir, ": its config records --reward=", *spec, ", which ",
+        game.Name(), " does not have (its specs: ", absl::StrJoin(names, ", "),
+        ")"));
+  }
+  return spec;
 }
 
 std::vector<int> BudgetsOf(const selfplay::Spec& spec,
@@ -323,36 +484,30 @@ std::vector<int> BudgetsOf(const selfplay::Spec& spec,
 
 absl::StatusOr<analysis::GapReport> MeasureGaps(const GapPlan& plan) {
   const auto start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(std::vector<analysis::PositionSet> sets, LoadSets(plan));
-  ASSIGN_OR_RETURN(std::unique_ptr<selfplay::PlayerFactory> playout,
-                   PlayoutPlayer(plan));
-  ASSIGN_OR_RETURN(LabelledSets labels, LabelSets(plan, sets, playout.get()));
-  analysis::GapOptions options;
-  options.search = plan.search;
-  options.evaluation.threads = plan.threads;
-  options.evaluation.batch = std::max(1, plan.max_batch);
-  options.bootstrap.resamples = plan.resamples;
-  options.bootstrap.seed = plan.seed;
-  options.worst = plan.worst;
+  const analysis::GapOptions options = GapOptionsOf(plan);
   analysis::GapReport report;
   report.game = plan.game->Name();
   report.bootstrap = options.bootstrap;
   report.command_line = plan.command_line;
+  // The sets are loaded and labelled once per reward spec measured.
+  std::map<std::string, SpecSets> by_spec;
   for (const GapPlayer& source : plan.players) {
-    ASSIGN_OR_RETURN(MeasuredPlayer measured, MakeMeasuredPlayer(plan, source));
-    const analysis::PlayerUnderTest& player = measured.player;
-    for (size_t i = 0; i < sets.size(); ++i) {
-      absl::StatusOr<analysis::GapResult> result = analysis::MeasureGap(
-          sets[i], labels.truth[i], labels.stats[i], player, options);
-      if (!result.ok()) {
-        return absl::Status(result.status().code(),
-                            absl::StrCat(sets[i].name, ", player ", player.name,
-                                         ": ", result.status().message()));
+    auto it = by_spec.find(source.reward);
+    if (it == by_spec.end()) {
+      ASSIGN_OR_RETURN(SpecSets sets, PrepareSpecSets(plan, source.reward));
+      it = by_spec.emplace(source.reward, std::move(sets)).first;
+    }
+    const SpecSets& sets = it->second;
+    ASSIGN_OR_RETURN(MeasuredPlayer measured,
+                     MakeMeasuredPlayer(plan, *sets.game, source));
+    for (size_t i = 0; i < sets.sets.size(); ++i) {
+      absl::Status added = AddResults(plan, source, measured.player, sets, i,
+                                      options, &report);
+      if (!added.ok()) {
+        return absl::Status(added.code(),
+                            absl::StrCat(sets.sets[i].name, ", player ",
+                                         source.name, ": ", added.message()));
       }
-      LOG(INFO) << sets[i].name << ", " << player.name << ": "
-                << result->positions << " positions in " << result->seconds
-                << " s (" << result->positions_per_s << " positions/s)";
-      report.results.push_back(*std::move(result));
     }
   }
   analysis::ComputeDifferences(&report);

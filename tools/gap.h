@@ -27,6 +27,9 @@ struct GapRequest {
   std::string sets;      // files and heldout:RUN, comma-separated
   std::string generate;  // generators, comma-separated
   std::string budgets = "50";
+  // The reward spec whose exact values are the ground truth ("": a run's
+  // own reward, from RUN/config, else the rules).
+  std::string reward;
   std::string start;  // az play's flag, refused: positions come from sets
   int playout = 0;
   std::string playout_player = "random";
@@ -51,11 +54,18 @@ struct GapPlayer {
   std::string name;  // the spec, or "run:DIR@step-N" for a run's checkpoint
   selfplay::Spec spec;
   int64_t step = -1;  // a run's checkpoint: its training step
+  // The reward spec it is measured against: --reward, else a run's own
+  // reward, else the rules. For one other than the rules the report adds
+  // the inner/outer/total decomposition.
+  std::string reward = "rules";
+  // The reward spec a run player was trained on (RUN/config); empty for
+  // the other players.
+  std::string trained_on;
 };
 
 // A request checked and resolved.
 struct GapPlan {
-  const Game* game = nullptr;
+  const Game* game = nullptr;  // played by the rules
   // The spec players first, then the run's checkpoints in training order.
   std::vector<GapPlayer> players;
   // Position files and heldout:RUN (the run's own first, where it has one).
@@ -83,15 +93,23 @@ struct GapPlan {
   std::string command_line;
 };
 
-// Checks `request` and resolves it for `game`. Every error is one line
-// naming the flag or spec at fault. Reads only the run's checkpoint list
-// and whether its held-out games exist.
+// Checks `request` and resolves it for `game` (played by its rules). Every
+// error is one line naming the flag or spec at fault. Reads only the run's
+// checkpoint list, whether its held-out games exist, and the reward spec
+// its RUN/config records.
 absl::StatusOr<GapPlan> PlanGap(const Game& game, const GapRequest& request);
 
 // Where the labels of `set` are cached under --label_cache=`label_cache`
-// ("" for no cache).
+// ("" for no cache): for a set of a game played by a reward spec other than
+// the rules, beside the rules' cache with the spec in the name.
 std::string LabelCachePath(const analysis::PositionSet& set,
                            const std::string& label_cache);
+
+// The reward spec a run:DIR player or --run=DIR is measured against by
+// default: the run's own (RUN/config's --reward, "rules" if absent),
+// checked to be on `game`'s menu; a usage error naming the run otherwise.
+absl::StatusOr<std::string> RunReward(const Game& game,
+                                      const std::string& run_dir);
 
 // The budgets `player` is measured at: its spec's sims=N (raw: none), else
 // `defaults`.

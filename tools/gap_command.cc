@@ -17,6 +17,7 @@
 #include "tools/gap.h"
 #include "tools/network_flags.h"
 #include "tools/players_flags.h"
+#include "tools/reward_flags.h"
 #include "tools/run_flags.h"
 
 DEFINE_string(sets, "",
@@ -71,6 +72,7 @@ absl::StatusOr<GapRequest> RequestFromFlags() {
   request.sets = FLAGS_sets;
   request.generate = FLAGS_generate;
   request.budgets = FLAGS_budgets;
+  request.reward = FLAGS_reward;
   request.start = FLAGS_start;
   request.playout = FLAGS_playout;
   request.playout_player = FLAGS_playout_player;
@@ -123,7 +125,7 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     "of distribution",
     "az gap --game=G (--players=SPEC[,SPEC...] | --run=DIR) "
     "[--sets=FILE|heldout:RUN,...] [--generate=random:N,...] "
-    "[--budgets=0,50,400] [--out=DIR] [--json]\n\n"
+    "[--budgets=0,50,400] [--reward=SPEC] [--out=DIR] [--json]\n\n"
     "Measures, per position set and player, the raw value v (the network's "
     "WDL) and the search value q after each --budgets simulation count "
     "against the ground truth: the exact reward under perfect play (a score "
@@ -140,5 +142,13 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     "heldout:RUN set, each other set's in-minus-out difference. Players: "
     "solver (gap zero), uniform (the constant-draw baseline), mcts[:OPTS], "
     "net:PATH[:OPTS], run:DIR[:OPTS] (OPTS as in az match). --out=DIR "
-    "writes CSVs, gnuplot pictures and report.md. Exits 2 on bad input.",
-    az::RunGap, "network", "players", "run");
+    "writes CSVs, gnuplot pictures and report.md. --reward=SPEC measures "
+    "against a reward spec's exact values (default: a run's own reward, "
+    "else the rules); for a spec other than the rules each set also gets "
+    "the decomposition: inner (value vs reward), outer (the reward's exact "
+    "values vs the rules': mean |difference|, sign disagreement, the share "
+    "where a move best under the reward is a mistake under the rules) and "
+    "total (value vs the rules, with the move-mistake rate under the "
+    "rules), in the table, the JSON (\"decomposition\") and "
+    "decomposition.csv. Exits 2 on bad input.",
+    az::RunGap, "network", "players", "run", "reward");

@@ -21,6 +21,7 @@
 #include "tools/match_options.h"
 #include "tools/match_report.h"
 #include "tools/players_flags.h"
+#include "tools/reward_flags.h"
 
 DEFINE_int32(games, 10, "Games of each pair of players (colours alternate).");
 DEFINE_int32(
@@ -81,7 +82,9 @@ absl::Status WriteMatchReport(const Game& game, const MatchReport& report) {
 }
 
 absl::Status Match(const std::vector<std::string>& args) {
-  ASSIGN_OR_RETURN(const Game* game, GameOfCommandLine(args));
+  ASSIGN_OR_RETURN(const Game* rules, GameOfCommandLine(args));
+  // Played and scored by --reward's spec: its ending, its payoff's sign.
+  ASSIGN_OR_RETURN(const Game* game, GameWithReward(*rules, FLAGS_reward));
   ASSIGN_OR_RETURN(MatchCommandOptions options, MatchOptionsFromFlags(*game));
   ASSIGN_OR_RETURN(MatchReport report, PlayMatch(*game, options));
   return WriteMatchReport(*game, report);
@@ -98,5 +101,5 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     match, "match", "play games between players and rate them",
     "az match --game=G --players=SPEC,SPEC[,...] --games=N [--threads=T] "
     "[--opening_plies=K] [--anchor=SPEC] [--out=FILE.csv] "
-    "[--games_out=GAMES.csv] [--json]",
-    az::RunMatch, "players", "search", "network");
+    "[--games_out=GAMES.csv] [--reward=SPEC] [--json]",
+    az::RunMatch, "players", "search", "network", "reward");

@@ -79,7 +79,11 @@ Json PairJson(const MatchReport& report, const PairReport& pair) {
            {{"wins", p.wins_first},
             {"draws", p.draws_first},
             {"losses", p.losses_first}}},
-          {"second", SecondMoverJson(p)}};
+          {"second", SecondMoverJson(p)},
+          // The same games by the real rules' verdict.
+          {"rules_wins", pair.rules_wins},
+          {"rules_draws", pair.rules_draws},
+          {"rules_losses", pair.rules_losses}};
 }
 
 std::string PairLine(const MatchReport& report, const PairReport& pair) {
@@ -92,6 +96,25 @@ std::string PairLine(const MatchReport& report, const PairReport& pair) {
       100.0 * p.score(), EloText(pair.elo.elo), interval, p.wins_first,
       p.draws_first, p.losses_first, p.wins - p.wins_first,
       p.draws - p.draws_first, p.losses - p.losses_first);
+}
+
+// a's results in each pair by the rules' verdict of every game.
+void CountRulesVerdicts(MatchReport* report) {
+  for (const selfplay::MatchGame& g : report->games) {
+    for (PairReport& pair : report->pairs) {
+      const int a = pair.results.a, b = pair.results.b;
+      if (!((g.first == a && g.second == b) ||
+            (g.first == b && g.second == a))) {
+        continue;
+      }
+      const TerminalReward r = RewardFor(
+          g.verdict.decided() ? g.verdict.outcome : GameOutcome::kDraw,
+          g.first == a ? Player::kFirst : Player::kSecond);
+      (r.is_win() ? pair.rules_wins
+       : r.is_loss() ? pair.rules_losses
+                     : pair.rules_draws) += 1;
+    }
+  }
 }
 
 }  // namespace
@@ -126,6 +149,7 @@ absl::StatusOr<MatchReport> PlayMatch(const Game& game,
                    selfplay::FitRatings(static_cast<int>(options.specs.size()),
                                         result.pairs, rating_options));
   report.game = game.Name();
+  report.reward = game.RewardSpec().name;
   report.specs = options.specs;
   report.anchor = options.anchor;
   report.games_per_pair = options.match.games_per_pair;
@@ -136,6 +160,7 @@ absl::StatusOr<MatchReport> PlayMatch(const Game& game,
     report.pairs.push_back(
         {p, selfplay::EloFromResults(p.wins, p.draws, p.losses)});
   }
+  CountRulesVerdicts(&report);
   return report;
 }
 
@@ -183,6 +208,7 @@ std::string MatchJson(const MatchReport& report) {
     ratings[report.specs[i]] = Finite(report.ratings[i]);
   }
   Json out = {{"game", report.game},
+              {"reward", report.reward},
               {"games_per_pair", report.games_per_pair},
               {"games", report.games.size()},
               {"opening_plies", report.opening_plies},
@@ -195,14 +221,23 @@ std::string MatchJson(const MatchReport& report) {
 
 std::string MatchTable(const MatchReport& report) {
   std::string text =
-      absl::StrFormat("%s: %d games, %d per pair, %d opening plies, %.1f s\n\n",
+      absl::StrFormat("%s: %d games, %d per pair, %d opening plies, %.1f s\n"
+                      "scored by reward spec %s%s\n\n",
                       report.game, report.games.size(), report.games_per_pair,
-                      report.opening_plies, report.seconds);
+                      report.opening_plies, report.seconds, report.reward,
+                      report.reward == kRulesSpec
+                          ? " (the rules: the intended objective)"
+                          : " (a proxy, not the rules)");
   absl::StrAppendFormat(&text, "%-24s %-24s %5s %5s %5s %6s %7s  %-16s  %s\n",
                         "a", "b", "W", "D", "L", "score", "elo", "95% interval",
                         "a first / second (W-D-L)");
   for (const PairReport& pair : report.pairs) {
     absl::StrAppend(&text, PairLine(report, pair));
+    if (report.reward != kRulesSpec) {
+      absl::StrAppendFormat(&text, "  the same games by the rules: %d-%d-%d\n",
+                            pair.rules_wins, pair.rules_draws,
+                            pair.rules_losses);
+    }
   }
   absl::StrAppendFormat(&text,
                         "\nratings (Bradley-Terry over all games, %s = 0):\n",

@@ -20,12 +20,20 @@ namespace az {
 struct PairReport {
   selfplay::PairResults results;  // counted for results.a
   selfplay::EloEstimate elo;      // of a over b
+  // The same games judged by the real rules' verdict (counted for a), kept
+  // apart from `results` when the match is scored by another reward spec.
+  int rules_wins = 0;
+  int rules_draws = 0;
+  int rules_losses = 0;
 };
 
 // A finished match.
 struct MatchReport {
   // The game's name.
   std::string game;
+  // The reward spec the games were played and scored by (its ending and
+  // the sign of its payoff decide each result): "rules" unless --reward.
+  std::string reward = "rules";
   // The players' specs, in the order given.
   std::vector<std::string> specs;
   // The index in `specs` of the player rated 0.

@@ -101,10 +101,17 @@ TEST(ReportTest, DirectoryWithoutAPlottingProgram) {
   const std::string figures = ReadFileBytes(dir + "/figures.csv");
   EXPECT_TRUE(absl::StartsWith(
       figures,
-      "set,player,step,stratum,positions,games,source,measure,value,lo,hi\n"));
+      "set,player,step,stratum,positions,games,source,measure,value,lo,hi,"
+      "ground_truth\n"));
   EXPECT_TRUE(absl::StrContains(figures,
                                 "random:60,run:R@step-0,0,all,60,60,"
                                 "value,mse,"));
+  // Measured against the rules: every row says so; no decomposition.
+  EXPECT_TRUE(absl::StrContains(figures, ",rules\n"));
+  EXPECT_FALSE(absl::StrContains(figures, "reward:"));
+  EXPECT_EQ(ReadFileBytes(dir + "/decomposition.csv"),
+            "set,player,step,trained_on,reward,stratum,positions,games,part,"
+            "source,measure,value,lo,hi\n");
   // 2 results with pictures x (reliability + stages), one steps plot per
   // measure.
   EXPECT_TRUE(
@@ -126,11 +133,12 @@ TEST(ReportTest, APlottingProgramThatFailsLeavesTheScripts) {
       << files->note;
   // The files in the order written: the CSVs, the JSON, the pictures' data
   // and scripts, the page last.
-  ASSERT_GE(files->files.size(), 7u);
+  ASSERT_GE(files->files.size(), 8u);
   EXPECT_EQ(files->files[0], "figures.csv");
   EXPECT_EQ(files->files[3], "agreement.csv");
-  EXPECT_EQ(files->files[4], "positions.csv");
-  EXPECT_EQ(files->files[5], "report.json");
+  EXPECT_EQ(files->files[4], "decomposition.csv");
+  EXPECT_EQ(files->files[5], "positions.csv");
+  EXPECT_EQ(files->files[6], "report.json");
   EXPECT_EQ(files->files.back(), "report.md");
   for (const std::string& f : files->files) {
     EXPECT_FALSE(absl::EndsWith(f, ".png")) << f;

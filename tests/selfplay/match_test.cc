@@ -32,6 +32,32 @@ Players Make(const Game& game, std::vector<std::string> specs) {
   return p;
 }
 
+// Each game keeps the rules' verdict beside its result: the same under the
+// rules; under no_diagonals random games run past diagonals that the rules
+// call wins.
+TEST(MatchTest, GamesKeepTheRulesVerdict) {
+  for (const std::string spec : {"rules", "no_diagonals"}) {
+    const Game& game = **FindGameWithReward("tictactoe", spec);
+    Players p = Make(game, {"random", "random"});
+    MatchOptions options;
+    options.games_per_pair = 60;
+    options.opening_plies = 0;
+    auto result = RunMatch(game, p.raw, options);
+    ASSERT_TRUE(result.ok()) << result.status();
+    int differ = 0;
+    for (const MatchGame& g : result->games) {
+      ASSERT_TRUE(g.verdict.decided()) << spec;
+      EXPECT_LE(g.verdict.ply, static_cast<int>(g.moves.size()));
+      differ += g.verdict.outcome != g.outcome;
+    }
+    if (spec == "rules") {
+      EXPECT_EQ(differ, 0);
+    } else {
+      EXPECT_GT(differ, 0);
+    }
+  }
+}
+
 TEST(MatchTest, SolverNeverLosesToRandomInConnectFour) {
   const Game& c4 = **FindGame("connect4");
   Players p = Make(c4, {"solver", "random"});

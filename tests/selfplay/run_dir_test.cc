@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "base/file.h"
 #include "gtest/gtest.h"
 #include "tests/child_process.h"
 
@@ -107,6 +108,23 @@ TEST(RunDirTest, ALatestPointerWithTwoLinesIsDamaged) {
   absl::StatusOr<std::string> latest = LatestCheckpoint(run);
   EXPECT_EQ(latest.status().code(), absl::StatusCode::kDataLoss)
       << latest.status();
+}
+
+TEST(RunDirTest, TheRunsRewardSpecComesFromItsConfig) {
+  const std::string run = ::testing::TempDir() + "/run_dir_reward";
+  std::filesystem::remove_all(run);
+  std::filesystem::create_directories(run);
+  // No config (a run from before reward specs): the rules.
+  EXPECT_EQ(*RunRewardSpec(run), "rules");
+  const std::string config = RunPaths(run).config();
+  ASSERT_TRUE(base::WriteFileAtomically(config, "# flags\n--games=9\n").ok());
+  EXPECT_EQ(*RunRewardSpec(run), "rules");
+  ASSERT_TRUE(base::WriteFileAtomically(
+                  config, "--games=9\n  --reward=no_diagonals \n--seed=1\n")
+                  .ok());
+  EXPECT_EQ(*RunRewardSpec(run), "no_diagonals");
+  ASSERT_TRUE(base::WriteFileAtomically(config, "--reward=\n").ok());
+  EXPECT_FALSE(RunRewardSpec(run).ok());
 }
 
 TEST(RunLockTest, ASecondWriterIsRefusedWithTheHolderNamed) {

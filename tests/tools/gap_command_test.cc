@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "base/file.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
 #include "nn/checkpoint.h"
@@ -206,12 +207,127 @@ TEST(GapCommandTest, AgreementOfEveryPairOnEverySet) {
   EXPECT_EQ(ParseJson(same.out)["agreement"].size(), 0u);
 }
 
+// --reward measures against a reward spec's exact values and, since the
+// spec is not the rules, decomposes: the no_diagonals solver's value is its
+// reward (inner 0), so its whole error against the rules is outer.
+TEST(GapCommandTest, RewardDecomposesIntoInnerOuterAndTotal) {
+  const std::string out = ::testing::TempDir() + "/gap_reward_report";
+  std::filesystem::remove_all(out);
+  auto r = RunAz(
+      "gap --game=tictactoe --players=solver --reward=no_diagonals "
+      "--generate=random:100 --budgets=0 --resamples=200 --json --out=" +
+      out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json j = ParseJson(r.out);
+  ASSERT_EQ(j["sets"].size(), 2u) << r.out;
+  const Json& inner = j["sets"][0];
+  const Json& total = j["sets"][1];
+  EXPECT_EQ(inner["ground_truth"], "reward:no_diagonals");
+  EXPECT_EQ(total["ground_truth"], "rules");
+  EXPECT_EQ(inner["positions"], total["positions"]);
+  EXPECT_EQ(inner["value"]["mse"], 0.0);
+  const double total_mse = total["value"]["mse"];
+  EXPECT_GT(total_mse, 0.0);
+  ASSERT_TRUE(inner.contains("decomposition")) << inner.dump();
+  EXPECT_FALSE(total.contains("decomposition"));
+  const Json& all = inner["decomposition"]["strata"]["all"];
+  EXPECT_EQ(inner["decomposition"]["reward"], "no_diagonals");
+  EXPECT_EQ(all["inner_value_vs_reward"]["value"]["mse"], 0.0);
+  EXPECT_EQ(all["total_value_vs_rules"]["value"]["mse"], total_mse);
+  const Json& outer = all["outer_reward_vs_rules"];
+  EXPECT_GT(outer["mean_abs_difference"].get<double>(), 0.0);
+  EXPECT_GT(outer["sign_disagreement_rate"].get<double>(), 0.0);
+  EXPECT_LE(outer["sign_disagreement_rate_lo"].get<double>(),
+            outer["sign_disagreement_rate"].get<double>());
+  EXPECT_GT(outer["reward_best_move_rules_mistake_rate"].get<double>(), 0.0);
+  EXPECT_GT(all["total_value_vs_rules"]["value"]["move_mistake_rate"]
+                .get<double>(),
+            0.0);
+  for (const char* name : {"decomposition.csv", "report.md", "figures.csv"}) {
+    EXPECT_TRUE(std::filesystem::exists(out + "/" + name)) << name;
+  }
+  std::ifstream md(out + "/report.md");
+  std::stringstream page;
+  page << md.rdbuf();
+  EXPECT_TRUE(absl::StrContains(page.str(), "## Inner, outer and total"));
+  EXPECT_TRUE(absl::StrContains(
+      page.str(), "### random:100, player solver: reward no_diagonals vs the "
+                  "rules"));
+  std::ifstream csv(out + "/decomposition.csv");
+  std::stringstream text;
+  text << csv.rdbuf();
+  EXPECT_TRUE(absl::StartsWith(
+      text.str(),
+      "set,player,step,trained_on,reward,stratum,positions,games,part,"
+      "source,measure,value,lo,hi\n"));
+  for (const char* part : {",inner_value_vs_reward,", ",outer_reward_vs_rules,",
+                           ",total_value_vs_rules,"}) {
+    EXPECT_TRUE(absl::StrContains(text.str(), part)) << part;
+  }
+  // The table says it, too.
+  auto table = RunAz(
+      "gap --game=tictactoe --players=solver --reward=no_diagonals "
+      "--generate=random:30 --budgets=0 --resamples=100");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_TRUE(absl::StrContains(table.out, "ground truth (reward:no_diagonals)"))
+      << table.out;
+  EXPECT_TRUE(absl::StrContains(table.out, "ground truth (rules)")) << table.out;
+  EXPECT_TRUE(absl::StrContains(
+      table.out, "inner / outer / total: random:30, player solver: reward "
+                 "no_diagonals vs the rules"))
+      << table.out;
+}
+
+TEST(GapCommandTest, TheRulesAsRewardAddNoDecomposition) {
+  auto r = RunAz(
+      "gap --game=tictactoe --players=solver --reward=rules "
+      "--generate=random:20 --budgets=0 --resamples=100 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json j = ParseJson(r.out);
+  ASSERT_EQ(j["sets"].size(), 1u);
+  EXPECT_EQ(j["sets"][0]["ground_truth"], "rules");
+  EXPECT_FALSE(j["sets"][0].contains("decomposition"));
+}
+
+// A run player is measured against the reward its RUN/config records.
+TEST(GapCommandTest, ARunIsMeasuredAgainstItsOwnReward) {
+  const std::string run = MakeRun("gap_reward_run");
+  ASSERT_TRUE(base::WriteFileAtomically(selfplay::RunPaths(run).config(),
+                                        "--reward=no_diagonals\n")
+                  .ok());
+  auto r = RunAz("gap --game=tictactoe --players=run:" + run +
+                 " --generate=random:20 --budgets=0 --resamples=100 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json j = ParseJson(r.out);
+  ASSERT_EQ(j["sets"].size(), 2u) << r.out;
+  EXPECT_EQ(j["sets"][0]["ground_truth"], "reward:no_diagonals");
+  EXPECT_EQ(j["sets"][0]["trained_on"], "no_diagonals");
+  EXPECT_EQ(j["sets"][1]["ground_truth"], "rules");
+  // --reward overrides the run's own.
+  auto rules = RunAz("gap --game=tictactoe --players=run:" + run +
+                     " --reward=rules --generate=random:20 --budgets=0 "
+                     "--resamples=100 --json");
+  ASSERT_EQ(rules.exit_code, 0) << rules.err;
+  Json k = ParseJson(rules.out);
+  ASSERT_EQ(k["sets"].size(), 1u);
+  EXPECT_EQ(k["sets"][0]["ground_truth"], "rules");
+  EXPECT_EQ(k["sets"][0]["trained_on"], "no_diagonals");
+  // A config naming a spec the game lacks is one line.
+  ASSERT_TRUE(base::WriteFileAtomically(selfplay::RunPaths(run).config(),
+                                        "--reward=discs\n")
+                  .ok());
+  auto bad = az::testing::ExpectOneLineError(
+      "gap --game=tictactoe --players=run:" + run + " --generate=random:5",
+      "--reward=discs");
+  EXPECT_TRUE(absl::StrContains(bad.err, "its specs: rules")) << bad.err;
+}
+
 TEST(GapCommandTest, HelpListsTheFlags) {
   auto r = RunAz("help gap");
   ASSERT_EQ(r.exit_code, 0);
   for (const char* flag :
        {"--sets", "--generate", "--budgets", "--run", "--playout", "--worst",
-        "--label_cache", "--players", "--max_batch"}) {
+        "--label_cache", "--players", "--max_batch", "--reward"}) {
     EXPECT_TRUE(absl::StrContains(r.out, flag)) << flag;
   }
 }
@@ -244,6 +360,10 @@ TEST(GapCommandTest, BadInputsAreClearErrors) {
   ExpectError("gap --game=tictactoe --players=random --generate=random:3",
               "no value to measure");
   ExpectError("gap --game=tictactoe --players=solver", "no position set");
+  ExpectError(
+      "gap --game=tictactoe --players=solver --generate=random:3 "
+      "--reward=discs",
+      "--reward=discs: tictactoe has no such reward spec");
   ExpectError(
       "gap --game=tictactoe --players=solver --generate=random:3 "
       "--budgets=ten",

@@ -169,6 +169,14 @@ TEST(GapPlanTest, LabelCachePaths) {
   EXPECT_EQ(LabelCachePath(set, "off"), "");
   EXPECT_EQ(LabelCachePath(set, "/cache"),
             "/cache/heldout__runs_a_b.gap-labels");
+  // Another reward spec's labels sit beside the rules', never over them.
+  set.game = *FindGameWithReward("tictactoe", "no_diagonals");
+  EXPECT_EQ(LabelCachePath(set, "beside"),
+            "/runs/a b/heldout/gap-labels.no_diagonals");
+  EXPECT_EQ(LabelCachePath(set, "/cache"),
+            "/cache/heldout__runs_a_b.no_diagonals.gap-labels");
+  set.game = *FindGame("tictactoe");
+  EXPECT_EQ(LabelCachePath(set, "beside"), "/runs/a b/heldout/gap-labels");
   set.name = std::string(100, 'x');
   EXPECT_EQ(LabelCachePath(set, "/cache"),
             "/cache/" + std::string(60, 'x') + ".gap-labels");

@@ -117,6 +117,47 @@ TEST(MatchCommandTest, GamesOutRecordsEveryGameForReplay) {
   EXPECT_EQ(solver_first, 3);
 }
 
+// --reward plays and scores the games by a spec of the game's menu: the
+// no_diagonals solver, perfect under its own reward, against the rules'
+// solver in games scored by each; the report names the spec.
+TEST(MatchCommandTest, RewardScoresTheGamesByItsSpec) {
+  for (const std::string spec : {"rules", "no_diagonals"}) {
+    auto r = RunAz("match --game=tictactoe --players=solver,random --games=4 "
+                   "--opening_plies=0 --reward=" + spec + " --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    Json j = Json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << r.out;
+    EXPECT_EQ(j["reward"], spec);
+    // The solver of the spec never loses under the spec's own scoring.
+    const Json& p = j["pairs"][0];
+    EXPECT_EQ(p["losses"], 0) << spec;
+    // The rules' verdict of the same games, counted apart.
+    EXPECT_EQ(p["rules_wins"].get<int>() + p["rules_draws"].get<int>() +
+                  p["rules_losses"].get<int>(),
+              4);
+    if (spec == "rules") {
+      EXPECT_EQ(p["rules_wins"], p["wins"]);
+      EXPECT_EQ(p["rules_losses"], p["losses"]);
+    }
+  }
+  auto table = RunAz("match --game=tictactoe --players=solver,random "
+                     "--games=2 --reward=no_diagonals");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_TRUE(absl::StrContains(
+      table.out, "scored by reward spec no_diagonals (a proxy, not the rules)"))
+      << table.out;
+  EXPECT_TRUE(absl::StrContains(table.out, "the same games by the rules: "))
+      << table.out;
+}
+
+TEST(MatchCommandTest, AnUnknownRewardSpecIsOneLineAndExitTwo) {
+  auto r = az::testing::ExpectOneLineError(
+      "match --game=tictactoe --players=solver,random --reward=discs",
+      "--reward=discs", 2);
+  EXPECT_TRUE(absl::StartsWith(r.err, "az match: ")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "no_diagonals")) << r.err;
+}
+
 // Every bad option and spec is checked in-process (match_options_test,
 // match_report_test); these two show the binary's wiring of both stages.
 TEST(MatchCommandTest, BadSpecsExitWithOneLine) {

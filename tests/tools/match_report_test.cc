@@ -138,7 +138,9 @@ TEST(MatchReportTest, TableListsPairsThenRatingsBestFirst) {
   std::swap(report.ratings[0], report.ratings[1]);  // bb now rated higher
   const std::string table = MatchTable(report);
   EXPECT_TRUE(absl::StartsWith(
-      table, "tictactoe: 2 games, 2 per pair, 0 opening plies, 1.5 s\n\n"))
+      table,
+      "tictactoe: 2 games, 2 per pair, 0 opening plies, 1.5 s\nscored by "
+      "reward spec rules (the rules: the intended objective)\n\n"))
       << table;
   EXPECT_TRUE(absl::StrContains(table, "a first / second (W-D-L)")) << table;
   EXPECT_TRUE(absl::StrContains(table, "100.0%    +inf  [+100, +inf]"))

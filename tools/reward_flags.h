@@ -1,0 +1,24 @@
+// The flag that names a reward spec of the game's menu (games/reward.h):
+// which spec `az match` plays and scores its games by, which spec's exact
+// values `az gap` measures against. Defined once in reward_flags.cc, so
+// that every subcommand that reads it shares one definition.
+#pragma once
+
+#include <gflags/gflags.h>
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "games/game.h"
+
+DECLARE_string(reward);
+
+namespace az {
+
+// `game` played by the reward spec `spec` ("" or "rules": the rules
+// themselves). A spec not on the game's menu is a usage error in one line
+// naming --reward and the game's specs.
+absl::StatusOr<const Game*> GameWithReward(const Game& game,
+                                           const std::string& spec);
+
+}  // namespace az
