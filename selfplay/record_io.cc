@@ -48,6 +48,11 @@ constexpr size_t kWriteBufferBytes = 1 << 20;
 // Version 2 is version 1 with one more bit in the z byte: bit 2 (value 4)
 // is set when the position got a quick search, not the full one. Version 3
 // keeps the payload of version 2 and changes only the frame (FrameScanner).
+// Version 4 appends the origin: varint actor length, actor, varint seq.
+// Version 5 keeps only the quick-search bit in that byte (the reward bits
+// are 0) and follows it with f32 z in [-1, 1]; after the origin come the
+// reward spec (varint length, name), u8 verdict outcome and varint
+// verdict ply + 1 (0 while the rules have not ended the game).
 constexpr uint8_t kRewardMask = 0x03;
 constexpr uint8_t kQuickSearchBit = 0x04;
 
@@ -174,10 +179,23 @@ const char* ReadVisits(PayloadReader* in, uint64_t later, PositionRecord* p) {
   return nullptr;
 }
 
+// The longest reward spec name a record may carry.
+constexpr uint64_t kMaxRewardSpecBytes = 64;
+
 // Turns the z byte of `format_version` into the position's reward and (from
-// version 2) its full-search mark.
+// version 2) its full-search mark; from version 5 the byte holds the mark
+// alone and the reward follows as a float.
 const char* DecodeRewardByte(uint8_t z, uint32_t format_version,
-                             PositionRecord* p) {
+                             PayloadReader* in, PositionRecord* p) {
+  if (format_version >= 5) {
+    p->full_search = (z & kQuickSearchBit) == 0;
+    if ((z & ~kQuickSearchBit) != 0) return "unknown position flags";
+    float value;
+    if (!in->Fixed(&value)) return "position reward";
+    if (!(value >= -1.0f && value <= 1.0f)) return "reward out of range";
+    p->z = TerminalReward::Payoff(value);
+    return nullptr;
+  }
   if (format_version >= 2) {
     p->full_search = (z & kQuickSearchBit) == 0;
     if ((z & ~(kRewardMask | kQuickSearchBit)) != 0) {
@@ -211,7 +229,43 @@ const char* ReadPosition(PayloadReader* in, uint64_t later,
   if (!std::isfinite(p->v) || !std::isfinite(p->q)) {
     return "value not finite";
   }
-  return DecodeRewardByte(z, format_version, p);
+  return DecodeRewardByte(z, format_version, in, p);
+}
+
+// Reads the reward spec and the intended verdict that end a version 5
+// record; an older record was paid by the rules, which ended it at its last
+// ply (if it ended).
+const char* ReadRewardAndVerdict(PayloadReader* in, uint32_t format_version,
+                                 GameRecord* record) {
+  if (format_version < 5) {
+    record->reward = kRulesSpec;
+    record->verdict =
+        record->outcome == GameOutcome::kOngoing
+            ? IntendedVerdict{}
+            : IntendedVerdict{record->outcome,
+                              static_cast<int>(record->moves.size())};
+    return nullptr;
+  }
+  uint64_t name_bytes, ply_plus_one;
+  absl::string_view name;
+  uint8_t outcome;
+  if (!in->BoundedVarint(kMaxRewardSpecBytes, &name_bytes) ||
+      !in->Bytes(name_bytes, &name) || name.empty()) {
+    return "reward spec";
+  }
+  if (!in->Fixed(&outcome) ||
+      outcome > static_cast<uint8_t>(GameOutcome::kDraw) ||
+      !in->BoundedVarint(record->moves.size() + 1, &ply_plus_one)) {
+    return "verdict";
+  }
+  record->reward = std::string(name);
+  record->verdict = {static_cast<GameOutcome>(outcome),
+                     static_cast<int>(ply_plus_one) - 1};
+  // Decided exactly when the rules ended the game at some ply.
+  if (record->verdict.decided() != (record->verdict.ply >= 0)) {
+    return "verdict ply";
+  }
+  return nullptr;
 }
 
 uint32_t LoadU32(const char* p) {
@@ -597,13 +651,24 @@ std::string EncodeGameRecord(const GameRecord& record,
     }
     PutFixed<float>(&out, p.v);
     PutFixed<float>(&out, p.q);
-    PutFixed<uint8_t>(&out, static_cast<uint8_t>(p.z.value() + 1) |
-                                (p.full_search ? 0 : kQuickSearchBit));
+    const uint8_t quick = p.full_search ? 0 : kQuickSearchBit;
+    if (format_version >= 5) {
+      PutFixed<uint8_t>(&out, quick);
+      PutFixed<float>(&out, p.z.value());
+    } else {
+      PutFixed<uint8_t>(&out, static_cast<uint8_t>(p.z.value() + 1) | quick);
+    }
   }
   if (format_version >= 4) {
     PutVarint(&out, record.origin.actor.size());
     out += record.origin.actor;
     PutVarint(&out, record.origin.seq);
+  }
+  if (format_version >= 5) {
+    PutVarint(&out, record.reward.size());
+    out += record.reward;
+    PutFixed<uint8_t>(&out, static_cast<uint8_t>(record.verdict.outcome));
+    PutVarint(&out, static_cast<uint64_t>(record.verdict.ply + 1));
   }
   return out;
 }
@@ -647,6 +712,10 @@ absl::StatusOr<GameRecord> DecodeGameRecord(absl::string_view payload,
       return bad("origin");
     }
     record.origin.actor = std::string(actor);
+  }
+  if (const char* why = ReadRewardAndVerdict(&in, format_version, &record);
+      why != nullptr) {
+    return bad(why);
   }
   if (in.remaining() != 0) return bad("trailing bytes");
   return record;

@@ -35,10 +35,14 @@ namespace az::selfplay {
 // Version of the shard layout written by this code. Version 2 added the
 // full-search mark of each position; version 3 added the frame header's
 // checksum; version 4 the game's origin (the actor and its number, for a
-// game from another machine) at the end of each record. Shards of older
-// versions are still read (their games have no origin), but never appended
-// to.
-constexpr uint32_t kRecordFormatVersion = 4;
+// game from another machine) at the end of each record; version 5 stores z
+// as a float (a graded reward spec pays any number in [-1, 1]) and ends each
+// record with the reward spec z was paid under and the intended verdict
+// (the rules' outcome and the ply where they ended the game). Shards of
+// older versions are still read (their games have no origin, were paid by
+// the rules, and the rules ended them at their last ply), but never
+// appended to.
+constexpr uint32_t kRecordFormatVersion = 5;
 
 // A record larger than this is taken as a corrupt length field, not a game
 // (the longest games here encode to a few kilobytes).

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -20,9 +21,12 @@
 namespace az::selfplay {
 
 std::array<float, 3> ValueTarget::Wdl(TerminalReward z, float q) const {
-  const std::array<float, 3> reward = {z.is_win() ? 1.0f : 0.0f,
-                                       z.is_draw() ? 1.0f : 0.0f,
-                                       z.is_loss() ? 1.0f : 0.0f};
+  // A graded z splits its mass between the win (or loss) and the draw, so
+  // that P(win) - P(loss) is z; a ternary z gives the one-hot target.
+  const float paid = z.value();
+  const std::array<float, 3> reward = {std::max(paid, 0.0f),
+                                       1.0f - std::abs(paid),
+                                       std::max(-paid, 0.0f)};
   const float clamped = std::clamp(q, -1.0f, 1.0f);
   const std::array<float, 3> search = {(1 + clamped) / 2, 0.0f,
                                        (1 - clamped) / 2};
@@ -77,6 +81,37 @@ std::string MoveProblem(const Game& game, const State& state,
   return std::string();
 }
 
+// What is wrong with what finished `record` says it paid, against the
+// game's spec replayed to its end (`state`); empty if nothing. The spec's
+// own Reward() gives every position's z and the rules give the verdict: a
+// record that says otherwise is damaged or forged, never a target.
+std::string PayoutProblem(const Game& game, const State& state,
+                          const GameRecord& record,
+                          const std::vector<Player>& to_move) {
+  if (record.reward != game.RewardSpec().name) {
+    return absl::StrCat("paid under reward spec '", record.reward,
+                        "', not the run's '", game.RewardSpec().name, "'");
+  }
+  if (!state.IsTerminal() || state.Outcome() != record.outcome) {
+    return "the outcome does not match the moves";
+  }
+  if (record.verdict != state.Verdict()) {
+    return absl::StrCat("the verdict (", VerdictName(record.verdict),
+                        ") is not the rules' (", VerdictName(state.Verdict()),
+                        ")");
+  }
+  const TerminalReward first = state.Reward(Player::kFirst);
+  for (size_t i = 0; i < record.positions.size(); ++i) {
+    const TerminalReward z =
+        to_move[i] == Player::kFirst ? first : first.ForOpponent();
+    if (record.positions[i].z != z) {
+      return absl::StrCat("the reward at move ", i + 1,
+                          " is not the one the reward spec gives");
+    }
+  }
+  return std::string();
+}
+
 }  // namespace
 
 absl::Status ValidateGameRecord(const Game& game, const GameRecord& record) {
@@ -101,17 +136,8 @@ absl::Status ValidateGameRecord(const Game& game, const GameRecord& record) {
     state->Apply(record.moves[i]);
   }
   if (record.outcome != GameOutcome::kOngoing) {
-    if (!state->IsTerminal() || state->Outcome() != record.outcome) {
-      return invalid("the outcome does not match the moves");
-    }
-    // The rules give every position's reward: a record that says otherwise
-    // is damaged or forged, never a training target.
-    for (size_t i = 0; i < record.positions.size(); ++i) {
-      if (record.positions[i].z != RewardFor(record.outcome, to_move[i])) {
-        return invalid(absl::StrCat("the reward at move ", i + 1,
-                                    " is not the one the rules give"));
-      }
-    }
+    const std::string payout = PayoutProblem(game, *state, record, to_move);
+    if (!payout.empty()) return invalid(payout);
   }
   return absl::OkStatus();
 }

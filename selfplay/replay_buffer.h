@@ -30,7 +30,10 @@ namespace az::selfplay {
 
 // Which number the value head learns from. Targets are WDL distributions for
 // the side to move, in the order {win, draw, loss}:
-//  - kReward: z as one-hot (win {1,0,0}, draw {0,1,0}, loss {0,0,1}).
+//  - kReward: z as one-hot (win {1,0,0}, draw {0,1,0}, loss {0,0,1}); a
+//    graded z of a non-ternary reward spec splits between the draw and the
+//    side it leans to ({z, 1-z, 0} for z > 0, {0, 1+z, -z} for z < 0), the
+//    least-spread distribution whose P(win) - P(loss) is exactly z.
 //  - kSearch: q in [-1, 1] as {(1+q)/2, 0, (1-q)/2}: a search value carries
 //    no draw probability, so this is the draw-free distribution whose
 //    expected value P(win) - P(loss) is exactly q.
@@ -79,8 +82,9 @@ int64_t TrainingPositions(const GameRecord& record);
 
 // OK if `record` can be replayed in `game`: same game, one position per move,
 // every move legal, visits on distinct legal actions, the search value q in [-1, 1], and
-// for a finished game the outcome and every position's reward the ones the
-// rules give. Records from disk or another process go through this before
+// for a finished game: paid under `game`'s reward spec (by name), the
+// outcome and every position's reward the ones that spec gives, and the
+// intended verdict the one the rules give. Records from disk or another process go through this before
 // anything replays or trains on them.
 absl::Status ValidateGameRecord(const Game& game, const GameRecord& record);
 

@@ -112,6 +112,9 @@ const std::vector<MetricsColumn>& MetricsTable() {
       {"v_z_mse", [](R r) { return Number(r.v_z_mse); }},
       {"q_z_mse", [](R r) { return Number(r.q_z_mse); }},
       {"fresh_positions", [](R r) { return absl::StrCat(r.fresh_positions); }},
+      {"reward_verdict_disagreement",
+       [](R r) { return Number(r.reward_verdict_disagreement); }},
+      {"past_verdict_share", [](R r) { return Number(r.past_verdict_share); }},
       {"games_per_s", [](R r) { return Number(r.games_per_s); }},
       {"positions_per_s", [](R r) { return Number(r.positions_per_s); }},
       {"steps_per_s", [](R r) { return Number(r.steps_per_s); }},
@@ -353,6 +356,10 @@ class TrainingRun::Impl {
   // Fresh self-play data since the last report.
   double fresh_v_sq_ = 0, fresh_q_sq_ = 0;
   int64_t fresh_positions_ = 0;
+  // Of those: games whose reward disagrees with the intended verdict, and
+  // training positions past the ply where the rules ended their game.
+  int64_t fresh_games_ = 0, fresh_disagreeing_games_ = 0;
+  int64_t fresh_past_verdict_ = 0;
 
   // Trainer thread only.
   base::Rng sample_rng_;
@@ -581,14 +588,17 @@ absl::Status TrainingRun::Impl::KeepGame(GameRecord record) {
   // The gap on the positions training uses: with playout-cap randomization
   // a quick search's q is not comparable with a full one's.
   double v_sq = 0, q_sq = 0;
-  int64_t length = 0;
-  for (const PositionRecord& p : record.positions) {
+  int64_t length = 0, past_verdict = 0;
+  for (size_t i = 0; i < record.positions.size(); ++i) {
+    const PositionRecord& p = record.positions[i];
     if (!p.full_search) continue;
-    const double z = p.z.value();
+    const double z = p.z.value();  // the run's reward, under its spec
     v_sq += (p.v - z) * (p.v - z);
     q_sq += (p.q - z) * (p.q - z);
     ++length;
+    if (!record.InRealGame(i)) ++past_verdict;
   }
+  const bool disagrees = RewardDisagreesWithVerdict(record);
   if (!heldout) RETURN_IF_ERROR(buffer_.AddGame(std::move(record)));
   std::unique_lock<std::mutex> lock(mu_);
   ++games_;
@@ -596,6 +606,9 @@ absl::Status TrainingRun::Impl::KeepGame(GameRecord record) {
   fresh_v_sq_ += v_sq;
   fresh_q_sq_ += q_sq;
   fresh_positions_ += length;
+  ++fresh_games_;
+  fresh_disagreeing_games_ += disagrees ? 1 : 0;
+  fresh_past_verdict_ += past_verdict;
   if (heldout) {
     ++heldout_games_;
   } else {
@@ -876,8 +889,17 @@ void TrainingRun::Impl::TakeSelfplayCounts(TrainingReport* r) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   r->v_z_mse = fresh_positions_ > 0 ? fresh_v_sq_ / fresh_positions_ : nan;
   r->q_z_mse = fresh_positions_ > 0 ? fresh_q_sq_ / fresh_positions_ : nan;
+  r->reward_verdict_disagreement =
+      fresh_games_ > 0
+          ? static_cast<double>(fresh_disagreeing_games_) / fresh_games_
+          : nan;
+  r->past_verdict_share =
+      fresh_positions_ > 0
+          ? static_cast<double>(fresh_past_verdict_) / fresh_positions_
+          : nan;
   fresh_v_sq_ = fresh_q_sq_ = 0;
   fresh_positions_ = 0;
+  fresh_games_ = fresh_disagreeing_games_ = fresh_past_verdict_ = 0;
 }
 
 void TrainingRun::Impl::TakeLosses(TrainingReport* r) {

@@ -162,6 +162,13 @@ struct TrainingReport {
   // terminal reward z. NaN if no game finished.
   double v_z_mse = 0, q_z_mse = 0;
   int64_t fresh_positions = 0;
+  // The outer gap on the same fresh games: the share of them whose reward
+  // (under the run's spec) disagrees with the intended verdict, from the
+  // side to move's view (RewardDisagreesWithVerdict), and the share of
+  // their training positions that lie past the ply where the real rules
+  // ended the game. 0 and 0 for a run on the rules; NaN if no game finished.
+  double reward_verdict_disagreement = 0;
+  double past_verdict_share = 0;
   // Rates over the interval since the previous report.
   double games_per_s = 0, positions_per_s = 0, steps_per_s = 0;
   double nn_evals_per_s = 0, mean_batch = 0, batch_fill = 0;

@@ -4,9 +4,10 @@
 // Nothing an actor sends is believed that the rules can recompute. An entry
 // is decoded with the bounded record decoder, then replayed through the
 // game's rules (every move legal, visits only on legal moves, one position
-// per move); its outcome and every position's reward are recomputed by the
-// one reward function in games/, and a record whose own differ (a forged
-// z) is rejected, not repaired. A game already stored under the same
+// per move); its outcome, every position's reward (under the run's reward
+// spec: `game` is that spec's Game) and its intended verdict are recomputed
+// by games/, and a record whose own differ (a forged z or verdict, or z
+// paid under another spec) is rejected, not repaired. A game already stored under the same
 // (actor, seq) is a duplicate (a resend after a fault) and is dropped.
 #pragma once
 
@@ -48,7 +49,7 @@ enum class Rejection {
   kOversized,        // a record larger than any game of this game
   kUndecodable,      // bytes that do not decode as a record
   kAgainstTheRules,  // a move, visit or size the rules refuse
-  kForgedReward,     // an outcome or z other than the rules give
+  kForgedReward,     // an outcome, z or verdict other than games/ give
 };
 const char* RejectionName(Rejection r);
 

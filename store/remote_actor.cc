@@ -356,6 +356,15 @@ absl::StatusOr<std::unique_ptr<RemoteActor>> RemoteActor::Connect(
         "run ", options.run, " plays ", impl->settings.game,
         ", a game this az does not have"));
   }
+  // The run's games are played under its reward spec, as the learner
+  // replays them; a spec this az lacks would pay games the learner rejects.
+  game = FindGameWithReward(impl->settings.game, impl->settings.reward);
+  if (!game.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "run ", options.run, " trains on reward spec ",
+        impl->settings.reward, ", which this az does not have: ",
+        game.status().message()));
+  }
   impl->game = *game;
   ASSIGN_OR_RETURN(impl->spool,
                    GameSpool::Open(options.spool_path, options.spool_bytes));

@@ -120,6 +120,7 @@ std::map<std::string, std::string> SettingsToFields(const RunSettings& s) {
       {"record_format", absl::StrCat(s.record_format)},
       {"checkpoint_format", absl::StrCat(s.checkpoint_format)},
       {"game", s.game},
+      {"reward", s.reward},
       {"sims", absl::StrCat(p.num_simulations)},
       {"c_init", Number(p.c_init)},
       {"c_base", Number(p.c_base)},
@@ -153,6 +154,7 @@ absl::StatusOr<RunSettings> SettingsFromFields(
   s.record_format = selfplay::kRecordFormatVersion;
   s.checkpoint_format = nn::kCheckpointFormatVersion;
   ASSIGN_OR_RETURN(s.game, r.Text("game"));
+  ASSIGN_OR_RETURN(s.reward, r.Text("reward"));
   ASSIGN_OR_RETURN(s.farm.search, ReadSearch(r));
   ASSIGN_OR_RETURN(s.farm.games_per_thread, r.Int("games_per_thread", 1, 4096));
   ASSIGN_OR_RETURN(s.farm.random_opening_moves,

@@ -1,5 +1,5 @@
 // What an actor needs to know of a run to play its games, as the learner
-// publishes it (az:{NAME}:settings): the game, the format versions of what
+// publishes it (az:{NAME}:settings): the game and its reward spec, the format versions of what
 // the two sides exchange, the self-play search and farm settings, and the
 // pace. Written as field -> text pairs so that a newer learner can add
 // fields an older actor ignores; a change of meaning bumps kSettingsVersion.
@@ -24,6 +24,9 @@ constexpr int kSettingsVersion = 1;
 
 struct RunSettings {
   std::string game;                       // registry name
+  // The reward spec the run's games are played and paid under (an entry of
+  // the game's menu; kRulesSpec for the real rules).
+  std::string reward = "rules";
   selfplay::ActorFarmOptions farm;        // search and farm; seed unused
   // Actors pause while the games stream holds more entries than this (the
   // learner's backlog): the explicit pace of a distributed run.

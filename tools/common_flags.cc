@@ -2,6 +2,11 @@
 
 DEFINE_string(game, "connect4",
               "Game to play: tictactoe, connect4 or othello.");
+DEFINE_string(reward, "rules",
+              "Reward spec the games are played and paid under, from the "
+              "game's menu (rules: the real rules; tictactoe and connect4 also "
+              "no_diagonals and quick, othello discs and corners). train: what "
+              "the run trains on, fixed for the run's life.");
 DEFINE_bool(json, false,
             "Print exactly one JSON object with the figures on stdout (logs "
             "stay on stderr).");

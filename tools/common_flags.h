@@ -6,6 +6,7 @@
 #include <gflags/gflags.h>
 
 DECLARE_string(game);
+DECLARE_string(reward);
 DECLARE_bool(json);
 DECLARE_string(out);
 DECLARE_uint64(seed);

@@ -25,6 +25,7 @@
 #include "absl/strings/strip.h"
 #include "base/file.h"
 #include "base/status_macros.h"
+#include "games/registry.h"
 #include "selfplay/run_dir.h"
 #include "selfplay/training_run.h"
 #include "tools/command.h"
@@ -101,6 +102,9 @@ absl::StatusOr<std::vector<std::string>> ApplyRunConfig(
   std::map<std::string, std::string> recorded;
   std::map<std::string, int> line_of;
   RETURN_IF_ERROR(ReadRunConfig(path, contents, recorded, line_of));
+  // Runs from before reward specs trained on the rules: a config without
+  // the key is a rules run, and resuming it under another spec is refused.
+  recorded.emplace("reward", kRulesSpec);
   std::vector<std::string> notes;
   const std::vector<std::string>& run_flags = RunConfigFlags();
   for (const auto& [name, value] : recorded) {
@@ -189,11 +193,12 @@ std::string Maybe(double x, const char* format) {
 std::string ProgressLine(const selfplay::TrainingReport& r) {
   std::string line = absl::StrFormat(
       "%s step %6d | games %s (%.1f/s) window %s | loss p %s v %s lr %.1e | "
-      "v-z %s q-z %s",
+      "v-z %s q-z %s z!=verdict %s",
       Clock(r.elapsed_s), r.step, Thousands(r.games), r.games_per_s,
       Thousands(r.buffer_positions), Maybe(r.policy_loss, "%.3f"),
       Maybe(r.value_loss, "%.3f"), r.learning_rate, Maybe(r.v_z_mse, "%.3f"),
-      Maybe(r.q_z_mse, "%.3f"));
+      Maybe(r.q_z_mse, "%.3f"),
+      Maybe(100 * r.reward_verdict_disagreement, "%.0f%%"));
   // A learner that plays no games itself has no network speed to show.
   if (FLAGS_actor_threads > 0) {
     absl::StrAppendFormat(&line, " | %s evals/s batch %.0f",
@@ -242,10 +247,12 @@ void PrintStart(const selfplay::TrainingRun& run,
         100 * options.farm.full_search_share, options.farm.quick_simulations);
   }
   std::printf(
-      "az train: %s, batch %d, %.1f samples per position, value target %s; a "
-      "line every %.0f s (metrics in %s); Ctrl-C stops cleanly\n",
-      sims.c_str(), options.batch_size, options.samples_per_position,
-      setup.resolved.value_target.c_str(), options.report_seconds,
+      "az train: reward %s, %s, batch %d, %.1f samples per position, value "
+      "target %s; a line every %.0f s (metrics in %s); Ctrl-C stops "
+      "cleanly\n",
+      setup.resolved.reward.c_str(), sims.c_str(), options.batch_size,
+      options.samples_per_position, setup.resolved.value_target.c_str(),
+      options.report_seconds,
       paths.metrics().c_str());
   std::fflush(stdout);
 }
@@ -275,6 +282,11 @@ absl::Status Train(const std::vector<std::string>& args) {
   ASSIGN_OR_RETURN(const std::vector<std::string> notes,
                    ResumeRunConfig(paths));
   ASSIGN_OR_RETURN(const Game* game, GameOfCommandLine(args));
+  // The run's games are played and paid under its reward spec.
+  absl::StatusOr<const Game*> spec_game =
+      FindGameWithReward(game->Name(), FLAGS_reward);
+  if (!spec_game.ok()) return AsUsageError(spec_game.status());
+  game = *spec_game;
   ASSIGN_OR_RETURN(TrainSetup setup,
                    ResolveTraining(TrainFlagsOfCommandLine(), *game));
   // A distributed run's learner: actors elsewhere, met in the store.

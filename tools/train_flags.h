@@ -21,6 +21,7 @@
 
 #define AZ_TRAIN_FLAGS(X)                                                    \
   X(string, game, "connect4", fixed, shared, "")                             \
+  X(string, reward, "rules", fixed, shared, "")                              \
   X(string, run_dir, "", session, here,                                      \
     "The run directory (created if new, else resumed).")                     \
   X(int32, blocks, 0, fixed, shared, "")                                     \

@@ -19,6 +19,7 @@ store::RunSettings ActorSettingsOf(const Game& game,
                                    int64_t max_backlog) {
   store::RunSettings s;
   s.game = game.Name();
+  s.reward = game.RewardSpec().name;
   s.farm = options.farm;
   s.farm.weights_version = nullptr;
   if (max_backlog <= 0) {

@@ -50,4 +50,21 @@ inline std::string LegacyShardBytes(uint32_t version, const std::string& game,
   return bytes;
 }
 
+// The bytes of a shard of `version` 3 or 4 (frames with a header
+// checksum) of `game` holding `records`.
+inline std::string FramedShardBytes(uint32_t version, const std::string& game,
+                                    const std::vector<GameRecord>& records) {
+  std::string bytes = ShardHeaderBytes(version, game);
+  for (const GameRecord& record : records) {
+    const std::string payload = EncodeGameRecord(record, version);
+    const size_t start = bytes.size();
+    AppendU32(&bytes, static_cast<uint32_t>(payload.size()));
+    AppendU32(&bytes, base::Crc32c(payload.data(), payload.size()));
+    const uint32_t crc = base::Crc32c(bytes.data() + start, 8);
+    AppendU32(&bytes, ((crc >> 15) | (crc << 17)) + 0xa282ead8u);
+    bytes += payload;
+  }
+  return bytes;
+}
+
 }  // namespace az::selfplay::testing

@@ -42,8 +42,36 @@ inline GameRecord RandomGameRecord(const Game& game, uint64_t seed,
   return record;
 }
 
+// A hand-made tic-tac-toe game that the first player wins on a diagonal
+// (0, 4, 8) at ply 5 by the rules, played on under `no_diagonals` (which
+// sees no line there) to a full board with no row or column: a draw. Under
+// the rules game the same moves stop at ply 5.
+inline std::vector<Action> DiagonalWinPlayedOn() {
+  return {0, 1, 4, 2, 8, 5, 3, 6, 7};
+}
+
+// The record of `moves` played in `game` (empty searches), paid by it.
+inline GameRecord RecordOfMoves(const Game& game,
+                                const std::vector<Action>& moves) {
+  GameRecord record;
+  record.game = game.Name();
+  std::unique_ptr<State> state = game.NewInitialState();
+  for (Action a : moves) {
+    CHECK(!state->IsTerminal() && state->IsLegal(a)) << a;
+    record.moves.push_back(a);
+    record.positions.emplace_back();
+    state->Apply(a);
+  }
+  record.outcome = state->Outcome();
+  if (record.outcome != GameOutcome::kOngoing) {
+    AssignTerminalRewards(game, &record);
+  }
+  return record;
+}
+
 inline bool SameRecord(const GameRecord& a, const GameRecord& b) {
-  if (a.game != b.game || a.moves != b.moves || a.outcome != b.outcome ||
+  if (a.game != b.game || a.reward != b.reward || a.verdict != b.verdict ||
+      a.moves != b.moves || a.outcome != b.outcome ||
       a.weights_version != b.weights_version || a.seed != b.seed ||
       a.origin.actor != b.origin.actor || a.origin.seq != b.origin.seq ||
       a.positions.size() != b.positions.size()) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -195,6 +196,126 @@ TEST(RecordIoTest, TheOriginOfAGameFromAnotherMachineIsKept) {
   record.origin.actor = std::string(200, 'a');
   EXPECT_EQ(DecodeGameRecord(EncodeGameRecord(record), "tictactoe").status().code(),
             absl::StatusCode::kDataLoss);
+}
+
+const Game& SpecGame(const std::string& game, const std::string& spec) {
+  absl::StatusOr<const Game*> found = FindGameWithReward(game, spec);
+  CHECK(found.ok()) << found.status();
+  return **found;
+}
+
+// Version 5 keeps a graded z bit for bit, the reward spec it was paid under
+// and the intended verdict, with the ply where the real rules ended a game
+// that a proxy spec played on.
+TEST(RecordIoTest, VersionFiveKeepsGradedRewardsSpecAndVerdict) {
+  const Game& quick = SpecGame("tictactoe", "quick");
+  const Game& no_diagonals = SpecGame("tictactoe", "no_diagonals");
+  std::vector<GameRecord> records;
+  for (uint64_t seed = 1; records.size() < 4; ++seed) {
+    GameRecord r = RandomGameRecord(quick, seed);
+    if (!r.positions[0].z.is_ternary()) records.push_back(r);
+  }
+  records.push_back(
+      testing::RecordOfMoves(no_diagonals, testing::DiagonalWinPlayedOn()));
+  const std::string path = TempPath("v5.azr");
+  {
+    auto writer = ShardWriter::Open(path, "tictactoe");
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    for (const GameRecord& r : records) ASSERT_TRUE((*writer)->Append(r).ok());
+    ASSERT_TRUE((*writer)->Flush().ok());
+  }
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_EQ(contents->format_version, 5u);
+  ASSERT_EQ(contents->records.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_TRUE(SameRecord(contents->records[i], records[i])) << i;
+  }
+  const GameRecord& graded = contents->records[0];
+  EXPECT_EQ(graded.reward, "quick");
+  EXPECT_EQ(graded.positions[0].z.value(), records[0].positions[0].z.value());
+  EXPECT_GT(std::abs(graded.positions[0].z.value()), 0.0f);
+  EXPECT_LT(std::abs(graded.positions[0].z.value()), 1.0f);
+  EXPECT_EQ(graded.verdict.ply, static_cast<int>(graded.moves.size()));
+  // The diagonal: the rules ended it at ply 5 (a first-player win), the
+  // proxy played on to a draw; positions 5.. are outside the real game.
+  const GameRecord& past = contents->records.back();
+  EXPECT_EQ(past.reward, "no_diagonals");
+  EXPECT_EQ(past.outcome, GameOutcome::kDraw);
+  EXPECT_EQ(past.verdict,
+            (IntendedVerdict{GameOutcome::kFirstPlayerWins, 5}));
+  EXPECT_EQ(past.moves.size(), 9u);
+  EXPECT_TRUE(past.InRealGame(4));
+  EXPECT_FALSE(past.InRealGame(5));
+  EXPECT_EQ(past.PositionsPastVerdict(), 4);
+  EXPECT_TRUE(RewardDisagreesWithVerdict(past));
+  EXPECT_FALSE(RewardDisagreesWithVerdict(graded));  // the sign agrees
+}
+
+// A version 4 shard (written by the az before reward specs) reads: its z
+// bytes are the rules' rewards, its spec the rules, and its verdict the
+// outcome at the game's last ply.
+TEST(RecordIoTest, VersionFourShardsReadAsRulesGames) {
+  std::vector<GameRecord> records = SomeRecords(4);
+  const std::string path = TempPath("v4.azr");
+  WriteFileBytes(path, testing::FramedShardBytes(4, "connect4", records));
+  absl::StatusOr<ShardContents> contents = ReadShard(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_EQ(contents->format_version, 4u);
+  EXPECT_EQ(contents->corrupt_records, 0);
+  ASSERT_EQ(contents->records.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    const GameRecord& r = contents->records[i];
+    EXPECT_TRUE(SameRecord(r, records[i])) << i;
+    EXPECT_EQ(r.reward, kRulesSpec);
+    if (r.outcome == GameOutcome::kOngoing) {
+      EXPECT_FALSE(r.verdict.decided());
+    } else {
+      EXPECT_EQ(r.verdict,
+                (IntendedVerdict{r.outcome, static_cast<int>(r.moves.size())}));
+      EXPECT_EQ(r.PositionsPastVerdict(), 0);
+    }
+  }
+  // It is read, never appended to.
+  EXPECT_EQ(ShardWriter::Open(path, "connect4").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// A reward outside [-1, 1] or not a number, an unknown position flag, a
+// verdict past the game's end or a decided one without a ply: damage.
+TEST(RecordIoTest, VersionFiveRefusesImpossibleRewardsAndVerdicts) {
+  const Game& game = SpecGame("tictactoe", "no_diagonals");
+  const GameRecord record =
+      testing::RecordOfMoves(game, testing::DiagonalWinPlayedOn());
+  const std::string good = EncodeGameRecord(record);
+  ASSERT_TRUE(DecodeGameRecord(good, "tictactoe").ok());
+  // The first position: a visit count byte, v, q, the flags byte, then z.
+  const size_t moves_end = 1 + 8 + 1 + 1 + record.moves.size();
+  const size_t flags = moves_end + 1 + 4 + 4;
+  const size_t z = flags + 1;
+  auto decodes_with = [&](size_t offset, absl::string_view bytes) {
+    std::string payload = good;
+    payload.replace(offset, bytes.size(), bytes.data(), bytes.size());
+    return DecodeGameRecord(payload, "tictactoe").status().code();
+  };
+  auto f32 = [](float x) {
+    return std::string(reinterpret_cast<const char*>(&x), sizeof(x));
+  };
+  EXPECT_EQ(decodes_with(z, f32(0.5f)), absl::StatusCode::kOk);
+  EXPECT_EQ(decodes_with(z, f32(1.5f)), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(decodes_with(z, f32(std::nanf(""))), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(decodes_with(flags, std::string(1, '\x02')),
+            absl::StatusCode::kDataLoss);
+  // The last byte is the verdict ply + 1 (6 here), the one before it the
+  // verdict outcome.
+  const size_t ply = good.size() - 1;
+  EXPECT_EQ(good[ply], 6);
+  EXPECT_EQ(decodes_with(ply, std::string(1, '\x0b')),
+            absl::StatusCode::kDataLoss);  // ply 10 of a 9-move game
+  EXPECT_EQ(decodes_with(ply, std::string(1, '\x00')),
+            absl::StatusCode::kDataLoss);  // decided, but at no ply
+  EXPECT_EQ(decodes_with(ply - 1, std::string(1, '\x07')),
+            absl::StatusCode::kDataLoss);  // no such outcome
 }
 
 // Version 2 shards (frames without a header checksum) still read, and damage
@@ -613,9 +734,9 @@ TEST(RecordIoTest, DecodeBoundsCountsByTheBytesLeft) {
   record.positions.assign(3, PositionRecord{});
   record.moves.assign(3, 3);
   payload = EncodeGameRecord(record);
-  // After the moves: three positions of 10 bytes, then the two bytes of an
-  // empty origin.
-  const size_t first_visits = payload.size() - 2 - 3 * 10;
+  // After the moves: three positions of 14 bytes, then the two bytes of an
+  // empty origin and the eight of the reward spec ("rules") and verdict.
+  const size_t first_visits = payload.size() - 2 - 8 - 3 * 14;
   ASSERT_EQ(payload[first_visits], 0);
   payload[first_visits] = 8;  // 8 entries (16 bytes) fit only by eating v, q
   EXPECT_EQ(DecodeGameRecord(payload, "connect4").status().code(),

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
@@ -217,6 +218,57 @@ TEST(ValueTargetTest, MapsRewardAndSearchValueToWdl) {
   EXPECT_FLOAT_EQ(mix[0], 0.375f);
   EXPECT_FLOAT_EQ(mix[1], 0.5f);
   EXPECT_FLOAT_EQ(mix[2], 0.125f);
+}
+
+// A graded z (a spec such as Othello's `discs`) is a WDL distribution whose
+// expectation P(win) - P(loss) is z, with the rest on the draw.
+TEST(ValueTargetTest, AGradedRewardSplitsBetweenItsSideAndTheDraw) {
+  using W = std::array<float, 3>;
+  EXPECT_EQ(ValueTarget::Reward().Wdl(TerminalReward::Payoff(0.5f), 0.0f),
+            W({0.5f, 0.5f, 0}));
+  EXPECT_EQ(ValueTarget::Reward().Wdl(TerminalReward::Payoff(-0.25f), 0.0f),
+            W({0, 0.75f, 0.25f}));
+  for (float z : {-1.0f, -0.8125f, -0.03125f, 0.0f, 0.0625f, 0.75f, 1.0f}) {
+    for (ValueTarget target : {ValueTarget::Reward(), ValueTarget::Mix(0.3f)}) {
+      const W wdl = target.Wdl(TerminalReward::Payoff(z), 0.4f);
+      for (float p : wdl) EXPECT_GE(p, 0.0f) << z;
+      EXPECT_NEAR(wdl[0] + wdl[1] + wdl[2], 1, 1e-6) << z;
+      const float alpha = target.alpha;
+      EXPECT_NEAR(wdl[0] - wdl[2], (1 - alpha) * z + alpha * 0.4f, 1e-6) << z;
+    }
+  }
+}
+
+// The buffer is the run's spec's: a record paid under another spec, or
+// whose z or verdict is not what the spec and the rules give, is refused.
+TEST(ReplayBufferTest, RecomputesRewardAndVerdictUnderTheRunsSpec) {
+  const Game& no_diagonals = **FindGameWithReward("tictactoe", "no_diagonals");
+  const Game& rules = **FindGame("tictactoe");
+  const GameRecord good =
+      testing::RecordOfMoves(no_diagonals, testing::DiagonalWinPlayedOn());
+  ASSERT_TRUE(ValidateGameRecord(no_diagonals, good).ok());
+  // The rules end these moves at ply 5: unplayable there.
+  EXPECT_FALSE(ValidateGameRecord(rules, good).ok());
+  GameRecord renamed = good;
+  renamed.reward = "quick";
+  absl::Status status = ValidateGameRecord(no_diagonals, renamed);
+  EXPECT_TRUE(absl::StrContains(status.message(), "reward spec 'quick'"))
+      << status;
+  GameRecord forged_z = good;
+  forged_z.positions[6].z = TerminalReward::Payoff(0.5f);
+  EXPECT_FALSE(ValidateGameRecord(no_diagonals, forged_z).ok());
+  GameRecord rules_verdict = good;  // as if the diagonal counted for nothing
+  rules_verdict.verdict = {GameOutcome::kDraw, 9};
+  status = ValidateGameRecord(no_diagonals, rules_verdict);
+  EXPECT_TRUE(absl::StrContains(status.message(), "verdict")) << status;
+  ReplayBuffer buffer(no_diagonals, {});
+  for (const GameRecord* bad : {&renamed, &forged_z, &rules_verdict}) {
+    EXPECT_EQ(buffer.AddGame(*bad).code(), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(buffer.AddGame(good).ok());
+  // A rules game of the same game does not go into a no_diagonals window.
+  const GameRecord of_rules = RandomGameRecord(rules, 3);
+  EXPECT_FALSE(buffer.AddGame(of_rules).ok());
 }
 
 TEST(ReplayBufferTest, SamplesUseTheChosenValueTarget) {

@@ -25,7 +25,8 @@ using ::az::testing::ReadFileBytes;
 
 constexpr char kMetricsHeader[] =
     "elapsed_s,session_s,step,games,positions,heldout_games,buffer_positions,"
-    "policy_loss,value_loss,v_z_mse,q_z_mse,fresh_positions,games_per_s,"
+    "policy_loss,value_loss,v_z_mse,q_z_mse,fresh_positions,"
+    "reward_verdict_disagreement,past_verdict_share,games_per_s,"
     "positions_per_s,steps_per_s,nn_evals_per_s,mean_batch,batch_fill,"
     "samples_per_position,weight_version,precision,learning_rate,eval_step,"
     "eval_games,eval_win_vs_random,eval_score_vs_random,eval_win_vs_mcts,"

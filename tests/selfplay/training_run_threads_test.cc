@@ -92,8 +92,12 @@ TEST(TrainingRunThreadsTest, PaceReportsAndWeightsHoldTogether) {
   EXPECT_EQ(last.step, 40);
   EXPECT_EQ(last.games, summary->games);
   // The trainer never ran ahead of its pace: steps * batch <= S * positions
-  // at every report.
+  // at every report. On the rules, reward and verdict never disagree.
   for (const TrainingReport& r : reports) {
+    if (r.fresh_positions > 0) {
+      EXPECT_EQ(r.reward_verdict_disagreement, 0.0);
+      EXPECT_EQ(r.past_verdict_share, 0.0);
+    }
     EXPECT_LE(r.step * options.batch_size,
               options.samples_per_position * r.positions + 1e-9)
         << "at step " << r.step;
@@ -134,6 +138,49 @@ TEST(TrainingRunThreadsTest, PaceReportsAndWeightsHoldTogether) {
   auto checkpoints = ListCheckpoints(options.run_dir);
   ASSERT_TRUE(checkpoints.ok());
   EXPECT_EQ(checkpoints->back().step, 40);
+}
+
+// A run on `no_diagonals` plays its games past the rules' diagonal wins:
+// they are stored under the spec, and the reports count how often the pay
+// disagreed with the rules, as the shards say it did.
+TEST(TrainingRunThreadsTest, AProxyRunReportsWhereItsRewardDisagrees) {
+  const Game& game = **FindGameWithReward("tictactoe", "no_diagonals");
+  TrainingOptions options = SmallOptions(game, FreshDir("training_run_proxy"));
+  options.max_steps = 10;
+  options.eval_every_steps = 0;
+  auto run = TrainingRun::Open(game, options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  std::vector<TrainingReport> reports;
+  std::atomic<bool> stop{false};
+  ASSERT_TRUE(
+      (*run)->Run(stop, [&](const TrainingReport& r) { reports.push_back(r); })
+          .ok());
+  double disagreeing_reports = 0;
+  for (const TrainingReport& r : reports) {
+    if (r.fresh_positions == 0) continue;
+    EXPECT_GE(r.reward_verdict_disagreement, 0.0);
+    EXPECT_LE(r.reward_verdict_disagreement, 1.0);
+    EXPECT_GE(r.past_verdict_share, 0.0);
+    EXPECT_LT(r.past_verdict_share, 1.0);
+    if (r.reward_verdict_disagreement > 0) ++disagreeing_reports;
+  }
+  int64_t games = 0, disagreeing = 0;
+  auto shards = ListShards(RunPaths(options.run_dir).replay());
+  ASSERT_TRUE(shards.ok());
+  for (const std::string& shard : *shards) {
+    auto contents = ReadShard(shard);
+    ASSERT_TRUE(contents.ok());
+    for (const GameRecord& record : contents->records) {
+      EXPECT_EQ(record.reward, "no_diagonals");
+      ASSERT_TRUE(ValidateGameRecord(game, record).ok());
+      ++games;
+      disagreeing += RewardDisagreesWithVerdict(record) ? 1 : 0;
+    }
+  }
+  ASSERT_GT(games, 20);
+  // Near-random tic-tac-toe often completes a diagonal.
+  EXPECT_GT(disagreeing, 0);
+  EXPECT_GT(disagreeing_reports, 0);
 }
 
 TEST(TrainingRunThreadsTest, StopFromAnotherThreadEndsWithACheckpoint) {

@@ -72,10 +72,43 @@ TEST(GameIntakeTest, AForgedOutcomeIsAForgedReward) {
   GameRecord record = RandomGameRecord(TicTacToe(), 7);
   record.outcome = record.outcome == GameOutcome::kDraw ? GameOutcome::kFirstPlayerWins
                                                         : GameOutcome::kDraw;
-  selfplay::AssignTerminalRewards(TicTacToe(), &record);
+  // Paid consistently with the forged outcome: only the replay shows it.
+  for (size_t i = 0; i < record.positions.size(); ++i) {
+    record.positions[i].z = RewardFor(
+        record.outcome, i % 2 == 0 ? Player::kFirst : Player::kSecond);
+  }
   IntakeVerdict v = JudgeGameEntry(TicTacToe(), Entry(record), SeenGames());
   ASSERT_EQ(v.kind, Kind::kRejected);
   EXPECT_EQ(v.rejection, Rejection::kForgedReward) << v.reason;
+}
+
+// Under a run's reward spec the learner pays every game itself: a z the
+// spec does not give, a game paid under another spec, or a verdict the
+// rules do not give is a forged reward; the honest game is accepted.
+TEST(GameIntakeTest, AForgedRewardUnderASpecIsRejected) {
+  const Game& no_diagonals = **FindGameWithReward("tictactoe", "no_diagonals");
+  const GameRecord honest = selfplay::testing::RecordOfMoves(
+      no_diagonals, selfplay::testing::DiagonalWinPlayedOn());
+  IntakeVerdict v = JudgeGameEntry(no_diagonals, Entry(honest), SeenGames());
+  ASSERT_EQ(v.kind, Kind::kAccepted) << v.reason;
+  EXPECT_EQ(v.record.verdict.ply, 5);
+  // The rules' win on the diagonal, paid although the run's spec says draw.
+  GameRecord paid_by_rules = honest;
+  for (size_t i = 0; i < paid_by_rules.positions.size(); ++i) {
+    paid_by_rules.positions[i].z = RewardFor(
+        GameOutcome::kFirstPlayerWins, i % 2 == 0 ? Player::kFirst
+                                                  : Player::kSecond);
+  }
+  GameRecord other_spec = honest;
+  other_spec.reward = kRulesSpec;
+  GameRecord forged_verdict = honest;
+  forged_verdict.verdict = {GameOutcome::kDraw, 9};
+  for (const GameRecord* forged :
+       {&paid_by_rules, &other_spec, &forged_verdict}) {
+    v = JudgeGameEntry(no_diagonals, Entry(*forged), SeenGames());
+    ASSERT_EQ(v.kind, Kind::kRejected);
+    EXPECT_EQ(v.rejection, Rejection::kForgedReward) << v.reason;
+  }
 }
 
 TEST(GameIntakeTest, MovesOrVisitsTheRulesRefuseAreRejected) {

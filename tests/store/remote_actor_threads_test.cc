@@ -116,6 +116,47 @@ TEST_F(RemoteActorTest, AGameThisAzDoesNotHaveIsRefused) {
   EXPECT_NE(std::string(actor.status().message()).find("chess"), std::string::npos);
 }
 
+TEST_F(RemoteActorTest, ARewardSpecThisAzDoesNotHaveIsRefused) {
+  PublishRun();
+  ASSERT_TRUE(
+      learner_->Command({"HSET", keys_.settings(), "reward", "corners"}).ok());
+  auto actor = RemoteActor::Connect(Options(), 0);
+  EXPECT_TRUE(absl::IsFailedPrecondition(actor.status())) << actor.status();
+  const std::string message(actor.status().message());
+  EXPECT_NE(message.find("reward spec corners"), std::string::npos) << message;
+  EXPECT_NE(message.find("no_diagonals"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+// An actor plays the run's spec: its games carry that spec's z and the
+// learner of that spec accepts them all.
+TEST_F(RemoteActorTest, PlaysUnderTheRunsRewardSpec) {
+  PublishRun();
+  ASSERT_TRUE(
+      learner_->Command({"HSET", keys_.settings(), "reward", "no_diagonals"})
+          .ok());
+  RemoteActorOptions options = Options();
+  options.max_games = 8;
+  auto actor = RemoteActor::Connect(options, 5);
+  ASSERT_TRUE(actor.ok()) << actor.status();
+  std::atomic<bool> stop{false};
+  ASSERT_TRUE((*actor)->Run(stop, 0.1, [](const RemoteActorReport&) {}).ok());
+  const az::Game& spec = **FindGameWithReward("tictactoe", "no_diagonals");
+  auto reader = GameStreamReader::Open(*learner_, keys_, "learner");
+  ASSERT_TRUE(reader.ok());
+  auto entries = reader->ReadNew(*learner_, 100, 10);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_GE(entries->size(), 8u);
+  for (const StreamEntry& e : *entries) {
+    IntakeVerdict v = JudgeGameEntry(spec, e, SeenGames());
+    EXPECT_EQ(v.kind, IntakeVerdict::Kind::kAccepted) << v.reason;
+    EXPECT_EQ(v.record.reward, "no_diagonals");
+    // The rules' learner would not take them.
+    EXPECT_NE(JudgeGameEntry(Game(), e, SeenGames()).kind,
+              IntakeVerdict::Kind::kAccepted);
+  }
+}
+
 TEST_F(RemoteActorTest, PlaysAndSendsGamesTheRulesAccept) {
   PublishRun();
   RemoteActorOptions options = Options();

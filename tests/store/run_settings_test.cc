@@ -10,6 +10,7 @@ namespace {
 RunSettings Example() {
   RunSettings s;
   s.game = "connect4";
+  s.reward = "no_diagonals";
   s.farm.search.num_simulations = 100;
   s.farm.search.root_noise = true;
   s.farm.search.dirichlet_alpha = 1.4285715f;
@@ -34,6 +35,7 @@ TEST(RunSettingsTest, RoundTripsExactly) {
   const engine::SearchParams& a = s.farm.search;
   const engine::SearchParams& b = back->farm.search;
   EXPECT_EQ(back->game, "connect4");
+  EXPECT_EQ(back->reward, "no_diagonals");
   EXPECT_EQ(b.num_simulations, 100);
   EXPECT_EQ(b.dirichlet_alpha, a.dirichlet_alpha);  // bit-exact floats
   EXPECT_EQ(b.dirichlet_epsilon, a.dirichlet_epsilon);

@@ -267,6 +267,68 @@ TEST(TrainCommandTest, ValueTargetDefaultsPerGameAndIsRecorded) {
   EXPECT_TRUE(absl::StrContains(r.out, "value target q;")) << r.out;
 }
 
+TEST(TrainCommandTest, AnUnknownRewardSpecIsOneLineListingTheGamesSpecs) {
+  const std::string run = FreshDir("train_bad_reward");
+  CommandResult r = ExpectOneLineError(SmallRun(run) + " --reward=discs",
+                                       "unknown reward spec \"discs\"");
+  EXPECT_TRUE(absl::StrContains(r.err, "rules, no_diagonals, quick")) << r.err;
+  EXPECT_NE(::access((run + "/config").c_str(), F_OK), 0);
+  EXPECT_NE(::access((run + "/checkpoints").c_str(), F_OK), 0);
+}
+
+// A run trains on its reward spec for life: recorded in RUN/config, kept by
+// a bare resume, and a resume that names another is refused in one line; a
+// config from before specs is a rules run.
+TEST(TrainCommandTest, TheRewardSpecIsRecordedAndCannotChange) {
+  const std::string run = FreshDir("train_reward_spec");
+  CommandResult r =
+      RunAz(SmallRun(run) + " --reward=no_diagonals --max_steps=2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "reward no_diagonals,")) << r.out;
+  EXPECT_TRUE(absl::StrContains(ReadFileBytes(run + "/config"),
+                                "--game=tictactoe\n--reward=no_diagonals\n"));
+  // Every stored game was paid under the spec; the metrics say how often
+  // that pay disagreed with the rules.
+  auto shards = selfplay::ListShards(run + "/replay");
+  ASSERT_TRUE(shards.ok() && !shards->empty());
+  auto contents = selfplay::ReadShard(shards->front());
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  ASSERT_FALSE(contents->records.empty());
+  for (const selfplay::GameRecord& g : contents->records) {
+    EXPECT_EQ(g.reward, "no_diagonals");
+    EXPECT_TRUE(g.verdict.decided());
+  }
+  auto rows = ReadMetrics(run + "/metrics.csv");
+  ASSERT_FALSE(rows.empty());
+  double share = -1;
+  ASSERT_TRUE(
+      absl::SimpleAtod(rows.back().at("reward_verdict_disagreement"), &share));
+  EXPECT_GE(share, 0);
+  EXPECT_LE(share, 1);
+
+  ExpectOneLineError(SmallRun(run) + " --reward=rules --max_steps=3",
+                     "--reward=rules does not match the run's "
+                     "--reward=no_diagonals");
+  r = RunAz("train --run_dir=" + run + " --max_steps=3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "reward no_diagonals,")) << r.out;
+
+  // A run directory whose config predates --reward trained on the rules.
+  const std::string old_run = FreshDir("train_reward_old_config");
+  r = RunAz(SmallRun(old_run) + " --max_steps=1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string config = ReadFileBytes(old_run + "/config");
+  const size_t line = config.find("--reward=rules\n");
+  ASSERT_NE(line, std::string::npos) << config;
+  config.erase(line, std::string("--reward=rules\n").size());
+  std::ofstream(old_run + "/config") << config;
+  ExpectOneLineError(SmallRun(old_run) + " --reward=quick --max_steps=2",
+                     "--reward=quick does not match the run's --reward=rules");
+  r = RunAz("train --run_dir=" + old_run + " --max_steps=2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "reward rules,")) << r.out;
+}
+
 TEST(TrainCommandTest, PlayoutCapsTrainOnTheFullSearchesOnly) {
   const std::string run = FreshDir("train_playout_caps");
   CommandResult r = RunAz(SmallRun(run) +

@@ -146,13 +146,15 @@ TEST(TrainOptionsTest, EachBadValueIsAUsageErrorNamingIt) {
 
 TEST(TrainOptionsTest, TheRunSettingsTable) {
   const std::vector<std::string>& flags = RunConfigFlags();
-  ASSERT_EQ(flags.size(), 33u);
+  ASSERT_EQ(flags.size(), 34u);
   EXPECT_EQ(flags.front(), "game");
-  EXPECT_EQ(flags[1], "blocks");
+  EXPECT_EQ(flags[1], "reward");
+  EXPECT_EQ(flags[2], "blocks");
   EXPECT_EQ(flags.back(), "eval_mcts_sims");
   for (const std::string& name : flags) {
     EXPECT_EQ(IsImmutableRunSetting(name),
-              name == "game" || name == "blocks" || name == "channels")
+              name == "game" || name == "reward" || name == "blocks" ||
+                  name == "channels")
         << name;
   }
   EXPECT_FALSE(IsImmutableRunSetting("run_dir"));
@@ -163,7 +165,8 @@ TEST(TrainOptionsTest, TheRunSettingsTable) {
 
 // RUN/config as az train wrote it for a Connect Four learner (with --store,
 // --actor_threads=0) before the flags became one list: the text a resumed
-// run reads back must not change byte for byte.
+// run reads back must not change byte for byte, but for the one line added
+// since, --reward (a config without it is a rules run).
 TEST(TrainOptionsTest, RunConfigTextIsUnchanged) {
   TrainFlags flags = FlagsFor("connect4");
   flags.actor_threads = 0;
@@ -175,6 +178,7 @@ TEST(TrainOptionsTest, RunConfigTextIsUnchanged) {
       "# The flags of this training run (az train). Running az train on this directory again\n"
       "# resumes the run with these values unless the command line changes them.\n"
       "--game=connect4\n"
+      "--reward=rules\n"
       "--blocks=2\n"
       "--channels=32\n"
       "--seed=1\n"
@@ -231,7 +235,7 @@ TEST(TrainOptionsTest, SharedFlagsHaveTheListsDefaults) {
 #undef AZ_CHECK_DEFAULT
 #undef AZ_CHECK_DEFAULT_shared
 #undef AZ_CHECK_DEFAULT_here
-  EXPECT_EQ(shared, 7);
+  EXPECT_EQ(shared, 8);
 }
 
 }  // namespace
