@@ -3,10 +3,14 @@
 DEFINE_string(game, "connect4",
               "Game to play: tictactoe, connect4 or othello.");
 DEFINE_string(reward, "rules",
-              "Reward spec the games are played and paid under, from the "
-              "game's menu (rules: the real rules; tictactoe and connect4 also "
-              "no_diagonals and quick, othello discs and corners). train: what "
-              "the run trains on, fixed for the run's life.");
+              "Reward spec from the game's menu (rules: the real rules; "
+              "tictactoe and connect4 also no_diagonals and quick, othello "
+              "discs and corners). train: what the run's games are paid "
+              "under, fixed for the run's life. match: the spec the games "
+              "are played and scored by. gap: the spec whose exact values are "
+              "the ground truth (unset: a run's own reward, as RUN/config "
+              "records it, else rules); for a spec other than the rules the "
+              "report adds the inner/outer/total decomposition.");
 DEFINE_bool(json, false,
             "Print exactly one JSON object with the figures on stdout (logs "
             "stay on stderr).");

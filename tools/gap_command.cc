@@ -72,7 +72,7 @@ absl::StatusOr<GapRequest> RequestFromFlags() {
   request.sets = FLAGS_sets;
   request.generate = FLAGS_generate;
   request.budgets = FLAGS_budgets;
-  request.reward = FLAGS_reward;
+  request.reward = RewardFlagIfSet();
   request.start = FLAGS_start;
   request.playout = FLAGS_playout;
   request.playout_player = FLAGS_playout_player;

@@ -5,17 +5,13 @@
 #include "games/registry.h"
 #include "tools/command.h"
 
-DEFINE_string(reward, "",
-              "A reward spec of the game's menu (tictactoe and connect4: "
-              "rules, no_diagonals, quick; othello: rules, discs, corners). "
-              "az match: the spec the games are played and scored by "
-              "(default rules). az gap: the spec whose exact values are the "
-              "ground truth (default: a run's own reward, as RUN/config "
-              "records it, else rules); for a spec other than the rules the "
-              "report adds the inner/outer/total decomposition against the "
-              "rules.");
-
 namespace az {
+
+std::string RewardFlagIfSet() {
+  return gflags::GetCommandLineFlagInfoOrDie("reward").is_default
+             ? ""
+             : FLAGS_reward;
+}
 
 absl::StatusOr<const Game*> GameWithReward(const Game& game,
                                            const std::string& spec) {

@@ -1,7 +1,7 @@
 // The flag that names a reward spec of the game's menu (games/reward.h):
 // which spec `az match` plays and scores its games by, which spec's exact
-// values `az gap` measures against. Defined once in reward_flags.cc, so
-// that every subcommand that reads it shares one definition.
+// values `az gap` measures against. Defined once, in common_flags.cc,
+// with az train's (the run's fixed reward).
 #pragma once
 
 #include <gflags/gflags.h>
@@ -14,6 +14,10 @@
 DECLARE_string(reward);
 
 namespace az {
+
+// FLAGS_reward where the command line set it, else "" (az gap: the run's
+// own reward, else the rules).
+std::string RewardFlagIfSet();
 
 // `game` played by the reward spec `spec` ("" or "rules": the rules
 // themselves). A spec not on the game's menu is a usage error in one line
