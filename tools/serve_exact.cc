@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
@@ -19,35 +20,38 @@ Json ValueJson(const ExactValue& value) {
 }  // namespace
 
 ExactLabeller::ExactLabeller(const Game& game, int max_queue, int max_cache)
-    : game_(game),
-      has_solver_(game.NewExactSolver() != nullptr),
+    : has_solver_(game.NewExactSolver() != nullptr),
       max_queue_(max_queue),
-      max_cache_(max_cache) {
-  if (has_solver_) worker_ = std::thread([this] { Work(); });
+      s_(std::make_shared<Shared>()) {
+  s_->game = &game;
+  s_->max_cache = max_cache;
+  if (has_solver_) std::thread(Work, s_).detach();
 }
 
 ExactLabeller::~ExactLabeller() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-    queue_.clear();
+    std::lock_guard<std::mutex> lock(s_->mutex);
+    s_->stop = true;
+    s_->queue.clear();
   }
-  changed_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  s_->changed.notify_all();
 }
 
 ExactLabeller::Lookup ExactLabeller::Get(const std::string& moves) {
   Lookup lookup;
   if (!has_solver_) return lookup;
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (auto it = cache_.find(moves); it != cache_.end()) return it->second;
+  std::lock_guard<std::mutex> lock(s_->mutex);
+  if (auto it = s_->cache.find(moves); it != s_->cache.end()) {
+    return it->second;
+  }
   lookup.status = Status::kSolving;
-  if (moves == in_progress_) return lookup;
+  if (moves == s_->in_progress) return lookup;
   // Asked again: move it to the front of the line.
-  queue_.erase(std::remove(queue_.begin(), queue_.end(), moves), queue_.end());
-  queue_.push_back(moves);
-  while (static_cast<int>(queue_.size()) > max_queue_) queue_.pop_front();
-  changed_.notify_all();
+  std::deque<std::string>& queue = s_->queue;
+  queue.erase(std::remove(queue.begin(), queue.end(), moves), queue.end());
+  queue.push_back(moves);
+  while (static_cast<int>(queue.size()) > max_queue_) queue.pop_front();
+  s_->changed.notify_all();
   return lookup;
 }
 
@@ -55,55 +59,66 @@ ExactLabeller::Lookup ExactLabeller::Wait(const std::string& moves) {
   while (true) {
     Lookup lookup = Get(moves);  // queues it again if it was dropped
     if (lookup.status != Status::kSolving) return lookup;
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait_for(lock, std::chrono::milliseconds(100),
-                      [&] { return stop_ || cache_.count(moves) > 0; });
-    if (stop_) return lookup;
+    std::unique_lock<std::mutex> lock(s_->mutex);
+    s_->changed.wait_for(lock, std::chrono::milliseconds(100), [&] {
+      return s_->stop || s_->cache.count(moves) > 0;
+    });
+    if (s_->stop) return lookup;
   }
 }
 
-void ExactLabeller::Work() {
+namespace {
+
+// Solves the position after `moves` with `solver`.
+ExactLabeller::Lookup Solve(const Game& game, ExactSolver& solver,
+                            const std::string& moves) {
+  ExactLabeller::Lookup done;
+  absl::StatusOr<std::unique_ptr<State>> state = game.NewStateFromMoves(moves);
+  absl::StatusOr<std::vector<MoveValue>> values =
+      state.ok() ? solver.SolveMoves(**state)
+                 : absl::StatusOr<std::vector<MoveValue>>(state.status());
+  if (!values.ok() || values->empty()) {
+    done.status = ExactLabeller::Status::kFailed;
+    done.error = values.ok() ? "no legal moves" : values.status().ToString();
+    return done;
+  }
+  ExactLabels labels;
+  labels.moves = *std::move(values);
+  labels.position = labels.moves[0].value;
+  for (const MoveValue& m : labels.moves) {
+    if (IsBetterExactValue(m.value, labels.position)) {
+      labels.position = m.value;
+    }
+  }
+  done.status = ExactLabeller::Status::kDone;
+  done.labels = std::move(labels);
+  return done;
+}
+
+}  // namespace
+
+void ExactLabeller::Work(std::shared_ptr<Shared> s) {
   // Made at the first position asked for (a solver's tables are large).
   std::unique_ptr<ExactSolver> solver;
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> lock(s->mutex);
   while (true) {
-    changed_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-    if (stop_) return;
-    in_progress_ = queue_.back();
-    queue_.pop_back();
-    const std::string moves = in_progress_;
+    s->changed.wait(lock, [&] { return s->stop || !s->queue.empty(); });
+    if (s->stop) return;
+    s->in_progress = s->queue.back();
+    s->queue.pop_back();
+    const std::string moves = s->in_progress;
     lock.unlock();
-    if (solver == nullptr) solver = game_.NewExactSolver();
-    Lookup done;
-    absl::StatusOr<std::unique_ptr<State>> state =
-        game_.NewStateFromMoves(moves);
-    absl::StatusOr<std::vector<MoveValue>> values =
-        state.ok() ? solver->SolveMoves(**state)
-                   : absl::StatusOr<std::vector<MoveValue>>(state.status());
-    if (values.ok() && !values->empty()) {
-      ExactLabels labels;
-      labels.moves = *std::move(values);
-      labels.position = labels.moves[0].value;
-      for (const MoveValue& m : labels.moves) {
-        if (IsBetterExactValue(m.value, labels.position)) {
-          labels.position = m.value;
-        }
-      }
-      done.status = Status::kDone;
-      done.labels = std::move(labels);
-    } else {
-      done.status = Status::kFailed;
-      done.error = values.ok() ? "no legal moves" : values.status().ToString();
-    }
+    if (solver == nullptr) solver = s->game->NewExactSolver();
+    Lookup done = Solve(*s->game, *solver, moves);
     lock.lock();
-    in_progress_.clear();
-    cache_[moves] = std::move(done);
-    cache_order_.push_back(moves);
-    while (static_cast<int>(cache_order_.size()) > max_cache_) {
-      cache_.erase(cache_order_.front());
-      cache_order_.pop_front();
+    s->in_progress.clear();
+    s->cache[moves] = std::move(done);
+    s->cache_order.push_back(moves);
+    while (static_cast<int>(s->cache_order.size()) > s->max_cache) {
+      s->cache.erase(s->cache_order.front());
+      s->cache_order.pop_front();
     }
-    changed_.notify_all();
+    s->changed.notify_all();
   }
 }
 

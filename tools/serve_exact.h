@@ -15,7 +15,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "games/game.h"
@@ -34,7 +33,9 @@ class ExactLabeller {
  public:
   // No solver (the game has none) means every lookup says so.
   ExactLabeller(const Game& game, int max_queue = 64, int max_cache = 4096);
-  ~ExactLabeller();  // waits for a solve in progress, drops the queue
+  // Drops the queue; a solve in progress finishes on its own (its thread
+  // holds what it needs), so a long one never holds up the exit.
+  ~ExactLabeller();
   ExactLabeller(const ExactLabeller&) = delete;
   ExactLabeller& operator=(const ExactLabeller&) = delete;
 
@@ -57,20 +58,24 @@ class ExactLabeller {
   static nlohmann::json ToJson(const Game& game, const Lookup& lookup);
 
  private:
-  void Work();
+  // What the labeller and its solver thread share; the thread keeps it alive
+  // past the labeller.
+  struct Shared {
+    const Game* game = nullptr;  // a registry game: lives for ever
+    int max_cache = 0;
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<std::string> queue;  // newest at the back
+    std::map<std::string, Lookup> cache;
+    std::deque<std::string> cache_order;  // oldest first, for eviction
+    std::string in_progress;
+    bool stop = false;
+  };
+  static void Work(std::shared_ptr<Shared> shared);
 
-  const Game& game_;
   const bool has_solver_;
   const int max_queue_;
-  const int max_cache_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::string> queue_;  // newest at the back
-  std::map<std::string, Lookup> cache_;
-  std::deque<std::string> cache_order_;  // oldest first, for eviction
-  std::string in_progress_;
-  bool stop_ = false;
-  std::thread worker_;
+  std::shared_ptr<Shared> s_;
 };
 
 }  // namespace az
