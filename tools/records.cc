@@ -46,8 +46,8 @@ void WriteGame(const Game& game, const selfplay::GameRecord& record,
     const std::string moves = game.FormatMoves(before);
     if (format == RecordsFormat::kCsv) {
       out << id << ',' << ply << ',' << moves << ',' << VisitsText(game, p)
-          << ',' << Float(p.v) << ',' << Float(p.q) << ','
-          << Float(p.z.value()) << ',' << record.weights_version << '\n';
+          << ',' << Float(p.v) << ',' << Float(p.q) << ',' << Float(p.z.value())
+          << ',' << record.weights_version << '\n';
     } else {
       Json visits = Json::object();
       for (const auto& [action, n] : p.visits) {
@@ -125,8 +125,8 @@ absl::StatusOr<std::vector<std::string>> RecordShards(
       const std::string dir =
           request.heldout ? paths.heldout() : paths.replay();
       if (!fs::is_directory(dir, error)) {
-        return UsageError(absl::StrCat(input, " is no run directory (no ",
-                                       dir, ")"));
+        return UsageError(
+            absl::StrCat(input, " is no run directory (no ", dir, ")"));
       }
       ASSIGN_OR_RETURN(std::vector<std::string> in_run,
                        selfplay::ListShards(dir));
@@ -160,9 +160,9 @@ absl::StatusOr<RecordsStats> WriteRecords(const RecordsRequest& request,
 }
 
 std::string RecordsSummary(const RecordsStats& s) {
-  std::string text =
-      absl::StrFormat("%d games, %d positions from %d shard%s", s.games,
-                      s.positions, s.shards_read, s.shards_read == 1 ? "" : "s");
+  std::string text = absl::StrFormat("%d games, %d positions from %d shard%s",
+                                     s.games, s.positions, s.shards_read,
+                                     s.shards_read == 1 ? "" : "s");
   if (s.damaged_records > 0 || s.damaged_shards > 0 ||
       s.truncated_tail_bytes > 0) {
     absl::StrAppendFormat(&text,

@@ -42,8 +42,7 @@ int RunRecords(const std::vector<std::string>& args) {
 }  // namespace az
 
 AZ_REGISTER_COMMAND(
-    records, "records",
-    "write a run's stored positions as CSV or JSON lines",
+    records, "records", "write a run's stored positions as CSV or JSON lines",
     "az records RUN_OR_SHARD... [--format=csv|jsonl] [--heldout]\n\n"
     "One line per stored position: game_id (SHARD:INDEX), ply, moves (before "
     "the position, in the game's notation), visits (MOVE:N ...), v (the raw "

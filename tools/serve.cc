@@ -69,7 +69,8 @@ absl::StatusOr<std::string> StringField(const Json& body, const char* key,
   auto it = body.find(key);
   if (it == body.end()) {
     if (required) {
-      return absl::InvalidArgumentError(absl::StrCat("\"", key, "\" is missing"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", key, "\" is missing"));
     }
     return std::string();
   }
@@ -172,19 +173,19 @@ ApiReply AnalysisBoard::Handle(const ApiRequest& request) {
   ApiReply reply;
   if (static_cast<int64_t>(request.body.size()) > options_.max_body_bytes) {
     reply.status = 413;
-    reply.body = Json{{"error", absl::StrCat("the body is over ",
-                                             options_.max_body_bytes,
-                                             " bytes")}}
-                     .dump();
+    reply.body =
+        Json{{"error", absl::StrCat("the body is over ",
+                                    options_.max_body_bytes, " bytes")}}
+            .dump();
     return reply;
   }
   absl::StatusOr<Json> answer = Route(request, &reply);
   if (!answer.ok()) {
     reply.status = HttpStatusOf(answer.status());
     reply.content_type = "application/json";
-    reply.body =
-        Json{{"error", OneLine(answer.status().message())}}.dump();
-    if (reply.status >= 500) LOG(WARNING) << request.path << ": " << answer.status();
+    reply.body = Json{{"error", OneLine(answer.status().message())}}.dump();
+    if (reply.status >= 500)
+      LOG(WARNING) << request.path << ": " << answer.status();
     return reply;
   }
   if (reply.body.empty()) reply.body = answer->dump();
@@ -217,8 +218,7 @@ absl::StatusOr<Json> AnalysisBoard::Route(const ApiRequest& request,
     if (state->IsTerminal()) {
       return absl::InvalidArgumentError("the game is over there");
     }
-    return ExactLabeller::ToJson(*options_.game,
-                                 exact_->Get(param("moves")));
+    return ExactLabeller::ToJson(*options_.game, exact_->Get(param("moves")));
   }
   if (get && path == "/api/browse") return Browse(request);
   if (get && path == "/api/run") return Run();
@@ -227,8 +227,8 @@ absl::StatusOr<Json> AnalysisBoard::Route(const ApiRequest& request,
     raw->content_type = "image/svg+xml";
     return Json();
   }
-  if (post && (path == "/api/play" || path == "/api/reply" ||
-               path == "/api/analyze")) {
+  if (post &&
+      (path == "/api/play" || path == "/api/reply" || path == "/api/analyze")) {
     ASSIGN_OR_RETURN(const Json body, ParseBody(request.body));
     if (path == "/api/play") return Play(body);
     if (path == "/api/reply") return Reply(body);
@@ -359,21 +359,21 @@ absl::StatusOr<Json> AnalysisBoard::Info() {
   const ObservationShape shape = game.GetObservationShape();
   Json sources = Json::array();
   for (const Source& s : sources_) {
-    sources.push_back({{"id", s.id},
-                       {"name", s.name},
-                       {"positions", s.positions.size()}});
+    sources.push_back(
+        {{"id", s.id}, {"name", s.name}, {"positions", s.positions.size()}});
   }
-  return Json{{"game", game.Name()},
-              {"rows", shape.height},
-              {"columns", shape.width},
-              {"columns_are_moves", game.NumActions() < shape.height * shape.width},
-              {"players", OfferedPlayers()},
-              {"evaluator", evaluator_->Name()},
-              {"default_sims", options_.default_sims},
-              {"max_sims", options_.max_sims},
-              {"has_solver", exact_->has_solver()},
-              {"sources", sources},
-              {"run", options_.run_dir}};
+  return Json{
+      {"game", game.Name()},
+      {"rows", shape.height},
+      {"columns", shape.width},
+      {"columns_are_moves", game.NumActions() < shape.height * shape.width},
+      {"players", OfferedPlayers()},
+      {"evaluator", evaluator_->Name()},
+      {"default_sims", options_.default_sims},
+      {"max_sims", options_.max_sims},
+      {"has_solver", exact_->has_solver()},
+      {"sources", sources},
+      {"run", options_.run_dir}};
 }
 
 absl::StatusOr<Json> AnalysisBoard::PositionOf(const std::string& moves) {
@@ -393,8 +393,8 @@ absl::StatusOr<Json> AnalysisBoard::Play(const Json& body) {
   }
   absl::StatusOr<Action> action = game.ParseAction(move);
   if (!action.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "move \"", move, "\": ", action.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("move \"", move, "\": ", action.status().message()));
   }
   if (!state->IsLegal(*action)) {
     const std::string why = state->IllegalMoveReason(*action);
@@ -415,9 +415,9 @@ absl::StatusOr<Json> AnalysisBoard::Reply(const Json& body) {
                    IntField(body, "seed", 1, 0, int64_t{1} << 53));
   const std::vector<std::string> offered = OfferedPlayers();
   if (std::find(offered.begin(), offered.end(), spec) == offered.end()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown player \"", spec, "\" (offered: ",
-        absl::StrJoin(offered, ", "), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown player \"", spec,
+                     "\" (offered: ", absl::StrJoin(offered, ", "), ")"));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<State> state, StateOf(game, moves));
   if (state->IsTerminal()) {
@@ -430,8 +430,8 @@ absl::StatusOr<Json> AnalysisBoard::Reply(const Json& body) {
   selfplay::MoveInfo info;
   absl::StatusOr<Action> action = player->ChooseMove(*state, &info);
   if (!action.ok()) {
-    return absl::InternalError(absl::StrCat(spec, " could not move: ",
-                                            action.status().message()));
+    return absl::InternalError(
+        absl::StrCat(spec, " could not move: ", action.status().message()));
   }
   ASSIGN_OR_RETURN(std::vector<Action> actions, game.ParseMoves(moves));
   state->Apply(*action);
@@ -449,9 +449,9 @@ absl::StatusOr<Json> AnalysisBoard::Reply(const Json& body) {
 absl::StatusOr<Json> AnalysisBoard::Analyze(const Json& body) {
   const Game& game = *options_.game;
   ASSIGN_OR_RETURN(const std::string moves, StringField(body, "moves", false));
-  ASSIGN_OR_RETURN(const int64_t sims, IntField(body, "sims",
-                                                options_.default_sims, 1,
-                                                options_.max_sims));
+  ASSIGN_OR_RETURN(
+      const int64_t sims,
+      IntField(body, "sims", options_.default_sims, 1, options_.max_sims));
   ASSIGN_OR_RETURN(std::unique_ptr<State> state, StateOf(game, moves));
   if (state->IsTerminal()) {
     return absl::InvalidArgumentError("the game is over: nothing to analyse");
@@ -497,9 +497,8 @@ absl::StatusOr<Json> AnalysisBoard::Browse(const ApiRequest& request) {
       (!absl::SimpleAtoi(param("offset"), &offset) || offset < 0)) {
     return absl::InvalidArgumentError("offset must be a whole number >= 0");
   }
-  if (!param("limit").empty() &&
-      (!absl::SimpleAtoi(param("limit"), &limit) || limit < 1 ||
-       limit > 1000)) {
+  if (!param("limit").empty() && (!absl::SimpleAtoi(param("limit"), &limit) ||
+                                  limit < 1 || limit > 1000)) {
     return absl::InvalidArgumentError("limit must be from 1 to 1000");
   }
   Json positions = Json::array();
@@ -541,11 +540,11 @@ absl::StatusOr<Json> AnalysisBoard::Run() {
   j["last"] = last;
   j["rows"] = lines.size() - 1;
   auto get = [&](const char* key) { return last.value(key, std::string("?")); };
-  j["progress"] = absl::StrCat(
-      "step ", get("step"), " | games ", get("games"), " | positions ",
-      get("positions"), " | loss p ", get("policy_loss"), " v ",
-      get("value_loss"), " | v-z ", get("v_z_mse"), " q-z ", get("q_z_mse"),
-      " | ", get("elapsed_s"), " s");
+  j["progress"] = absl::StrCat("step ", get("step"), " | games ", get("games"),
+                               " | positions ", get("positions"), " | loss p ",
+                               get("policy_loss"), " v ", get("value_loss"),
+                               " | v-z ", get("v_z_mse"), " q-z ",
+                               get("q_z_mse"), " | ", get("elapsed_s"), " s");
   return j;
 }
 

@@ -60,8 +60,8 @@ struct ServeOptions {
 };
 
 struct ApiRequest {
-  std::string method;  // "GET", "POST"
-  std::string path;    // "/api/position"
+  std::string method;                         // "GET", "POST"
+  std::string path;                           // "/api/position"
   std::map<std::string, std::string> params;  // the query string
   std::string body;
 };

@@ -99,20 +99,22 @@ absl::StatusOr<HttpOptions> HttpOptionsFromFlags() {
   HttpOptions http;
   http.listen = FLAGS_listen;
   if (FLAGS_port < 0 || FLAGS_port > 65535) {
-    return UsageError(absl::StrCat("--port must be from 0 to 65535 (got ",
-                                   FLAGS_port, ")"));
+    return UsageError(
+        absl::StrCat("--port must be from 0 to 65535 (got ", FLAGS_port, ")"));
   }
   http.port = FLAGS_port;
   if (!FLAGS_token_file.empty()) {
     absl::StatusOr<std::string> text =
         base::ReadFileBounded(FLAGS_token_file, 4096);
     if (!text.ok()) {
-      return UsageError(absl::StrCat("--token_file: ", text.status().message()));
+      return UsageError(
+          absl::StrCat("--token_file: ", text.status().message()));
     }
     std::vector<std::string> lines = absl::StrSplit(*text, '\n');
     http.token = std::string(absl::StripAsciiWhitespace(lines[0]));
     if (http.token.size() < 16) {
-      return UsageError("--token_file: the token must be 16 characters or more");
+      return UsageError(
+          "--token_file: the token must be 16 characters or more");
     }
   }
   if (!IsLoopback(http.listen) && http.token.empty()) {
@@ -140,7 +142,8 @@ absl::Status ServeCommand(const std::vector<std::string>& args) {
               http.token.empty() ? "" : "?token=...",
               (*board)->options().analysis_evaluator.c_str());
   std::fflush(stdout);
-  while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (!stop.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   server->Stop();
   return absl::OkStatus();
 }
@@ -153,8 +156,7 @@ int RunServe(const std::vector<std::string>& args) {
 }  // namespace az
 
 AZ_REGISTER_COMMAND_WITH_FLAGS(
-    serve, "serve",
-    "a local web page to play, analyse and browse positions",
+    serve, "serve", "a local web page to play, analyse and browse positions",
     "az serve --game=G --players=SPEC[,SPEC...] [--port=P] "
     "[--listen=ADDR --token_file=F] [--sets=FILE,...] [--gap=REPORT_DIR] "
     "[--run=DIR] [--evaluator=SPEC] [--sims=N]\n\n"

@@ -36,7 +36,8 @@ bool Authorized(const httplib::Request& request, const std::string& token) {
   if (request.get_header_value("Authorization") == "Bearer " + token) {
     return true;
   }
-  return request.has_param("token") && request.get_param_value("token") == token;
+  return request.has_param("token") &&
+         request.get_param_value("token") == token;
 }
 
 void Answer(AnalysisBoard* board, const std::string& token,
@@ -79,7 +80,9 @@ absl::StatusOr<std::unique_ptr<BoardServer>> BoardServer::Start(
   impl->options = options;
   httplib::Server& server = impl->server;
   const int threads = options.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(threads);
+  };
   server.set_payload_max_length(board->options().max_body_bytes);
   const std::string token = options.token;
   auto handler = [board, token](const httplib::Request& request,
@@ -92,19 +95,19 @@ absl::StatusOr<std::unique_ptr<BoardServer>> BoardServer::Start(
   // still gets a one-line reason.
   server.set_error_handler([](const httplib::Request&, httplib::Response& r) {
     if (!r.body.empty()) return;
-    r.set_content(ErrorBody(r.status == 413
-                                ? "the body is too large"
-                                : absl::StrCat("HTTP error ", r.status)),
-                  "application/json");
+    r.set_content(
+        ErrorBody(r.status == 413 ? "the body is too large"
+                                  : absl::StrCat("HTTP error ", r.status)),
+        "application/json");
   });
-  impl->port = options.port == 0
-                   ? server.bind_to_any_port(options.listen)
-                   : (server.bind_to_port(options.listen, options.port)
-                          ? options.port
-                          : -1);
+  impl->port =
+      options.port == 0
+          ? server.bind_to_any_port(options.listen)
+          : (server.bind_to_port(options.listen, options.port) ? options.port
+                                                               : -1);
   if (impl->port <= 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot listen on ", options.listen, ":", options.port));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot listen on ", options.listen, ":", options.port));
   }
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->server.listen_after_bind(); });

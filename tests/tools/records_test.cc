@@ -33,9 +33,8 @@ std::string FreshDir(const std::string& name) {
 }
 
 // Writes `games` random Connect Four games to shard `index` of `dir`.
-std::vector<selfplay::GameRecord> WriteGames(const std::string& dir,
-                                             int index, int games,
-                                             uint64_t seed) {
+std::vector<selfplay::GameRecord> WriteGames(const std::string& dir, int index,
+                                             int games, uint64_t seed) {
   fs::create_directories(dir);
   auto writer = selfplay::ShardWriter::Open(
       dir + "/" + selfplay::ShardFileName(index), "connect4");
@@ -69,8 +68,7 @@ void ExpectSameGames(const std::vector<selfplay::GameRecord>& records,
       const Json& j = lines[(*next)++];
       EXPECT_EQ(j["game_id"], shard + ":" + std::to_string(g));
       EXPECT_EQ(j["ply"], ply);
-      const std::vector<Action> before(r.moves.begin(),
-                                       r.moves.begin() + ply);
+      const std::vector<Action> before(r.moves.begin(), r.moves.begin() + ply);
       EXPECT_EQ(j["moves"], game.FormatMoves(before));
       const selfplay::PositionRecord& p = r.positions[ply];
       ASSERT_EQ(j["visits"].size(), p.visits.size());
@@ -133,8 +131,8 @@ TEST(RecordsTest, CsvHasOneRowPerPosition) {
   request.inputs = {dir + "/shard-00000004.azr"};
   std::ostringstream out;
   ASSERT_TRUE(WriteRecords(request, out).ok());
-  std::vector<std::string> rows = absl::StrSplit(out.str(), '\n',
-                                                 absl::SkipEmpty());
+  std::vector<std::string> rows =
+      absl::StrSplit(out.str(), '\n', absl::SkipEmpty());
   ASSERT_EQ(rows.size(),
             1 + games[0].positions.size() + games[1].positions.size());
   EXPECT_EQ(rows[0] + "\n", RecordsCsvHeader());

@@ -54,8 +54,8 @@ class Browser {
     port_ = FreePort();
     pid_ = ::fork();
     if (pid_ == 0) {
-      const std::string command = absl::StrCat(
-          "exec chromedriver --port=", port_, " >>", log, " 2>&1");
+      const std::string command =
+          absl::StrCat("exec chromedriver --port=", port_, " >>", log, " 2>&1");
       ::execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
       ::_exit(127);
     }
@@ -66,13 +66,14 @@ class Browser {
       if (r && r->status == 200) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    Json caps = {{"capabilities",
-                  {{"alwaysMatch",
-                    {{"goog:chromeOptions",
-                      {{"binary", "/usr/bin/chromium"},
-                       {"args",
-                        {"--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--window-size=1280,900"}}}}}}}}};
+    Json caps = {
+        {"capabilities",
+         {{"alwaysMatch",
+           {{"goog:chromeOptions",
+             {{"binary", "/usr/bin/chromium"},
+              {"args",
+               {"--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--window-size=1280,900"}}}}}}}}};
     Json session = Call("POST", "/session", caps);
     session_ = session.value("sessionId", "");
   }
@@ -85,10 +86,10 @@ class Browser {
 
   Json Call(const std::string& method, const std::string& path,
             const Json& body = Json::object()) {
-    httplib::Result r = method == "GET"
-                            ? client_->Get(path.c_str())
-                            : client_->Post(path.c_str(), body.dump(),
-                                            "application/json");
+    httplib::Result r =
+        method == "GET"
+            ? client_->Get(path.c_str())
+            : client_->Post(path.c_str(), body.dump(), "application/json");
     if (!r) return Json();
     Json j = Json::parse(r->body, nullptr, false);
     EXPECT_EQ(r->status, 200) << path << ": " << r->body.substr(0, 500);
@@ -143,6 +144,17 @@ int StartServe(const std::string& args, const std::string& log, int* pid) {
   return 0;
 }
 
+// Stops a process still running when a test fails early.
+struct StopOnExit {
+  int pid = 0;
+  ~StopOnExit() {
+    if (pid > 0) {
+      ::kill(pid, SIGTERM);
+      testing::WaitForExit(pid);
+    }
+  }
+};
+
 double Number(const std::string& text) {
   double x = 0;
   std::string clean(text);
@@ -151,11 +163,115 @@ double Number(const std::string& text) {
   return x;
 }
 
+// Plays four moves by clicks against random; the moves of the game.
+void PlayByClicks(Browser& browser, int port, std::string* played) {
+  // Four moves of ours by clicks on the top row (a click plays the column),
+  // each answered by random.
+  const int columns[] = {3, 2, 4, 3};
+  for (int k = 0; k < 4; ++k) {
+    ASSERT_TRUE(browser.WaitFor(
+        "document.body.dataset.busy === '0' && "
+        "document.querySelectorAll('#board .cell.clickable').length > 0"));
+    browser.Click(absl::StrCat("#board .cell[data-index='", columns[k], "']"));
+    ASSERT_TRUE(browser.WaitFor(
+        absl::StrCat("document.body.dataset.busy === '0' && "
+                     "document.getElementById('movelist').value.length >= ",
+                     2 * k + 2)))
+        << browser.Script(
+               "return document.getElementById('status').textContent;");
+  }
+  const std::string moves =
+      browser.Script("return document.getElementById('movelist').value;");
+  ASSERT_EQ(moves.size(), 8u) << moves;
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_EQ(moves[2 * k], '1' + columns[k]) << moves;
+  }
+  // The board shows what the rules say of those moves.
+  httplib::Client api("127.0.0.1", port);
+  auto position = api.Get(("/api/position?moves=" + moves).c_str());
+  ASSERT_TRUE(position && position->status == 200);
+  const Json cells = Json::parse(position->body)["cells"];
+  const Json shown = browser.Script(
+      "return [...document.querySelectorAll('#board .cell')].map(c => {"
+      "  const s = c.querySelector('.stone');"
+      "  return s ? (s.classList.contains('p1') ? 1 : 2) : 0; });");
+  EXPECT_EQ(shown, cells);
+  *played = moves;
+}
+
+// Undoes back to the second ply; its moves.
+void UndoToOpening(Browser& browser, const std::string& moves,
+                   std::string* opening_out) {
+  // Undo takes back to the person's turn: two plies a click.
+  for (int k = 3; k >= 1; --k) {
+    browser.Click("#undo");
+    ASSERT_TRUE(browser.WaitFor(
+        absl::StrCat("document.body.dataset.busy === '0' && "
+                     "document.getElementById('movelist').value.length === ",
+                     2 * k)));
+  }
+  const std::string opening =
+      browser.Script("return document.getElementById('movelist').value;");
+  EXPECT_EQ(opening, moves.substr(0, 2));
+  *opening_out = opening;
+}
+
+// Analyses the position on the board and checks it against az analyze.
+void ExpectTheAnalysisOf(Browser& browser, const std::string& opening,
+                         const std::string& checkpoint) {
+  // The analysis of the position on the board (not proven at once: every
+  // figure counts), against az analyze.
+  browser.Click("#tab-analyse");
+  browser.Script("document.getElementById('sims').value = '200';");
+  browser.Click("#analyse-run");
+  ASSERT_TRUE(browser.WaitFor(
+      "document.body.dataset.busy === '0' && "
+      "document.querySelectorAll('#analysis tbody tr').length > 0"));
+  const Json rows = browser.Script(
+      "return [...document.querySelectorAll('#analysis tbody tr')].map(r =>"
+      " [...r.children].map(td => td.textContent));");
+  const std::string shown_v =
+      browser.Script("return document.getElementById('pos-v').textContent;");
+  testing::CommandResult analyze =
+      testing::RunAz("analyze --game=connect4 --position=" + opening +
+                     " --evaluator=net:" + checkpoint + " --sims=200 --json");
+  ASSERT_EQ(analyze.exit_code, 0) << analyze.err;
+  const Json expected = Json::parse(analyze.out);
+  ASSERT_FALSE(expected["proven"].get<bool>());
+  ASSERT_EQ(rows.size(), expected["moves"].size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Json& m = expected["moves"][i];
+    EXPECT_EQ(rows[i][0], m["move"]);
+    EXPECT_NEAR(Number(rows[i][1]), 100 * m["prior"].get<double>(), 0.051);
+    EXPECT_EQ(Number(rows[i][2]), m["visits"].get<double>()) << rows[i];
+    if (!m["q"].is_null()) {
+      EXPECT_NEAR(Number(rows[i][3]), m["q"].get<double>(), 0.00051);
+    }
+  }
+  EXPECT_NEAR(Number(shown_v), expected["v"].get<double>(), 0.00051);
+  // The search figures came back while the solver still works on this
+  // early position (minutes for Connect Four at ply 2): it never blocks.
+  EXPECT_EQ(browser.Script(
+                "return document.getElementById('pos-exact').textContent;"),
+            "solving…");
+  EXPECT_EQ(rows[0][4], "solving…");
+}
+
+void SaveScreenshot(Browser& browser, const std::string& path) {
+  const std::string png_base64 = browser.Session("GET", "/screenshot");
+  std::string png;
+  ASSERT_TRUE(absl::Base64Unescape(png_base64, &png));
+  EXPECT_TRUE(absl::StartsWith(png, "\x89PNG"));
+  testing::WriteFileBytes(path, png);
+  std::cout << "screenshot: " << path << "\n";
+}
+
 TEST(ServeBrowserTest, PlaysByClicksAndShowsWhatAzAnalyzeFinds) {
   const std::string dir = ::testing::TempDir();
   const std::string checkpoint = dir + "/serve_browser.ckpt";
   ASSERT_EQ(testing::RunAz("init --game=connect4 --seed=5 --out=" + checkpoint)
-                .exit_code, 0);
+                .exit_code,
+            0);
   const std::string log = dir + "/serve_browser.log";
   std::remove(log.c_str());
   int serve_pid = 0;
@@ -163,104 +279,30 @@ TEST(ServeBrowserTest, PlaysByClicksAndShowsWhatAzAnalyzeFinds) {
       StartServe("--game=connect4 --players=random,net:" + checkpoint +
                      ":sims=50 --sims=200",
                  log, &serve_pid);
+  StopOnExit stop_serve{serve_pid};
   ASSERT_GT(port, 0) << testing::ReadFileBytes(log);
   {
     Browser browser(dir + "/chromedriver.log");
-    ASSERT_TRUE(browser.ok()) << testing::ReadFileBytes(dir + "/chromedriver.log");
+    ASSERT_TRUE(browser.ok())
+        << testing::ReadFileBytes(dir + "/chromedriver.log");
     const std::string page = absl::StrCat("http://127.0.0.1:", port, "/");
     browser.Session("POST", "/url", {{"url", page}});
     ASSERT_TRUE(browser.WaitFor("document.body.dataset.ready === '1'"));
     std::cout << "first load ready after "
               << browser.Script("return document.body.dataset.readyMs;")
               << " ms\n";
-    ASSERT_EQ(browser.Script("return document.getElementById('opponent').value;"),
-              "random");
-    // Four moves of ours by clicks on the top row (a click plays the column),
-    // each answered by random.
-    const int columns[] = {3, 2, 4, 3};
-    for (int k = 0; k < 4; ++k) {
-      ASSERT_TRUE(browser.WaitFor(
-          "document.body.dataset.busy === '0' && "
-          "document.querySelectorAll('#board .cell.clickable').length > 0"));
-      browser.Click(absl::StrCat("#board .cell[data-index='", columns[k], "']"));
-      ASSERT_TRUE(browser.WaitFor(absl::StrCat(
-          "document.body.dataset.busy === '0' && "
-          "document.getElementById('movelist').value.length >= ",
-          2 * k + 2)))
-          << browser.Script("return document.getElementById('status').textContent;");
-    }
-    const std::string moves =
-        browser.Script("return document.getElementById('movelist').value;");
-    ASSERT_EQ(moves.size(), 8u) << moves;
-    for (int k = 0; k < 4; ++k) {
-      EXPECT_EQ(moves[2 * k], '1' + columns[k]) << moves;
-    }
-    // The board shows what the rules say of those moves.
-    httplib::Client api("127.0.0.1", port);
-    auto position = api.Get(("/api/position?moves=" + moves).c_str());
-    ASSERT_TRUE(position && position->status == 200);
-    const Json cells = Json::parse(position->body)["cells"];
-    const Json shown = browser.Script(
-        "return [...document.querySelectorAll('#board .cell')].map(c => {"
-        "  const s = c.querySelector('.stone');"
-        "  return s ? (s.classList.contains('p1') ? 1 : 2) : 0; });");
-    EXPECT_EQ(shown, cells);
-
-    // Undo takes back to the person's turn: two plies a click.
-    for (int k = 3; k >= 1; --k) {
-      browser.Click("#undo");
-      ASSERT_TRUE(browser.WaitFor(absl::StrCat(
-          "document.body.dataset.busy === '0' && "
-          "document.getElementById('movelist').value.length === ",
-          2 * k)));
-    }
-    const std::string opening =
-        browser.Script("return document.getElementById('movelist').value;");
-    EXPECT_EQ(opening, moves.substr(0, 2));
-
-    // The analysis of the position on the board (not proven at once: every
-    // figure counts), against az analyze.
-    browser.Click("#tab-analyse");
-    browser.Script("document.getElementById('sims').value = '200';");
-    browser.Click("#analyse-run");
-    ASSERT_TRUE(browser.WaitFor(
-        "document.body.dataset.busy === '0' && "
-        "document.querySelectorAll('#analysis tbody tr').length > 0"));
-    const Json rows = browser.Script(
-        "return [...document.querySelectorAll('#analysis tbody tr')].map(r =>"
-        " [...r.children].map(td => td.textContent));");
-    const std::string shown_v =
-        browser.Script("return document.getElementById('pos-v').textContent;");
-    testing::CommandResult analyze = testing::RunAz(
-        "analyze --game=connect4 --position=" + opening + " --evaluator=net:" +
-        checkpoint + " --sims=200 --json");
-    ASSERT_EQ(analyze.exit_code, 0) << analyze.err;
-    const Json expected = Json::parse(analyze.out);
-    ASSERT_FALSE(expected["proven"].get<bool>());
-    ASSERT_EQ(rows.size(), expected["moves"].size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const Json& m = expected["moves"][i];
-      EXPECT_EQ(rows[i][0], m["move"]);
-      EXPECT_NEAR(Number(rows[i][1]), 100 * m["prior"].get<double>(), 0.051);
-      EXPECT_EQ(Number(rows[i][2]), m["visits"].get<double>()) << rows[i];
-      if (!m["q"].is_null()) {
-        EXPECT_NEAR(Number(rows[i][3]), m["q"].get<double>(), 0.00051);
-      }
-    }
-    EXPECT_NEAR(Number(shown_v), expected["v"].get<double>(), 0.00051);
-    // The search figures came back while the solver still works on this
-    // early position (minutes for Connect Four at ply 2): it never blocks.
-    EXPECT_EQ(browser.Script(
-                  "return document.getElementById('pos-exact').textContent;"),
-              "solving…");
-    EXPECT_EQ(rows[0][4], "solving…");
-    const std::string png_base64 = browser.Session("GET", "/screenshot");
-    std::string png;
-    ASSERT_TRUE(absl::Base64Unescape(png_base64, &png));
-    EXPECT_TRUE(absl::StartsWith(png, "\x89PNG"));
-    testing::WriteFileBytes(dir + "/serve_browser.png", png);
-    std::cout << "screenshot: " << dir << "/serve_browser.png\n";
+    ASSERT_EQ(
+        browser.Script("return document.getElementById('opponent').value;"),
+        "random");
+    std::string moves, opening;
+    PlayByClicks(browser, port, &moves);
+    if (HasFatalFailure()) return;
+    UndoToOpening(browser, moves, &opening);
+    if (HasFatalFailure()) return;
+    ExpectTheAnalysisOf(browser, opening, checkpoint);
+    SaveScreenshot(browser, dir + "/serve_browser.png");
   }
+  stop_serve.pid = 0;
   ::kill(serve_pid, SIGTERM);
   EXPECT_EQ(testing::WaitForExit(serve_pid), 0) << testing::ReadFileBytes(log);
 }
