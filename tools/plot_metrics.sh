@@ -3,7 +3,8 @@
 # the losses, the gap between the learned value and the terminal reward on
 # fresh self-play games (v vs z, q vs z), the evaluation scores, and the
 # self-play speed, each against the run's elapsed minutes.
-# usage: tools/plot_metrics.sh RUN [OUT.png]
+# usage: tools/plot_metrics.sh RUN [OUT.png|OUT.svg]  (the extension picks
+# the format: az serve draws SVG with this same script)
 set -euo pipefail
 if [ $# -lt 1 ] || [ ! -f "$1/metrics.csv" ]; then
   echo "usage: tools/plot_metrics.sh RUN [OUT.png]  (RUN/metrics.csv must exist)" >&2
@@ -12,6 +13,10 @@ fi
 command -v gnuplot >/dev/null || { echo "plot_metrics: gnuplot is not installed (tools/setup.sh installs it)" >&2; exit 1; }
 csv="$1/metrics.csv"
 out="${2:-$1/metrics.png}"
+terminal='pngcairo size 1200,900 font ",10"'
+case "$out" in
+  *.svg) terminal='svg size 1200,900 dynamic font ",10"' ;;
+esac
 # Runs from before the learning-rate schedule have no learning_rate column.
 lr_plot=""
 lr_axis=""
@@ -23,7 +28,7 @@ fi
 gnuplot <<GP
 set datafile separator comma
 set datafile missing ""
-set terminal pngcairo size 1200,900 font ",10"
+set terminal $terminal
 set output "$out"
 set key autotitle columnhead top right
 set grid

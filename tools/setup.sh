@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev nlohmann-json3-dev libbenchmark-dev
   gnuplot-nox
   redis-server libhiredis-dev
+  libcpp-httplib-dev chromium chromium-driver
 )
 
 missing=()
