@@ -1,5 +1,6 @@
 #include "analysis/agreement.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -204,6 +205,22 @@ absl::StatusOr<std::vector<PairAgreement>> ComputeAgreement(
       pairs.push_back(std::move(pair));
     }
   }
+  // By set (in order of first appearance), then by player: one set's
+  // pairs read together.
+  std::vector<std::string> sets;
+  for (const GapResult& r : results) {
+    if (std::find(sets.begin(), sets.end(), r.set_name) == sets.end()) {
+      sets.push_back(r.set_name);
+    }
+  }
+  auto set_index = [&](const PairAgreement& p) {
+    return std::find(sets.begin(), sets.end(), results[p.a].set_name) -
+           sets.begin();
+  };
+  std::stable_sort(pairs.begin(), pairs.end(),
+                   [&](const PairAgreement& x, const PairAgreement& y) {
+                     return set_index(x) < set_index(y);
+                   });
   return pairs;
 }
 

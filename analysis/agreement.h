@@ -61,7 +61,8 @@ std::vector<Figure> FiguresOf(const AgreementStratum& s);
 // One result per player, set and ground truth (the rules, or a reward spec
 // under az gap --reward) takes part: for a run measured at several
 // checkpoints, the newest. Every pair of distinct players on the same set
-// against the same ground truth gets one entry, in order of the results. The two results must hold the
+// against the same ground truth gets one entry, ordered by set (as the sets first appear), then
+// by the order of the results. The two results must hold the
 // same positions in the same order (they do when az gap measured both on
 // one set); otherwise an error.
 absl::StatusOr<std::vector<PairAgreement>> ComputeAgreement(

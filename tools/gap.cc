@@ -53,6 +53,9 @@ absl::StatusOr<std::vector<int>> ParseBudgets(const std::string& text) {
 // The counts of the request that must not be negative (or too small).
 absl::Status CheckCounts(const GapRequest& request) {
   if (request.worst < 0) return UsageError("--worst must be >= 0");
+  if (!(request.agreement_band >= 0.0 && request.agreement_band < 1.0)) {
+    return UsageError("--agreement_band must be in [0, 1)");
+  }
   if (request.resamples < 100) {
     return UsageError(
         absl::StrCat("--resamples must be >= 100 for a 95% interval (got ",
@@ -445,6 +448,7 @@ absl::StatusOr<GapPlan> PlanGap(const Game& game, const GapRequest& request) {
   plan.label_moves = request.move_mistakes;
   plan.label_cache = request.label_cache;
   plan.worst = request.worst;
+  plan.agreement_band = request.agreement_band;
   plan.resamples = request.resamples;
   plan.max_batch = request.max_batch;
   plan.command_line = request.command_line;
@@ -488,6 +492,7 @@ absl::StatusOr<analysis::GapReport> MeasureGaps(const GapPlan& plan) {
   analysis::GapReport report;
   report.game = plan.game->Name();
   report.bootstrap = options.bootstrap;
+  report.agreement_sign_band = plan.agreement_band;
   report.command_line = plan.command_line;
   // The sets are loaded and labelled once per reward spec measured.
   std::map<std::string, SpecSets> by_spec;

@@ -38,6 +38,8 @@ struct GapRequest {
   int min_ply = -1;  // -1: the game's profile
   int64_t max_positions = 0;
   int worst = 10;
+  // A sign disagreement between two players needs |v| above this on both.
+  double agreement_band = 0.1;
   int resamples = 1000;
   int threads = 0;  // 0: two
   int max_batch = 256;
@@ -88,6 +90,8 @@ struct GapPlan {
   bool label_moves = true;
   std::string label_cache = "beside";  // beside, off or a directory
   int worst = 10;
+  // A sign disagreement between two players needs |v| above this on both.
+  double agreement_band = 0.1;
   int resamples = 1000;
   int max_batch = 256;
   std::string command_line;

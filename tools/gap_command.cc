@@ -58,6 +58,10 @@ DEFINE_int64(max_positions, 0,
              "Measure at most this many positions per set: a seeded sample "
              "of whole games (0: all).");
 DEFINE_int32(worst, 10, "How many of the worst positions to list per set.");
+DEFINE_double(agreement_band, 0.1,
+              "With several players, the agreement table counts a sign "
+              "disagreement where one value is above +BAND and the other "
+              "below -BAND.");
 DEFINE_int32(resamples, 1000,
              "Bootstrap resamples (over whole games) per interval.");
 
@@ -81,6 +85,7 @@ absl::StatusOr<GapRequest> RequestFromFlags() {
   request.min_ply = FLAGS_min_ply;
   request.max_positions = FLAGS_max_positions;
   request.worst = FLAGS_worst;
+  request.agreement_band = FLAGS_agreement_band;
   request.resamples = FLAGS_resamples;
   request.threads = FLAGS_threads;
   request.max_batch = FLAGS_max_batch;

@@ -131,6 +131,20 @@ TEST(AgreementTest, PairsTheNewestCheckpointOfEachPlayerPerSet) {
   EXPECT_EQ(p.strata[3].sign_disagreement.value, 0.0);
 }
 
+TEST(AgreementTest, PairsAreOrderedBySet) {
+  // Results come player by player; pairs come set by set.
+  std::vector<GapResult> results = {
+      Result("s", "x", -1, {0.5}), Result("t", "x", -1, {0.5}),
+      Result("s", "y", -1, {0.5}), Result("t", "y", -1, {0.5}),
+      Result("s", "z", -1, {0.5}), Result("t", "z", -1, {0.5})};
+  auto pairs = ComputeAgreement(results, Options());
+  ASSERT_TRUE(pairs.ok()) << pairs.status();
+  ASSERT_EQ(pairs->size(), 6u);
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(results[(*pairs)[i].a].set_name, i < 3 ? "s" : "t") << i;
+  }
+}
+
 TEST(AgreementTest, RefusesResultsOnDifferentPositions) {
   std::vector<GapResult> results = {Result("s", "x", -1, {0.1, 0.2}),
                                     Result("s", "y", -1, {0.1, 0.2})};

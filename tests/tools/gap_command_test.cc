@@ -200,6 +200,12 @@ TEST(GapCommandTest, AgreementOfEveryPairOnEverySet) {
   std::stringstream md;
   md << std::ifstream(out + "/report.md").rdbuf();
   EXPECT_TRUE(absl::StrContains(md.str(), "## Agreement between players"));
+  // --agreement_band reaches the table.
+  auto band = RunAz("gap --game=tictactoe --players=solver,uniform "
+                    "--generate=random:20 --resamples=100 --budgets=0 "
+                    "--agreement_band=0.25 --json");
+  ASSERT_EQ(band.exit_code, 0) << band.err;
+  EXPECT_EQ(ParseJson(band.out)["agreement"][0]["sign_band"], 0.25);
   // The same player twice is one player: no pair.
   auto same = RunAz("gap --game=tictactoe --players=solver --generate=random:20 "
                     "--resamples=100 --json");

@@ -107,6 +107,9 @@ TEST(GapPlanTest, BadRequestsAreUsageErrors) {
   r.worst = -1;
   EXPECT_EQ(PlanError(r), "--worst must be >= 0");
   r = SolverOnRandom();
+  r.agreement_band = 1.0;
+  EXPECT_EQ(PlanError(r), "--agreement_band must be in [0, 1)");
+  r = SolverOnRandom();
   r.resamples = 99;
   EXPECT_EQ(PlanError(r),
             "--resamples must be >= 100 for a 95% interval (got 99)");
