@@ -66,49 +66,61 @@ bool Newest(const std::vector<GapResult>& results, const GapResult& r) {
   return true;
 }
 
-absl::Status SamePositions(const GapResult& a, const GapResult& b) {
-  bool same = a.position_results.size() == b.position_results.size();
-  for (size_t i = 0; same && i < a.position_results.size(); ++i) {
-    same = a.position_results[i].moves == b.position_results[i].moves;
+// For each position of `a`, the index of the same position in `b` (the
+// same game and moves), or -1. Both sets are usually the same positions;
+// they differ where the two players' ground truths end games at different
+// plies (held-out games of a proxy run, seen by the rules).
+std::vector<int> SharedPositions(const GapResult& a, const GapResult& b) {
+  std::map<std::pair<int64_t, std::string>, int> in_b;
+  for (size_t i = 0; i < b.position_results.size(); ++i) {
+    const PositionResult& p = b.position_results[i];
+    in_b.emplace(std::make_pair(p.game_id, p.moves), static_cast<int>(i));
   }
-  if (same) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("agreement: ", a.player, " and ", b.player, " on ",
-                   a.set_name, " were measured on different positions"));
+  std::vector<int> shared(a.position_results.size(), -1);
+  for (size_t i = 0; i < shared.size(); ++i) {
+    const PositionResult& p = a.position_results[i];
+    auto it = in_b.find(std::make_pair(p.game_id, p.moves));
+    if (it != in_b.end()) shared[i] = it->second;
+  }
+  return shared;
 }
 
-// The input of one stratum of a pair: positions with `keep` true.
+// The input of one stratum of a pair: shared positions with `keep` true.
 template <typename Keep>
-AgreementInput InputOf(const GapResult& a, const GapResult& b, Keep keep) {
+AgreementInput InputOf(const GapResult& a, const GapResult& b,
+                       const std::vector<int>& shared, Keep keep) {
   AgreementInput in;
   for (size_t i = 0; i < a.position_results.size(); ++i) {
     const PositionResult& p = a.position_results[i];
-    if (!keep(p)) continue;
+    if (shared[i] < 0 || !keep(p)) continue;
     in.v_a.push_back(p.raw.v.value);
-    in.v_b.push_back(b.position_results[i].raw.v.value);
+    in.v_b.push_back(b.position_results[shared[i]].raw.v.value);
     in.reward.push_back(p.truth.target.Value());
     in.game.push_back(p.game_id);
   }
   return in;
 }
 
+// The pair's strata: every shared position, then the strata of `a`. Empty
+// when the two share no position.
 PairAgreement MeasurePair(const GapResult& a, const GapResult& b,
                           AgreementOptions options) {
   PairAgreement pair;
+  const std::vector<int> shared = SharedPositions(a, b);
   const uint64_t seed = options.bootstrap.seed;
   options.bootstrap.seed = base::HashPair(seed, 0);
-  pair.strata.push_back(MeasureAgreement(
-      "all", -1, InputOf(a, b, [](const PositionResult&) { return true; }),
-      options));
+  AgreementInput all =
+      InputOf(a, b, shared, [](const PositionResult&) { return true; });
+  if (all.v_a.empty()) return pair;
+  pair.strata.push_back(MeasureAgreement("all", -1, all, options));
   int k = 1;
   for (const StratumResult& s : a.strata) {
     if (s.name == "all") continue;
     options.bootstrap.seed = base::HashPair(seed, k++);
     AgreementInput in =
-        s.stage < 0 ? InputOf(a, b, [](const PositionResult& p) {
-          return p.quiet;
-        })
-                    : InputOf(a, b, [&](const PositionResult& p) {
+        s.stage < 0 ? InputOf(a, b, shared,
+                              [](const PositionResult& p) { return p.quiet; })
+                    : InputOf(a, b, shared, [&](const PositionResult& p) {
                         return p.stage == s.stage;
                       });
     if (in.v_a.empty()) continue;
@@ -196,10 +208,8 @@ absl::StatusOr<std::vector<PairAgreement>> ComputeAgreement(
           !Newest(results, results[b])) {
         continue;
       }
-      if (absl::Status s = SamePositions(results[a], results[b]); !s.ok()) {
-        return s;
-      }
       PairAgreement pair = MeasurePair(results[a], results[b], options);
+      if (pair.strata.empty()) continue;
       pair.a = a;
       pair.b = b;
       pairs.push_back(std::move(pair));

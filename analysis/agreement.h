@@ -61,10 +61,12 @@ std::vector<Figure> FiguresOf(const AgreementStratum& s);
 // One result per player, set and ground truth (the rules, or a reward spec
 // under az gap --reward) takes part: for a run measured at several
 // checkpoints, the newest. Every pair of distinct players on the same set
-// against the same ground truth gets one entry, ordered by set (as the sets first appear), then
-// by the order of the results. The two results must hold the
-// same positions in the same order (they do when az gap measured both on
-// one set); otherwise an error.
+// against the same ground truth gets one entry, ordered by set (as the sets
+// first appear), then by the order of the results. A pair is measured on
+// the positions both results hold (the same game and moves): all of them
+// when az gap measured both on one set, fewer where one player's game ends
+// sooner (a proxy run's held-out games seen by the rules); a pair that
+// shares none is left out.
 absl::StatusOr<std::vector<PairAgreement>> ComputeAgreement(
     const std::vector<GapResult>& results, const AgreementOptions& options);
 

@@ -13,6 +13,7 @@
 #include "base/random.h"
 #include "base/hash.h"
 #include "games/position_file.h"
+#include "games/registry.h"
 #include "selfplay/record_io.h"
 #include "selfplay/replay_buffer.h"
 #include "selfplay/run_dir.h"
@@ -98,6 +99,37 @@ absl::StatusOr<PositionSet> LoadPositionFileSet(const Game& game,
   return set;
 }
 
+namespace {
+
+// Adds the positions of one held-out game to `set`, whose game is `game`.
+// The record is checked by the rules of the spec it was played under (a
+// proxy-trained run's records are not `game`'s when `game` is another spec
+// of the same game); its positions are those `game` reaches: where `game`
+// ends sooner (the rules after a diagonal line that no_diagonals ignored),
+// the rest of the record is not a position of `game`. False: the record is
+// invalid.
+bool AddHeldoutGame(const Game& game, const selfplay::GameRecord& record,
+                    int64_t game_id, PositionSet* set) {
+  const absl::StatusOr<const Game*> played =
+      FindGameWithReward(game.Name(), record.reward);
+  if (!played.ok() || !selfplay::ValidateGameRecord(**played, record).ok()) {
+    return false;
+  }
+  std::unique_ptr<State> state = game.NewInitialState();
+  for (size_t ply = 0; ply < record.moves.size() && !state->IsTerminal();
+       ++ply) {
+    SetPosition p;
+    p.actions.assign(record.moves.begin(), record.moves.begin() + ply);
+    p.game_id = game_id;
+    p.line = static_cast<int>(ply);
+    set->positions.push_back(std::move(p));
+    state->Apply(record.moves[ply]);
+  }
+  return true;
+}
+
+}  // namespace
+
 absl::StatusOr<PositionSet> LoadHeldoutSet(const Game& game,
                                            const std::string& run_dir) {
   const selfplay::RunPaths paths(run_dir);
@@ -129,17 +161,9 @@ absl::StatusOr<PositionSet> LoadHeldoutSet(const Game& game,
                    << contents->truncated_tail_bytes << " bytes)";
     }
     for (const selfplay::GameRecord& record : contents->records) {
-      if (absl::Status s = selfplay::ValidateGameRecord(game, record);
-          !s.ok()) {
+      if (!AddHeldoutGame(game, record, game_id, &set)) {
         ++skipped;
         continue;
-      }
-      for (size_t ply = 0; ply < record.moves.size(); ++ply) {
-        SetPosition p;
-        p.actions.assign(record.moves.begin(), record.moves.begin() + ply);
-        p.game_id = game_id;
-        p.line = static_cast<int>(ply);
-        set.positions.push_back(std::move(p));
       }
       ++game_id;
     }

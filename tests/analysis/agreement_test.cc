@@ -145,14 +145,20 @@ TEST(AgreementTest, PairsAreOrderedBySet) {
   }
 }
 
-TEST(AgreementTest, RefusesResultsOnDifferentPositions) {
-  std::vector<GapResult> results = {Result("s", "x", -1, {0.1, 0.2}),
-                                    Result("s", "y", -1, {0.1, 0.2})};
-  results[1].position_results[1].moves = "99";
+TEST(AgreementTest, ComparesTheSharedPositionsOnly) {
+  // y's game ends sooner: it lacks x's last position.
+  std::vector<GapResult> results = {Result("s", "x", -1, {0.5, -0.5, 0.9}),
+                                    Result("s", "y", -1, {0.5, 0.5})};
   auto pairs = ComputeAgreement(results, Options());
-  ASSERT_FALSE(pairs.ok());
-  EXPECT_NE(pairs.status().message().find("different positions"),
-            std::string::npos);
+  ASSERT_TRUE(pairs.ok()) << pairs.status();
+  ASSERT_EQ(pairs->size(), 1u);
+  EXPECT_EQ((*pairs)[0].strata[0].positions, 2);
+  EXPECT_EQ((*pairs)[0].strata[0].sign_disagreements, 1);
+  // Nothing shared: no pair.
+  for (PositionResult& p : results[1].position_results) p.moves += "0";
+  pairs = ComputeAgreement(results, Options());
+  ASSERT_TRUE(pairs.ok()) << pairs.status();
+  EXPECT_TRUE(pairs->empty());
 }
 
 // Through MeasureGap and the report: the solver against a constant draw.

@@ -157,6 +157,30 @@ TEST(PositionSetTest, HeldoutGamesKeepTheirGameIds) {
   EXPECT_FALSE(LoadHeldoutSet(TicTacToe(), run + "-missing").ok());
 }
 
+// A proxy-trained run's held-out games, read for its own spec and for the
+// rules: the rules end the diagonal game at ply 5, so they see five of its
+// nine positions.
+TEST(PositionSetTest, AProxyRunsHeldoutGamesSeenByEachSpec) {
+  const std::string run = ::testing::TempDir() + "/heldout_proxy_run";
+  std::filesystem::remove_all(run);
+  const Game& proxy = **FindGameWithReward("tictactoe", "no_diagonals");
+  selfplay::RunPaths paths(run);
+  auto store = selfplay::ReplayStore::Open(paths.heldout(), "tictactoe", 2);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)
+                  ->Append(selfplay::testing::RecordOfMoves(
+                      proxy, selfplay::testing::DiagonalWinPlayedOn()))
+                  .ok());
+  ASSERT_TRUE((*store)->Flush().ok());
+  absl::StatusOr<PositionSet> own = LoadHeldoutSet(proxy, run);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->positions.size(), 9u);
+  absl::StatusOr<PositionSet> rules = LoadHeldoutSet(TicTacToe(), run);
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  EXPECT_EQ(rules->positions.size(), 5u);
+  EXPECT_EQ(rules->positions.back().actions.size(), 4u);
+}
+
 TEST(PositionSetTest, AHeldoutShardWithADamagedHeaderCostsOnlyItsGames) {
   const std::string run = ::testing::TempDir() + "/heldout_damaged_run";
   std::filesystem::remove_all(run);
