@@ -288,6 +288,20 @@ uint64_t StratumBootstrapSeed(uint64_t result_seed,
 
 int OutputsPerSource() { return kMeasures + 1; }
 
+namespace {
+
+// The figures of `result` from its positions: the strata with their
+// intervals, the games, the worst positions.
+void FinishResult(const Game& game, const GapOptions& options,
+                  GapResult* result) {
+  result->strata = MeasureStrata(game, *result, options.bootstrap,
+                                 ResultSeed(options, *result));
+  result->games = result->strata[0].games;
+  result->worst = WorstPositions(result->position_results, options.worst);
+}
+
+}  // namespace
+
 absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
                                      const std::vector<GroundTruth>& labels,
                                      const LabelStats& label_stats,
@@ -302,10 +316,7 @@ absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
   for (const auto& state : owned) states.push_back(state.get());
   RETURN_IF_ERROR(EvaluatePositions(game, states, player, options, &result));
   result.truth_spec = game.RewardSpec().name;
-  result.strata = MeasureStrata(game, result, options.bootstrap,
-                                ResultSeed(options, result));
-  result.games = result.strata[0].games;
-  result.worst = WorstPositions(result.position_results, options.worst);
+  FinishResult(game, options, &result);
   return result;
 }
 
@@ -333,10 +344,7 @@ absl::StatusOr<GapResult> RescoreGap(const GapResult& measured,
       p.search_mistake[b] = IsMoveMistake(p.truth, p.search[b].search_move);
     }
   }
-  result.strata = MeasureStrata(game, result, options.bootstrap,
-                                ResultSeed(options, result));
-  result.games = result.strata[0].games;
-  result.worst = WorstPositions(result.position_results, options.worst);
+  FinishResult(game, options, &result);
   return result;
 }
 
