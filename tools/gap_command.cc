@@ -19,12 +19,8 @@
 #include "tools/players_flags.h"
 #include "tools/reward_flags.h"
 #include "tools/run_flags.h"
+#include "tools/sets_flags.h"
 
-DEFINE_string(sets, "",
-              "Position sets, comma-separated: position files (one move "
-              "sequence per line, optionally followed by its exact score, "
-              "e.g. Pons' Connect Four benchmark files) and heldout:RUN (the "
-              "held-out self-play games of a run: the in-distribution set).");
 DEFINE_string(generate, "",
               "Generated sets, comma-separated: random:N (positions after "
               "uniformly random moves) or lopsided:N (one side takes wins "
@@ -156,4 +152,4 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     "total (value vs the rules, with the move-mistake rate under the "
     "rules), in the table, the JSON (\"decomposition\") and "
     "decomposition.csv. Exits 2 on bad input.",
-    az::RunGap, "network", "players", "run", "reward");
+    az::RunGap, "network", "players", "run", "sets");

@@ -102,4 +102,4 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     "az match --game=G --players=SPEC,SPEC[,...] --games=N [--threads=T] "
     "[--opening_plies=K] [--anchor=SPEC] [--out=FILE.csv] "
     "[--games_out=GAMES.csv] [--reward=SPEC] [--json]",
-    az::RunMatch, "players", "search", "network", "reward");
+    az::RunMatch, "players", "search", "network");

@@ -21,12 +21,12 @@
 #include "tools/network_flags.h"
 #include "tools/players_flags.h"
 #include "tools/run_flags.h"
+#include "tools/sets_flags.h"
 #include "tools/search_flags.h"
 #include "tools/serve.h"
 #include "tools/serve_http.h"
 #include "tools/signals.h"
 
-DECLARE_string(sets);
 
 DEFINE_int32(port, 8080, "serve: the port to listen on (0: any free one).");
 DEFINE_string(listen, "127.0.0.1",
@@ -169,4 +169,4 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     "the run's progress and charts. Analysis searches with --evaluator, by "
     "default the network of the first net: or run: player. The JSON API "
     "behind the page is listed in the README.",
-    az::RunServe, "search", "network", "players");
+    az::RunServe, "search", "network", "players", "run", "sets");

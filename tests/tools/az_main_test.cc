@@ -56,6 +56,22 @@ TEST(AzMainTest, CommandLineMistakesAreOneLineUsageErrors) {
   testing::ExpectOneLineError("solve --threads", "--threads needs a value");
 }
 
+// Every flag a command's usage names is one it accepts: az serve's --sets
+// and --run live in shared groups, not in another command's file (where the
+// flag check would refuse them), and its help lists them.
+TEST(AzMainTest, ServeAcceptsTheFlagsItsUsageNames) {
+  auto help = RunAz("help serve");
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_TRUE(absl::StrContains(help.out, "--sets (string")) << help.out;
+  EXPECT_TRUE(absl::StrContains(help.out, "--run (string")) << help.out;
+  // A file that does not exist is now the complaint, not the flag.
+  auto r = testing::ExpectOneLineError(
+      "serve --game=tictactoe --players=random --port=0 "
+      "--sets=/nonexistent/positions",
+      "cannot open /nonexistent/positions", testing::kAnyFailure);
+  EXPECT_FALSE(absl::StrContains(r.err, "not a flag")) << r.err;
+}
+
 TEST(AzMainTest, BooleanFlagsTurnOffWithNo) {
   testing::CommandResult r =
       RunAz("solve --game=tictactoe --nojson --positions=/missing");
