@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "base/file.h"
+#include "base/shell.h"
 #include "base/status_macros.h"
 
 namespace az::analysis {
@@ -159,10 +160,6 @@ bool DrawsPictures(const GapReport& report, const GapResult& r) {
     }
   }
   return true;
-}
-
-std::string ShellQuote(const std::string& s) {
-  return absl::StrCat("'", absl::StrReplaceAll(s, {{"'", "'\\''"}}), "'");
 }
 
 }  // namespace
@@ -1086,7 +1083,8 @@ void DrawPlots(const std::string& dir, const std::string& gnuplot,
     return;
   }
   const std::string probe =
-      absl::StrCat("command -v ", ShellQuote(gnuplot), " >/dev/null 2>&1");
+      absl::StrCat("command -v ", base::ShellQuote(gnuplot),
+                   " >/dev/null 2>&1");
   if (std::system(probe.c_str()) != 0) {
     files->note = absl::StrCat("pictures skipped: ", gnuplot,
                                " was not found (the .gp scripts and data "
@@ -1096,8 +1094,9 @@ void DrawPlots(const std::string& dir, const std::string& gnuplot,
   }
   for (const std::string& script : scripts) {
     const std::string command =
-        absl::StrCat("cd ", ShellQuote(dir), " && ", ShellQuote(gnuplot), " ",
-                     ShellQuote(script), " 2>&1");
+        absl::StrCat("cd ", base::ShellQuote(dir), " && ",
+                     base::ShellQuote(gnuplot), " ", base::ShellQuote(script),
+                     " 2>&1");
     std::string output;
     if (RunCapturingOutput(command, &output) != 0) {
       files->note = absl::StrCat("pictures skipped: ", gnuplot, " failed on ",

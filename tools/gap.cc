@@ -23,7 +23,7 @@
 #include "selfplay/player.h"
 #include "tools/command.h"
 #include "tools/game_profile.h"
-#include "tools/reward_flags.h"
+#include "tools/reward_spec.h"
 
 namespace az {
 namespace {

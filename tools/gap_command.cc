@@ -17,7 +17,7 @@
 #include "tools/gap.h"
 #include "tools/network_flags.h"
 #include "tools/players_flags.h"
-#include "tools/reward_flags.h"
+#include "tools/reward_spec.h"
 #include "tools/run_flags.h"
 #include "tools/sets_flags.h"
 

@@ -21,7 +21,7 @@
 #include "tools/match_options.h"
 #include "tools/match_report.h"
 #include "tools/players_flags.h"
-#include "tools/reward_flags.h"
+#include "tools/reward_spec.h"
 
 DEFINE_int32(games, 10, "Games of each pair of players (colours alternate).");
 DEFINE_int32(

@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "analysis/position_set.h"
 #include "base/file.h"
+#include "base/shell.h"
 #include "base/status_macros.h"
 #include "selfplay/run_dir.h"
 #include "tools/analyze.h"
@@ -239,19 +240,6 @@ absl::StatusOr<Json> AnalysisBoard::Route(const ApiRequest& request,
 }
 
 namespace {
-
-// A string the shell reads as one word, whatever it holds.
-std::string ShellWord(const std::string& text) {
-  std::string word = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      word += "'\\''";
-    } else {
-      word += c;
-    }
-  }
-  return word + "'";
-}
 
 // The browse entries of an az gap report: each set's worst positions, worst
 // first, as report.json lists them.
@@ -560,8 +548,9 @@ absl::StatusOr<std::string> AnalysisBoard::RunChart() {
   std::lock_guard<std::mutex> lock(mutex_);
   RETURN_IF_ERROR(base::WriteFileAtomically(script, PlotMetricsScript()));
   const std::string command = absl::StrCat(
-      "bash ", ShellWord(script), " ", ShellWord(options_.run_dir), " ",
-      ShellWord(out), " >", ShellWord(dir + "/plot.log"), " 2>&1");
+      "bash ", base::ShellQuote(script), " ",
+      base::ShellQuote(options_.run_dir), " ", base::ShellQuote(out), " >",
+      base::ShellQuote(dir + "/plot.log"), " 2>&1");
   if (std::system(command.c_str()) != 0) {
     absl::StatusOr<std::string> log =
         base::ReadFileBounded(dir + "/plot.log", 1 << 16);

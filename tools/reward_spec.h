@@ -1,7 +1,8 @@
-// The flag that names a reward spec of the game's menu (games/reward.h):
-// which spec `az match` plays and scores its games by, which spec's exact
-// values `az gap` measures against. Defined once, in common_flags.cc,
-// with az train's (the run's fixed reward).
+// --reward as the commands read it: which spec of the game's menu
+// (games/reward.h) `az match` plays and scores its games by, which spec's
+// exact values `az gap` measures against. The flag itself is a common one
+// (common_flags.cc), shared with az train's fixed reward; a file of its own
+// here, not a *_flags.cc group, since it defines no flag.
 #pragma once
 
 #include <gflags/gflags.h>

@@ -1,4 +1,4 @@
-#include "tools/reward_flags.h"
+#include "tools/reward_spec.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
