@@ -1,14 +1,16 @@
 // Convolution kernels of the fast forward pass (nn/fast_forward.h).
 #pragma once
 
+#include <cstdint>
+
+#include "nn/cpu_kernels.h"
+
 namespace az::nn {
 
-// Whether this processor runs the AVX2/FMA kernels.
-bool CpuHasAvx2Fma();
-
 // One block of a 3x3 convolution over zero-bordered channels-last
-// activations: `vectors` x 8 output channels (1, 2 or 4) starting at co0, for
-// `pixels` output pixels (1 to 4; at most 3 with 4 vectors) whose 3x3 input
+// activations: `vectors` (1, 2 or 4) x lanes output channels starting at co0
+// (8 lanes with AVX2, 16 with AVX-512), for `pixels` output pixels (AVX2: 1
+// to 4, at most 3 with 4 vectors; AVX-512: 1 to 6) whose 3x3 input
 // windows start at in_px[p], reducing over input channels
 // [ci_begin, ci_end). With `first` the sums start from the bias, else from
 // the partial sums already at out_px[p]; with `last` the kernel writes
@@ -33,6 +35,12 @@ struct Conv3x3Block {
 };
 
 void Conv3x3BlockAvx2(const Conv3x3Block& block);
+void Conv3x3BlockAvx512(const Conv3x3Block& block);
+
+// sum of a[i] * b[i] for i < n: the heads' 1x1 convolutions and fully
+// connected layers, whose reductions the compiler will not vectorise.
+float DotAvx2(const float* a, const float* b, int n);
+float DotAvx512(const float* a, const float* b, int n);
 
 }  // namespace az::nn
 
@@ -64,5 +72,49 @@ void WinogradOutputAvx2(const float* m, int m_stride, int tiles, int out_p,
                         const float* bias, const int* out_pixel,
                         const unsigned char* valid, int row_pixels,
                         const float* skip, float* out);
+
+}  // namespace az::nn
+
+namespace az::nn {
+
+// The same three steps with 16 lanes (AVX-512F). Input channels are a
+// multiple of 8, output channels a multiple of 16.
+void WinogradInputAvx512(const float* in, const int* patch, int tiles,
+                         int row_stride, int in_p, float* v, int v_stride);
+void WinogradProductsAvx512(const float* v, int v_stride, const float* u,
+                            int tiles, int in_p, int out_p, float* m,
+                            int m_stride);
+void WinogradOutputAvx512(const float* m, int m_stride, int tiles, int out_p,
+                          const float* bias, const int* out_pixel,
+                          const unsigned char* valid, int row_pixels,
+                          const float* skip, float* out);
+
+// bf16 products, fp32 sums. The transformed inputs are rounded to bf16 and
+// laid out as V[xi][t][k] with k < k_p, the input channels rounded up to 32
+// (the padding is written as zeros). The transformed weights are bf16
+// pairs: U[xi][k / 2][co][k % 2], the layout both vdpbf16ps and the AMX
+// tiles read. The products come out as the fp32 M of WinogradOutput.
+using Bf16 = uint16_t;
+void WinogradInputBf16(const float* in, const int* patch, int tiles,
+                       int row_stride, int in_p, int k_p, Bf16* v,
+                       int v_stride);
+// AVX512-BF16 dot products (vdpbf16ps).
+void WinogradProductsBf16(const Bf16* v, int v_stride, const Bf16* u,
+                          int tiles, int k_p, int out_p, float* m,
+                          int m_stride);
+// AMX-BF16 tiles. `tiles` must be a multiple of 16: rows past the real
+// tiles are computed from whatever V holds there and must be ignored.
+void WinogradProductsAmx(const Bf16* v, int v_stride, const Bf16* u,
+                         int tiles, int k_p, int out_p, float* m,
+                         int m_stride);
+
+// Rounds to the nearest bf16, ties to even (what vcvtneps2bf16 does).
+inline Bf16 ToBf16(float x) {
+  uint32_t bits;
+  __builtin_memcpy(&bits, &x, 4);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return 0x7fc0;  // NaN
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<Bf16>(bits >> 16);
+}
 
 }  // namespace az::nn

@@ -15,6 +15,10 @@ struct FastForward::Conv3x3 {
   int out_p = 0;  // output channels, padded to 8
   std::vector<float> weights;   // [9 taps][in_p][out_p]
   std::vector<float> winograd;  // [16][in_p][out_p]: G g G^T per (ci, co)
+  // bf16 only: the same, in_p rounded up to k_p (a multiple of 32), as
+  // pairs of input channels: [16][k_p / 2][out_p][2].
+  int k_p = 0;
+  std::vector<Bf16> winograd16;
   std::vector<float> bias;      // [out_p]
 };
 
@@ -22,10 +26,15 @@ namespace {
 
 constexpr float kBatchNormEps = 1e-5f;  // LibTorch's default
 
-int RoundUp8(int n) { return (n + 7) / 8 * 8; }
+int RoundUp(int n, int to) { return (n + to - 1) / to * to; }
+int RoundUp8(int n) { return RoundUp(n, 8); }
 
-// Pixels per block of the 32-channel kernel (12 accumulators + 4 weights).
+// Pixels per block of the AVX2 32-channel kernel (12 accumulators + 4
+// weights of the 16 registers).
 constexpr int kPixels32 = 3;
+// Pixels per block of the AVX-512 kernels (at most 24 accumulators + 4
+// weights of the 32 registers).
+constexpr int kPixels512 = 6;
 
 // Input channels reduced per pass of the AVX2 kernels (see RunConv).
 constexpr int kInputChunk = 16;
@@ -68,6 +77,12 @@ absl::Status FoldBatchNorm(const TensorMap& tensors, const std::string& bn,
   return absl::OkStatus();
 }
 
+float DotPortable(const float* a, const float* b, int n) {
+  float s = 0;
+  for (int i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
 // The same computation in portable code, for processors without AVX2.
 void ConvBlockPortable(const float* const* in_px, int xb, int row_stride,
                        int in_p, const float* w, int out_p, int co0, int nc,
@@ -91,11 +106,6 @@ void ConvBlockPortable(const float* const* in_px, int xb, int row_stride,
 }
 
 }  // namespace
-
-bool CpuHasAvx2Fma() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
 
 FastForward::~FastForward() {
   {
@@ -123,33 +133,81 @@ void FastForward::WorkerLoop(int index) {
   }
 }
 
+namespace {
+
+// The kernels `options` asks for, as they will run: never kAuto, kAmx only
+// with bf16.
+absl::StatusOr<KernelSet> ChooseKernels(const FastForwardOptions& options) {
+  if (!options.bf16) {
+    if (options.kernels == KernelSet::kAmx) {
+      return absl::InvalidArgumentError(
+          "--kernels=amx multiplies in bf16: it needs --precision=bf16");
+    }
+    return ResolveKernelSet(options.kernels);
+  }
+  if (options.algorithm == ConvAlgorithm::kDirect) {
+    return absl::InvalidArgumentError(
+        "bf16 runs the Winograd convolutions only, not the direct ones");
+  }
+  KernelSet set = options.kernels;
+  if (set == KernelSet::kAuto) {
+    set = CpuHasAmxBf16() ? KernelSet::kAmx : KernelSet::kAvx512;
+  }
+  if (set == KernelSet::kAvx2 || set == KernelSet::kPortable) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bf16 runs on the amx or avx512 kernels, not ", KernelSetName(set)));
+  }
+  if (set == KernelSet::kAvx512 && !CpuHasAvx512Bf16()) {
+    return absl::FailedPreconditionError(
+        "bf16 needs a processor with AVX512-BF16 or AMX-BF16 (see lscpu)");
+  }
+  return ResolveKernelSet(set);
+}
+
+}  // namespace
+
+std::string FastForward::Describe() const {
+  return absl::StrCat(KernelSetName(kernels_), bf16_ ? " bf16" : " fp32");
+}
+
 absl::StatusOr<std::unique_ptr<FastForward>> FastForward::Create(
-    const Checkpoint& checkpoint, int threads, ConvAlgorithm algorithm) {
+    const Checkpoint& checkpoint, const FastForwardOptions& options) {
+  const int threads = options.threads;
   if (threads < 1 || threads > 256) {
     return absl::InvalidArgumentError(
         absl::StrCat("inference threads must be in [1, 256], not ", threads));
   }
   const NetworkConfig& c = checkpoint.metadata.config;
   if (absl::Status s = c.Validate(); !s.ok()) return s;
+  absl::StatusOr<KernelSet> kernels = ChooseKernels(options);
+  if (!kernels.ok()) return kernels.status();
+  if (options.algorithm == ConvAlgorithm::kWinograd &&
+      *kernels == KernelSet::kPortable) {
+    return absl::FailedPreconditionError(
+        "Winograd convolutions need the SIMD kernels (AVX2/FMA or AVX-512)");
+  }
   std::unique_ptr<FastForward> net(new FastForward);
   net->config_ = c;
-  net->simd_ = CpuHasAvx2Fma();
+  net->kernels_ = *kernels;
+  net->bf16_ = options.bf16;
   net->in_channels_padded_ = RoundUp8(c.input_planes);
   // Even padded sizes: Winograd tiles of 2x2 output pixels read 4x4 input
   // patches, so an odd board gets one more zero row/column.
   net->ph_ = 2 * ((c.board_height + 1) / 2) + 2;
   net->pw_ = 2 * ((c.board_width + 1) / 2) + 2;
-  net->winograd_ = net->simd_ && algorithm != ConvAlgorithm::kDirect;
-  if (algorithm == ConvAlgorithm::kWinograd && !net->simd_) {
-    return absl::FailedPreconditionError(
-        "Winograd convolutions need a processor with AVX2 and FMA");
-  }
-  net->channels_padded_ = RoundUp8(c.channels);
+  net->winograd_ = *kernels != KernelSet::kPortable &&
+                   options.algorithm != ConvAlgorithm::kDirect;
+  // The AVX-512 kernels write 16 output channels per vector.
+  const bool wide =
+      *kernels == KernelSet::kAvx512 || *kernels == KernelSet::kAmx;
+  net->channels_padded_ = RoundUp(c.channels, wide ? 16 : 8);
   TensorMap tensors;
   for (const NamedTensor& t : checkpoint.tensors) tensors[t.name] = &t;
 
-  auto add_conv = [&](const std::string& conv, const std::string& bn,
-                      int in) -> absl::Status {
+  // `in_p`: the input's channel stride (the input planes rounded up to 8
+  // for the stem, the tower's padded channels after it).
+  auto add_conv = [&](const std::string& conv, const std::string& bn, int in,
+                      int in_p) -> absl::Status {
     auto w = Find(tensors, conv + ".weight", {c.channels, in, 3, 3});
     if (!w.ok()) return w.status();
     std::vector<float> scale, shift;
@@ -158,7 +216,7 @@ absl::StatusOr<std::unique_ptr<FastForward>> FastForward::Create(
       return s;
     }
     Conv3x3 folded;
-    folded.in_p = RoundUp8(in);
+    folded.in_p = in_p;
     folded.out_p = net->channels_padded_;
     folded.weights.assign(9 * folded.in_p * folded.out_p, 0.0f);
     folded.bias.assign(folded.out_p, 0.0f);
@@ -193,17 +251,33 @@ absl::StatusOr<std::unique_ptr<FastForward>> FastForward::Create(
         }
       }
     }
+    if (net->bf16_) {
+      folded.k_p = RoundUp(folded.in_p, 32);
+      folded.winograd16.assign(16 * folded.k_p * folded.out_p, 0);
+      for (int xi = 0; xi < 16; ++xi) {
+        for (int ci = 0; ci < folded.in_p; ++ci) {
+          for (int co = 0; co < folded.out_p; ++co) {
+            float u = folded.winograd[(xi * folded.in_p + ci) * folded.out_p + co];
+            folded.winograd16[((xi * folded.k_p + ci - ci % 2) * folded.out_p +
+                               2 * co) + ci % 2] = ToBf16(u);
+          }
+        }
+      }
+    }
     net->convs_.push_back(std::move(folded));
     return absl::OkStatus();
   };
-  if (absl::Status s = add_conv("stem", "stem_bn", c.input_planes); !s.ok()) {
+  if (absl::Status s = add_conv("stem", "stem_bn", c.input_planes,
+                                net->in_channels_padded_);
+      !s.ok()) {
     return s;
   }
   for (int b = 0; b < c.blocks; ++b) {
     std::string block = absl::StrCat("block", b, ".");
     for (int k = 1; k <= 2; ++k) {
       if (absl::Status s = add_conv(absl::StrCat(block, "conv", k),
-                                    absl::StrCat(block, "bn", k), c.channels);
+                                    absl::StrCat(block, "bn", k), c.channels,
+                                    net->channels_padded_);
           !s.ok()) {
         return s;
       }
@@ -269,9 +343,9 @@ void FastForward::RunConv(const Conv3x3& conv, const float* in,
   const int pw = pw_;
   const int pixels = static_cast<int>(windows.size());
   Conv3x3Block block;
-  const float* in_px[4];
-  const float* skip_px[4];
-  float* out_px[4];
+  const float* in_px[kPixels512];
+  const float* skip_px[kPixels512];
+  float* out_px[kPixels512];
   block.in_px = in_px;
   block.skip_px = skip != nullptr ? skip_px : nullptr;
   block.out_px = out_px;
@@ -282,11 +356,15 @@ void FastForward::RunConv(const Conv3x3& conv, const float* in,
   block.bias = conv.bias.data();
   // Input channels per pass: a chunk's weights for 32 output channels
   // (9 x 16 x 32 floats = 18 KiB) stay in L1 while every pixel streams by.
-  const int chunk = simd_ ? kInputChunk : conv.in_p;
+  const bool simd = kernels_ != KernelSet::kPortable;
+  const bool wide = kernels_ == KernelSet::kAvx512 || kernels_ == KernelSet::kAmx;
+  const int lanes = wide ? 16 : 8;
+  const int chunk = simd ? kInputChunk : conv.in_p;
   for (int co0 = 0; co0 < conv.out_p;) {
-    const int nc = conv.out_p - co0 >= 32 ? 32 : conv.out_p - co0 >= 16 ? 16 : 8;
-    const int per_block = nc == 32 ? kPixels32 : 4;
-    block.vectors = nc / 8;
+    const int left = conv.out_p - co0;
+    const int nc = left >= 4 * lanes ? 4 * lanes : left >= 2 * lanes ? 2 * lanes : lanes;
+    const int per_block = wide ? kPixels512 : nc == 32 ? kPixels32 : 4;
+    block.vectors = nc / lanes;
     block.co0 = co0;
     for (int c0 = 0; c0 < conv.in_p; c0 += chunk) {
       block.ci_begin = c0;
@@ -302,7 +380,9 @@ void FastForward::RunConv(const Conv3x3& conv, const float* in,
           out_px[p] = out + center * conv.out_p;
           if (skip != nullptr) skip_px[p] = skip + center * conv.out_p;
         }
-        if (simd_) {
+        if (wide) {
+          Conv3x3BlockAvx512(block);
+        } else if (simd) {
           Conv3x3BlockAvx2(block);
         } else {
           ConvBlockPortable(in_px, block.pixels, block.row_stride, conv.in_p,
@@ -321,20 +401,60 @@ void FastForward::RunConvWinograd(const Conv3x3& conv, const float* in,
   const int tiles = static_cast<int>(ws.patch.size());
   // Tiles per pass: the transformed inputs and products of a pass (16 x
   // chunk x channels each) stay in L2.
+  // A multiple of 16: the AMX tiles take 16 rows at a time.
   constexpr int kTileChunk = 48;
-  const int v_stride = kTileChunk * conv.in_p;
   const int m_stride = kTileChunk * conv.out_p;
-  ws.v.resize(static_cast<size_t>(16) * v_stride);
   ws.m.resize(static_cast<size_t>(16) * m_stride);
+  const int row_stride = pw_ * conv.in_p;
+  const int* patch = ws.patch.data();
+  auto output = [&](int t0, int n) {
+    const int* out_pixel = ws.out_pixel.data() + t0;
+    const unsigned char* valid = ws.valid.data() + t0;
+    if (kernels_ == KernelSet::kAvx2) {
+      WinogradOutputAvx2(ws.m.data(), m_stride, n, conv.out_p, conv.bias.data(),
+                         out_pixel, valid, pw_, skip, out);
+    } else {
+      WinogradOutputAvx512(ws.m.data(), m_stride, n, conv.out_p,
+                           conv.bias.data(), out_pixel, valid, pw_, skip, out);
+    }
+  };
+  if (bf16_) {
+    const int v_stride = kTileChunk * conv.k_p;
+    ws.v16.resize(static_cast<size_t>(16) * v_stride);
+    for (int t0 = 0; t0 < tiles; t0 += kTileChunk) {
+      const int n = std::min(kTileChunk, tiles - t0);
+      WinogradInputBf16(in, patch + t0, n, row_stride, conv.in_p, conv.k_p,
+                        ws.v16.data(), v_stride);
+      if (kernels_ == KernelSet::kAmx) {
+        // Rows n..15 of the last tile block hold stale (finite) values;
+        // their products land in rows of M that output() never reads.
+        WinogradProductsAmx(ws.v16.data(), v_stride, conv.winograd16.data(),
+                            RoundUp(n, 16), conv.k_p, conv.out_p, ws.m.data(),
+                            m_stride);
+      } else {
+        WinogradProductsBf16(ws.v16.data(), v_stride, conv.winograd16.data(), n,
+                             conv.k_p, conv.out_p, ws.m.data(), m_stride);
+      }
+      output(t0, n);
+    }
+    return;
+  }
+  const int v_stride = kTileChunk * conv.in_p;
+  ws.v.resize(static_cast<size_t>(16) * v_stride);
   for (int t0 = 0; t0 < tiles; t0 += kTileChunk) {
     const int n = std::min(kTileChunk, tiles - t0);
-    WinogradInputAvx2(in, ws.patch.data() + t0, n, pw_ * conv.in_p, conv.in_p,
-                      ws.v.data(), v_stride);
-    WinogradProductsAvx2(ws.v.data(), v_stride, conv.winograd.data(), n,
-                         conv.in_p, conv.out_p, ws.m.data(), m_stride);
-    WinogradOutputAvx2(ws.m.data(), m_stride, n, conv.out_p, conv.bias.data(),
-                       ws.out_pixel.data() + t0, ws.valid.data() + t0, pw_,
-                       skip, out);
+    if (kernels_ == KernelSet::kAvx2) {
+      WinogradInputAvx2(in, patch + t0, n, row_stride, conv.in_p, ws.v.data(),
+                        v_stride);
+      WinogradProductsAvx2(ws.v.data(), v_stride, conv.winograd.data(), n,
+                           conv.in_p, conv.out_p, ws.m.data(), m_stride);
+    } else {
+      WinogradInputAvx512(in, patch + t0, n, row_stride, conv.in_p, ws.v.data(),
+                          v_stride);
+      WinogradProductsAvx512(ws.v.data(), v_stride, conv.winograd.data(), n,
+                             conv.in_p, conv.out_p, ws.m.data(), m_stride);
+    }
+    output(t0, n);
   }
 }
 
@@ -346,6 +466,10 @@ void FastForward::RunHeads(const float* tower, int batch, float* policy_logits,
   std::vector<float> features(std::max(c.policy_channels, c.value_channels) *
                               cells);
   std::vector<float> hidden(c.value_hidden);
+  float (*dot)(const float*, const float*, int) =
+      kernels_ == KernelSet::kPortable ? DotPortable
+      : kernels_ == KernelSet::kAvx2   ? DotAvx2
+                                       : DotAvx512;
   for (int b = 0; b < batch; ++b) {
     const float* x = tower + static_cast<size_t>(b) * plane * cp;
     // 1x1 convolution + ReLU, written channel-major as LibTorch flattens.
@@ -356,20 +480,17 @@ void FastForward::RunHeads(const float* tower, int batch, float* policy_logits,
         for (int y = 0; y < h; ++y) {
           for (int xx = 0; xx < w; ++xx) {
             const float* px = x + ((y + 1) * pw + xx + 1) * cp;
-            float s = bias[o];
-            for (int i = 0; i < c.channels; ++i) s += wo[i] * px[i];
+            const float s = bias[o] + dot(wo, px, c.channels);
             features[o * cells + y * w + xx] = s > 0.0f ? s : 0.0f;
           }
         }
       }
     };
-    auto linear = [](const std::vector<float>& wt, const std::vector<float>& bias,
-                     const float* in, int n_in, int n_out, float* out) {
+    auto linear = [dot](const std::vector<float>& wt,
+                        const std::vector<float>& bias, const float* in,
+                        int n_in, int n_out, float* out) {
       for (int o = 0; o < n_out; ++o) {
-        const float* wo = wt.data() + static_cast<size_t>(o) * n_in;
-        float s = bias[o];
-        for (int i = 0; i < n_in; ++i) s += wo[i] * in[i];
-        out[o] = s;
+        out[o] = bias[o] + dot(wt.data() + static_cast<size_t>(o) * n_in, in, n_in);
       }
     };
     conv1x1(policy_conv_w_, policy_conv_b_, c.policy_channels);

@@ -19,8 +19,8 @@ class FastBackend final : public ForwardBackend {
     return absl::OkStatus();
   }
   std::string Describe() const override {
-    return absl::StrCat("cpu (fast ", net_->uses_simd() ? "avx2" : "portable",
-                        " fp32, ", net_->threads(), " thread",
+    return absl::StrCat("cpu (fast ", net_->Describe(), ", ", net_->threads(),
+                        " thread",
                         net_->threads() == 1 ? "" : "s", ")");
   }
   const NetworkConfig& config() const override { return net_->config(); }
@@ -102,13 +102,17 @@ absl::StatusOr<std::unique_ptr<ForwardBackend>> CreateForwardBackend(
       return absl::InvalidArgumentError(
           "the fast backend runs on the CPU only (use --backend=torch on CUDA)");
     }
-    if (options.precision != Precision::kFloat32) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the fast backend computes in fp32; ",
-          PrecisionName(options.precision), " needs --backend=torch"));
+    if (options.precision == Precision::kFloat16) {
+      return absl::InvalidArgumentError(
+          "the fast backend computes in fp32 or bf16; fp16 needs "
+          "--backend=torch");
     }
+    FastForwardOptions fast;
+    fast.threads = options.threads;
+    fast.kernels = options.kernels;
+    fast.bf16 = options.precision == Precision::kBFloat16;
     absl::StatusOr<std::unique_ptr<FastForward>> net =
-        FastForward::Create(checkpoint, options.threads);
+        FastForward::Create(checkpoint, fast);
     if (!net.ok()) return net.status();
     return std::unique_ptr<ForwardBackend>(
         std::make_unique<FastBackend>(std::move(*net)));

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "nn/checkpoint.h"
+#include "nn/cpu_kernels.h"
 
 namespace az::nn {
 
@@ -15,7 +16,7 @@ enum class Precision { kFloat32, kFloat16, kBFloat16 };
 
 // How to run a network for inference.
 struct InferenceOptions {
-  // "fast": the folded AVX2 CPU path (nn/fast_forward.h); "torch": LibTorch
+  // "fast": the folded SIMD CPU path (nn/fast_forward.h), fp32 or bf16; "torch": LibTorch
   // with batch norm folded, channels-last and the chosen precision; "naive":
   // LibTorch's plain eval-mode module (the speed baseline); "auto": fast on
   // CPU, torch on CUDA.
@@ -26,6 +27,8 @@ struct InferenceOptions {
   // CPU threads of one forward pass (fast backend: batch split; torch:
   // intra-op threads).
   int threads = 1;
+  // The fast backend's kernels (nn/cpu_kernels.h); kAuto: the best here.
+  KernelSet kernels = KernelSet::kAuto;
 };
 
 class ForwardBackend {

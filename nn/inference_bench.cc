@@ -77,6 +77,60 @@ void Softmax(const float* logits, int n, float* out) {
   for (int i = 0; i < n; ++i) out[i] /= z;
 }
 
+// How far `backend` is from `reference` on the `n` positions at obs.
+absl::StatusOr<ForwardAccuracy> CompareForwards(ForwardBackend& reference,
+                                                ForwardBackend& backend,
+                                                const float* obs, int n) {
+  const int a = reference.config().num_actions;
+  std::vector<float> p_ref(n * a), v_ref(n * 3), p_fast(n * a), v_fast(n * 3);
+  for (absl::Status s :
+       {reference.Forward(obs, n, p_ref.data(), v_ref.data()),
+        backend.Forward(obs, n, p_fast.data(), v_fast.data())}) {
+    if (!s.ok()) return s;
+  }
+  ForwardAccuracy accuracy;
+  std::vector<float> pr(a), pf(a), wr(3), wf(3);
+  for (int i = 0; i < n; ++i) {
+    Softmax(&p_ref[i * a], a, pr.data());
+    Softmax(&p_fast[i * a], a, pf.data());
+    Softmax(&v_ref[i * 3], 3, wr.data());
+    Softmax(&v_fast[i * 3], 3, wf.data());
+    for (int k = 0; k < a; ++k) {
+      accuracy.max_policy_diff =
+          std::max<double>(accuracy.max_policy_diff, std::abs(pr[k] - pf[k]));
+    }
+    double dv = std::abs((wr[0] - wr[2]) - (wf[0] - wf[2]));
+    accuracy.max_value_diff = std::max(accuracy.max_value_diff, dv);
+    accuracy.mean_value_diff += dv / n;
+  }
+  return accuracy;
+}
+
+// The fast backend's kernel sets and precisions this processor runs.
+std::vector<InferenceOptions> KernelVariants(int threads) {
+  std::vector<InferenceOptions> variants;
+  const std::pair<KernelSet, Precision> all[] = {
+      {KernelSet::kAvx2, Precision::kFloat32},
+      {KernelSet::kAvx512, Precision::kFloat32},
+      {KernelSet::kAvx512, Precision::kBFloat16},
+      {KernelSet::kAmx, Precision::kBFloat16}};
+  for (const auto& [kernels, precision] : all) {
+    bool runs = kernels == KernelSet::kAvx2     ? CpuHasAvx2Fma()
+                : kernels == KernelSet::kAmx    ? CpuHasAmxBf16()
+                : precision == Precision::kBFloat16 ? CpuHasAvx512Bf16()
+                                                    : CpuHasAvx512();
+    if (!runs) continue;
+    InferenceOptions o;
+    o.backend = "fast";
+    o.device = "cpu";
+    o.kernels = kernels;
+    o.precision = precision;
+    o.threads = threads;
+    variants.push_back(o);
+  }
+  return variants;
+}
+
 }  // namespace
 
 absl::StatusOr<InferenceBenchResult> RunInferenceBench(
@@ -101,6 +155,8 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
     bool naive;
     int threads;
     std::vector<double> rates;
+    bool variant = false;  // one of the kernel comparison's
+    std::string kernels;   // a variant's kernel set and precision
   };
   std::vector<Contender> contenders;
   for (int t = 1; t <= options.max_threads; ++t) {
@@ -117,6 +173,15 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
     if (!b.ok()) return b.status();
     contenders.push_back({std::move(*b), false, t, {}});
   }
+  if (options.compare_kernels) {
+    for (const InferenceOptions& o : KernelVariants(options.max_threads)) {
+      auto v = CreateForwardBackend(checkpoint, o);
+      if (!v.ok()) return v.status();
+      contenders.push_back({std::move(*v), false, o.threads, {}, true,
+                            absl::StrCat(KernelSetName(o.kernels), " ",
+                                         PrecisionName(o.precision))});
+    }
+  }
   for (int round = 0; round < 3; ++round) {
     for (Contender& c : contenders) {
       absl::StatusOr<double> rate =
@@ -128,7 +193,12 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
   for (Contender& c : contenders) {
     double rate = Median(c.rates);
     VLOG(1) << c.backend->Describe() << ": " << rate << " evals/s";
-    if (c.naive && rate > result.naive_evals_per_s) {
+    if (c.variant) {
+      absl::StatusOr<ForwardAccuracy> accuracy = CompareForwards(
+          *contenders[0].backend, *c.backend, obs.data(), options.batch);
+      if (!accuracy.ok()) return accuracy.status();
+      result.kernels.push_back({c.kernels, rate, *accuracy});
+    } else if (c.naive && rate > result.naive_evals_per_s) {
       result.naive_evals_per_s = rate;
       result.naive_threads = c.threads;
     } else if (!c.naive && rate > result.bare_evals_per_s) {
@@ -139,30 +209,12 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
   }
 
   // Accuracy against LibTorch's fp32 forward.
-  {
-    const int a = config.num_actions, n = options.batch;
-    std::vector<float> p_ref(n * a), v_ref(n * 3), p_fast(n * a), v_fast(n * 3);
-    for (absl::Status s : {contenders[0].backend->Forward(
-                               obs.data(), n, p_ref.data(), v_ref.data()),
-                           contenders[1].backend->Forward(
-                               obs.data(), n, p_fast.data(), v_fast.data())}) {
-      if (!s.ok()) return s;
-    }
-    std::vector<float> pr(a), pf(a), wr(3), wf(3);
-    for (int i = 0; i < n; ++i) {
-      Softmax(&p_ref[i * a], a, pr.data());
-      Softmax(&p_fast[i * a], a, pf.data());
-      Softmax(&v_ref[i * 3], 3, wr.data());
-      Softmax(&v_fast[i * 3], 3, wf.data());
-      for (int k = 0; k < a; ++k) {
-        result.max_policy_diff =
-            std::max<double>(result.max_policy_diff, std::abs(pr[k] - pf[k]));
-      }
-      result.max_value_diff = std::max<double>(
-          result.max_value_diff,
-          std::abs((wr[0] - wr[2]) - (wf[0] - wf[2])));
-    }
-  }
+  absl::StatusOr<ForwardAccuracy> accuracy =
+      CompareForwards(*contenders[0].backend, *contenders[1].backend,
+                      obs.data(), options.batch);
+  if (!accuracy.ok()) return accuracy.status();
+  result.max_value_diff = accuracy->max_value_diff;
+  result.max_policy_diff = accuracy->max_policy_diff;
   contenders.clear();
 
   // The same network behind the server, fed by several clients that each

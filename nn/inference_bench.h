@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "nn/checkpoint.h"
@@ -19,6 +20,24 @@ struct InferenceBenchOptions {
   int max_threads = 2;    // thread settings tried: 1..max_threads
   int clients = 8;        // client threads feeding the server
   InferenceOptions inference;  // backend/device/precision of the bare run
+  // Also measure the fast backend with every kernel set and precision this
+  // processor runs (avx2/avx512 fp32, avx512/amx bf16), at max_threads.
+  bool compare_kernels = true;
+};
+
+// Differences to LibTorch's fp32 forward over the bench's positions: of the
+// scalar value (P(win) - P(loss)) and of any prior.
+struct ForwardAccuracy {
+  double max_value_diff = 0;
+  double mean_value_diff = 0;
+  double max_policy_diff = 0;
+};
+
+// One kernel set of the fast backend, measured beside the others.
+struct KernelRate {
+  std::string kernels;  // kernel set and precision, e.g. "avx512 fp32"
+  double evals_per_s = 0;
+  ForwardAccuracy accuracy;
 };
 
 struct InferenceBenchResult {
@@ -37,6 +56,7 @@ struct InferenceBenchResult {
   // positions: of the scalar value (P(win) - P(loss)) and of any prior.
   double max_value_diff = 0;
   double max_policy_diff = 0;
+  std::vector<KernelRate> kernels;  // when compare_kernels
 };
 
 absl::StatusOr<InferenceBenchResult> RunInferenceBench(

@@ -304,6 +304,30 @@ std::string SearchBenchText(const Game& game, const SearchBenchOptions& o,
       r.rollouts.sims_per_s);
 }
 
+// The fast backend's kernel sets side by side: each one's rate, its ratio
+// to LibTorch's naive forward and to the avx2 fp32 kernels, and its
+// difference to fp32 LibTorch.
+Json KernelRatesJson(const nn::InferenceBenchResult& r) {
+  double avx2 = 0;
+  for (const nn::KernelRate& k : r.kernels) {
+    if (k.kernels == "avx2 fp32") avx2 = k.evals_per_s;
+  }
+  Json rates = Json::array();
+  for (const nn::KernelRate& k : r.kernels) {
+    Json entry = {
+        {"kernels", k.kernels},
+        {"evals_per_s", k.evals_per_s},
+        {"vs_naive", k.evals_per_s / r.naive_evals_per_s},
+        {"max_value_diff", k.accuracy.max_value_diff},
+        {"mean_value_diff", k.accuracy.mean_value_diff},
+        {"max_policy_diff", k.accuracy.max_policy_diff},
+    };
+    if (avx2 > 0) entry["vs_avx2"] = k.evals_per_s / avx2;
+    rates.push_back(entry);
+  }
+  return rates;
+}
+
 Json InferenceBenchJson(const Game& game, const nn::NetworkConfig& config,
                         const nn::InferenceBenchResult& r, int clients) {
   return Json{
@@ -324,7 +348,24 @@ Json InferenceBenchJson(const Game& game, const nn::NetworkConfig& config,
       {"max_value_diff", r.max_value_diff},
       {"max_policy_diff", r.max_policy_diff},
       {"clients", clients},
+      {"kernels", KernelRatesJson(r)},
   };
+}
+
+std::string KernelRatesText(const nn::InferenceBenchResult& r) {
+  if (r.kernels.empty()) return "";
+  std::string text = "  fast backend by kernels (same batch, same process):\n";
+  for (const Json& k : KernelRatesJson(r)) {
+    absl::StrAppendFormat(
+        &text, "    %-12s %10.0f evals/s  %.2fx naive%s  value diff max %.2g mean %.2g\n",
+        k["kernels"].get<std::string>(), k["evals_per_s"].get<double>(),
+        k["vs_naive"].get<double>(),
+        k.contains("vs_avx2")
+            ? absl::StrFormat(" %.2fx avx2", k["vs_avx2"].get<double>())
+            : std::string(),
+        k["max_value_diff"].get<double>(), k["mean_value_diff"].get<double>());
+  }
+  return text;
 }
 
 std::string InferenceBenchText(const nn::NetworkConfig& config,
@@ -341,7 +382,7 @@ std::string InferenceBenchText(const nn::NetworkConfig& config,
       r.naive_threads == 1 ? "" : "s", r.naive_evals_per_s, r.device,
       r.bare_evals_per_s, r.speedup, r.bare_gflops, clients,
       r.server_mean_batch, r.server_evals_per_s, r.ratio, r.max_value_diff,
-      r.max_policy_diff);
+      r.max_policy_diff) + KernelRatesText(r);
 }
 
 absl::Status CheckSelfplayBenchDurations(double seconds,

@@ -8,10 +8,15 @@ DEFINE_string(device, "auto",
               "CPU), cpu, cuda or cuda:N.");
 DEFINE_string(backend, "auto",
               "Forward pass: auto (fast on CPU, torch on CUDA), fast (folded "
-              "AVX2/Winograd CPU kernels), torch (LibTorch, folded, any "
+              "SIMD/Winograd CPU kernels), torch (LibTorch, folded, any "
               "device), naive (LibTorch's plain module).");
 DEFINE_string(precision, "fp32",
-              "Inference precision: fp32, or fp16/bf16 with --backend=torch.");
+              "Inference precision: fp32; bf16 (fast backend on AVX512-BF16 "
+              "or AMX processors, or torch); fp16 (torch).");
+DEFINE_string(kernels, "auto",
+              "The fast backend's CPU kernels: auto (the widest this "
+              "processor runs; with bf16, AMX where present), amx (bf16 "
+              "only), avx512, avx2 or portable.");
 DEFINE_int32(inference_threads, 2,
              "CPU threads of one forward pass (the batch is split between "
              "them; 2 was fastest on a 2-core machine, see az bench).");
@@ -26,6 +31,9 @@ absl::StatusOr<nn::InferenceServerOptions> InferenceServerOptionsFromFlags(
   nn::InferenceServerOptions options;
   absl::StatusOr<nn::Precision> precision = nn::ParsePrecision(FLAGS_precision);
   if (!precision.ok()) return precision.status();
+  absl::StatusOr<nn::KernelSet> kernels = nn::ParseKernelSet(FLAGS_kernels);
+  if (!kernels.ok()) return kernels.status();
+  options.inference.kernels = *kernels;
   options.inference.backend = FLAGS_backend;
   options.inference.device = FLAGS_device;
   options.inference.precision = *precision;

@@ -15,6 +15,7 @@
 DECLARE_string(device);
 DECLARE_string(backend);
 DECLARE_string(precision);
+DECLARE_string(kernels);
 DECLARE_int32(inference_threads);
 DECLARE_int32(max_batch);
 DECLARE_int32(batch_timeout_us);
