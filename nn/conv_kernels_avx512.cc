@@ -5,16 +5,19 @@
 // first (CpuHasAvx512).
 #include <immintrin.h>
 
-// GCC 12's own _mm512_undefined_ps (behind _mm512_max_ps and friends)
-// initialises a variable from itself, which -Wmaybe-uninitialized reports
-// at every use; the warning is about the header, not this code.
+// GCC 12's own _mm512_undefined_ps/pd (behind _mm512_max_ps,
+// _mm512_reduce_add_ps and friends) initialise a variable from itself, which
+// -W(maybe-)uninitialized reports at every use; the warning is about the
+// header, not this code.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <cstddef>
 
 #include "glog/logging.h"
 #include "nn/conv_kernels.h"
 #include "nn/unroll.h"
+#include "nn/winograd_avx512.h"
 
 namespace az::nn {
 namespace {
@@ -108,40 +111,6 @@ void Conv3x3BlockAvx512(const Conv3x3Block& b) {
   LOG(FATAL) << "no AVX-512 kernel for " << b.vectors << " vectors";
 }
 
-namespace {
-
-// The 16 values (B^T d B) of the 4x4 patch at `base`, channels [c, c + 16)
-// (those under `mask`).
-inline void InputTransform(const float* base, int row_stride, int in_p, int c,
-                           __mmask16 mask, __m512 out[16]) {
-  __m512 d[4][4];
-  for (int i = 0; i < 4; ++i) {
-    for (int j = 0; j < 4; ++j) {
-      d[i][j] = _mm512_maskz_loadu_ps(mask, base + i * row_stride + j * in_p + c);
-    }
-  }
-  __m512 r[4][4];
-  for (int j = 0; j < 4; ++j) {
-    r[0][j] = _mm512_sub_ps(d[0][j], d[2][j]);
-    r[1][j] = _mm512_add_ps(d[1][j], d[2][j]);
-    r[2][j] = _mm512_sub_ps(d[2][j], d[1][j]);
-    r[3][j] = _mm512_sub_ps(d[1][j], d[3][j]);
-  }
-  for (int i = 0; i < 4; ++i) {
-    out[4 * i + 0] = _mm512_sub_ps(r[i][0], r[i][2]);
-    out[4 * i + 1] = _mm512_add_ps(r[i][1], r[i][2]);
-    out[4 * i + 2] = _mm512_sub_ps(r[i][2], r[i][1]);
-    out[4 * i + 3] = _mm512_sub_ps(r[i][1], r[i][3]);
-  }
-}
-
-inline __mmask16 TailMask(int left) {
-  return left >= 16 ? static_cast<__mmask16>(0xFFFF)
-                    : static_cast<__mmask16>((1u << left) - 1);
-}
-
-}  // namespace
-
 void WinogradInputAvx512(const float* in, const int* patch, int tiles,
                          int row_stride, int in_p, float* v, int v_stride) {
   for (int t = 0; t < tiles; ++t) {
@@ -162,53 +131,34 @@ void WinogradInputAvx512(const float* in, const int* patch, int tiles,
 namespace {
 
 // Rows [t0, t0 + XB) x columns [co0, co0 + 16 NV) of one product.
-template <int NV, int XB>
-inline void ProductBlock(const float* v, const float* u, int in_p, int out_p,
-                         int t0, int co0, float* m) {
-  __m512 acc[XB][NV];
-  Unroll<XB>([&](auto p) {
-    Unroll<NV>([&](auto q) { acc[p][q] = _mm512_setzero_ps(); });
-  });
-  const float* x = v + static_cast<size_t>(t0) * in_p;
-  const float* wt = u + co0;
-  for (int ci = 0; ci < in_p; ++ci, wt += out_p) {
-    __m512 w[NV];
-    Unroll<NV>([&](auto q) { w[q] = _mm512_loadu_ps(wt + 16 * q); });
+struct Fp32Block {
+  template <int NV, int XB>
+  static void Run(const float* v, const float* u, int in_p, int out_p, int t0,
+                  int co0, float* m) {
+    __m512 acc[XB][NV];
     Unroll<XB>([&](auto p) {
-      const __m512 xs = _mm512_set1_ps(x[p * in_p + ci]);
+      Unroll<NV>([&](auto q) { acc[p][q] = _mm512_setzero_ps(); });
+    });
+    const float* x = v + static_cast<size_t>(t0) * in_p;
+    const float* wt = u + co0;
+    for (int ci = 0; ci < in_p; ++ci, wt += out_p) {
+      __m512 w[NV];
+      Unroll<NV>([&](auto q) { w[q] = _mm512_loadu_ps(wt + 16 * q); });
+      Unroll<XB>([&](auto p) {
+        const __m512 xs = _mm512_set1_ps(x[p * in_p + ci]);
+        Unroll<NV>([&](auto q) {
+          acc[p][q] = _mm512_fmadd_ps(xs, w[q], acc[p][q]);
+        });
+      });
+    }
+    float* row = m + static_cast<size_t>(t0) * out_p + co0;
+    Unroll<XB>([&](auto p) {
       Unroll<NV>([&](auto q) {
-        acc[p][q] = _mm512_fmadd_ps(xs, w[q], acc[p][q]);
+        _mm512_storeu_ps(row + p * out_p + 16 * q, acc[p][q]);
       });
     });
   }
-  float* row = m + static_cast<size_t>(t0) * out_p + co0;
-  Unroll<XB>([&](auto p) {
-    Unroll<NV>([&](auto q) {
-      _mm512_storeu_ps(row + p * out_p + 16 * q, acc[p][q]);
-    });
-  });
-}
-
-// All tiles for columns [co0, co0 + 16 NV): blocks of XB rows, then one
-// block of what is left.
-template <int NV, int XB>
-void ProductColumns(const float* v, const float* u, int tiles, int in_p,
-                    int out_p, int co0, float* m) {
-  int t = 0;
-  for (; t + XB <= tiles; t += XB) {
-    ProductBlock<NV, XB>(v, u, in_p, out_p, t, co0, m);
-  }
-  switch (tiles - t) {
-    case 0: return;
-    case 1: return ProductBlock<NV, 1>(v, u, in_p, out_p, t, co0, m);
-    case 2: return ProductBlock<NV, 2>(v, u, in_p, out_p, t, co0, m);
-    case 3: return ProductBlock<NV, 3>(v, u, in_p, out_p, t, co0, m);
-    case 4: return ProductBlock<NV, 4>(v, u, in_p, out_p, t, co0, m);
-    case 5: return ProductBlock<NV, 5>(v, u, in_p, out_p, t, co0, m);
-    case 6: return ProductBlock<NV, 6>(v, u, in_p, out_p, t, co0, m);
-    case 7: return ProductBlock<NV, 7>(v, u, in_p, out_p, t, co0, m);
-  }
-}
+};
 
 }  // namespace
 
@@ -216,24 +166,7 @@ void WinogradProductsAvx512(const float* v, int v_stride, const float* u,
                             int tiles, int in_p, int out_p, float* m,
                             int m_stride) {
   DCHECK_EQ(out_p % 16, 0);
-  for (int xi = 0; xi < 16; ++xi) {
-    const float* vx = v + static_cast<size_t>(xi) * v_stride;
-    const float* ux = u + static_cast<size_t>(xi) * in_p * out_p;
-    float* mx = m + static_cast<size_t>(xi) * m_stride;
-    for (int co0 = 0; co0 < out_p;) {
-      const int left = out_p - co0;
-      if (left >= 64) {
-        ProductColumns<4, 6>(vx, ux, tiles, in_p, out_p, co0, mx);
-        co0 += 64;
-      } else if (left >= 32) {
-        ProductColumns<2, 8>(vx, ux, tiles, in_p, out_p, co0, mx);
-        co0 += 32;
-      } else {
-        ProductColumns<1, 8>(vx, ux, tiles, in_p, out_p, co0, mx);
-        co0 += 16;
-      }
-    }
-  }
+  Products<Fp32Block>(v, v_stride, u, tiles, in_p, out_p, m, m_stride);
 }
 
 void WinogradOutputAvx512(const float* m, int m_stride, int tiles, int out_p,

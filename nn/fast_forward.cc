@@ -135,6 +135,51 @@ void FastForward::WorkerLoop(int index) {
 
 namespace {
 
+// The Winograd form of direct weights [9 taps][in_p][out_p] (`in` x `out`
+// real channels): U = G g G^T per (ci, co) with G = [1 0 0; .5 .5 .5;
+// .5 -.5 .5; 0 0 1], as [16][in_p][out_p].
+std::vector<float> WinogradWeights(const std::vector<float>& weights, int in,
+                                   int out, int in_p, int out_p) {
+  static constexpr float kG[4][3] = {
+      {1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+  std::vector<float> winograd(16 * in_p * out_p, 0.0f);
+  for (int ci = 0; ci < in; ++ci) {
+    for (int co = 0; co < out; ++co) {
+      float g[3][3];
+      for (int tap = 0; tap < 9; ++tap) {
+        g[tap / 3][tap % 3] = weights[(tap * in_p + ci) * out_p + co];
+      }
+      for (int i = 0; i < 4; ++i) {
+        for (int j = 0; j < 4; ++j) {
+          float u = 0;
+          for (int a = 0; a < 3; ++a) {
+            for (int b = 0; b < 3; ++b) u += kG[i][a] * g[a][b] * kG[j][b];
+          }
+          winograd[((4 * i + j) * in_p + ci) * out_p + co] = u;
+        }
+      }
+    }
+  }
+  return winograd;
+}
+
+// Winograd weights [16][in_p][out_p] rounded to bf16 as pairs of input
+// channels, [16][k_p / 2][out_p][2], channels in_p..k_p zero (the layout
+// WinogradProductsBf16 and WinogradProductsAmx read).
+std::vector<Bf16> Bf16Pairs(const std::vector<float>& winograd, int in_p,
+                            int out_p, int k_p) {
+  std::vector<Bf16> pairs(16 * k_p * out_p, 0);
+  for (int xi = 0; xi < 16; ++xi) {
+    for (int ci = 0; ci < in_p; ++ci) {
+      for (int co = 0; co < out_p; ++co) {
+        pairs[(xi * k_p + ci - ci % 2) * out_p + 2 * co + ci % 2] =
+            ToBf16(winograd[(xi * in_p + ci) * out_p + co]);
+      }
+    }
+  }
+  return pairs;
+}
+
 // The kernels `options` asks for, as they will run: never kAuto, kAmx only
 // with bf16.
 absl::StatusOr<KernelSet> ChooseKernels(const FastForwardOptions& options) {
@@ -229,40 +274,12 @@ absl::StatusOr<std::unique_ptr<FastForward>> FastForward::Create(
         }
       }
     }
-    // U = G g G^T with G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
-    static constexpr float kG[4][3] = {
-        {1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
-    folded.winograd.assign(16 * folded.in_p * folded.out_p, 0.0f);
-    for (int ci = 0; ci < in; ++ci) {
-      for (int co = 0; co < c.channels; ++co) {
-        float g[3][3];
-        for (int tap = 0; tap < 9; ++tap) {
-          g[tap / 3][tap % 3] =
-              folded.weights[(tap * folded.in_p + ci) * folded.out_p + co];
-        }
-        for (int i = 0; i < 4; ++i) {
-          for (int j = 0; j < 4; ++j) {
-            float u = 0;
-            for (int a = 0; a < 3; ++a) {
-              for (int b = 0; b < 3; ++b) u += kG[i][a] * g[a][b] * kG[j][b];
-            }
-            folded.winograd[((4 * i + j) * folded.in_p + ci) * folded.out_p + co] = u;
-          }
-        }
-      }
-    }
+    folded.winograd = WinogradWeights(folded.weights, in, c.channels,
+                                      folded.in_p, folded.out_p);
     if (net->bf16_) {
       folded.k_p = RoundUp(folded.in_p, 32);
-      folded.winograd16.assign(16 * folded.k_p * folded.out_p, 0);
-      for (int xi = 0; xi < 16; ++xi) {
-        for (int ci = 0; ci < folded.in_p; ++ci) {
-          for (int co = 0; co < folded.out_p; ++co) {
-            float u = folded.winograd[(xi * folded.in_p + ci) * folded.out_p + co];
-            folded.winograd16[((xi * folded.k_p + ci - ci % 2) * folded.out_p +
-                               2 * co) + ci % 2] = ToBf16(u);
-          }
-        }
-      }
+      folded.winograd16 =
+          Bf16Pairs(folded.winograd, folded.in_p, folded.out_p, folded.k_p);
     }
     net->convs_.push_back(std::move(folded));
     return absl::OkStatus();

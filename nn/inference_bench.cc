@@ -106,7 +106,8 @@ absl::StatusOr<ForwardAccuracy> CompareForwards(ForwardBackend& reference,
   return accuracy;
 }
 
-// The fast backend's kernel sets and precisions this processor runs.
+// The fast backend's SIMD kernel sets and precisions (CreateForwardBackend
+// refuses, FailedPrecondition, those this processor cannot run).
 std::vector<InferenceOptions> KernelVariants(int threads) {
   std::vector<InferenceOptions> variants;
   const std::pair<KernelSet, Precision> all[] = {
@@ -115,11 +116,6 @@ std::vector<InferenceOptions> KernelVariants(int threads) {
       {KernelSet::kAvx512, Precision::kBFloat16},
       {KernelSet::kAmx, Precision::kBFloat16}};
   for (const auto& [kernels, precision] : all) {
-    bool runs = kernels == KernelSet::kAvx2     ? CpuHasAvx2Fma()
-                : kernels == KernelSet::kAmx    ? CpuHasAmxBf16()
-                : precision == Precision::kBFloat16 ? CpuHasAvx512Bf16()
-                                                    : CpuHasAvx512();
-    if (!runs) continue;
     InferenceOptions o;
     o.backend = "fast";
     o.device = "cpu";
@@ -129,6 +125,62 @@ std::vector<InferenceOptions> KernelVariants(int threads) {
     variants.push_back(o);
   }
   return variants;
+}
+
+// The same network behind the server at the bare run's best thread
+// setting, fed by several clients that each submit a slice of a batch at a
+// time: fills the server fields of `result`.
+absl::Status MeasureServer(const Checkpoint& checkpoint,
+                           const InferenceBenchOptions& options,
+                           const std::vector<float>& obs,
+                           InferenceBenchResult* result) {
+  const NetworkConfig& config = checkpoint.metadata.config;
+  InferenceServerOptions server_options;
+  server_options.inference = options.inference;
+  server_options.inference.threads = result->bare_threads;
+  server_options.max_batch = options.batch;
+  auto server = InferenceServer::Create(checkpoint, server_options);
+  if (!server.ok()) return server.status();
+  const int per_call = std::max(1, options.batch / 4);
+  std::vector<double> server_rates;
+  for (int round = 0; round < 3; ++round) {
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> evaluated{0};
+    std::vector<std::thread> clients;
+    InferenceServerStats before = (*server)->Stats();
+    auto start = Clock::now();
+    for (int c = 0; c < options.clients; ++c) {
+      clients.emplace_back([&, c] {
+        std::vector<float> policy(per_call * config.num_actions), wdl(per_call * 3);
+        const int first = (c * per_call) % std::max(1, options.batch - per_call + 1);
+        while (!stop.load(std::memory_order_relaxed)) {
+          // A failed server fails every later call too (sticky): the
+          // round's error is read once the clients are joined.
+          if (!(*server)
+                   ->EvaluateEncoded(
+                       obs.data() + static_cast<size_t>(first) *
+                                        (obs.size() / options.batch),
+                       per_call, policy.data(), wdl.data())
+                   .ok()) {
+            break;
+          }
+          evaluated += per_call;
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.seconds));
+    stop = true;
+    for (auto& t : clients) t.join();
+    if (absl::Status s = (*server)->failure(); !s.ok()) return s;
+    double elapsed = Seconds(start);
+    InferenceServerStats after = (*server)->Stats();
+    server_rates.push_back((after.positions - before.positions) / elapsed);
+    result->server_mean_batch =
+        static_cast<double>(after.positions - before.positions) /
+        std::max<uint64_t>(1, after.batches - before.batches);
+  }
+  result->server_evals_per_s = Median(server_rates);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -166,16 +218,17 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
     naive.threads = t;
     auto n = CreateForwardBackend(checkpoint, naive);
     if (!n.ok()) return n.status();
-    contenders.push_back({std::move(*n), true, t, {}});
+    contenders.push_back({std::move(*n), true, t, {}, false, ""});
     InferenceOptions bare = options.inference;
     bare.threads = t;
     auto b = CreateForwardBackend(checkpoint, bare);
     if (!b.ok()) return b.status();
-    contenders.push_back({std::move(*b), false, t, {}});
+    contenders.push_back({std::move(*b), false, t, {}, false, ""});
   }
   if (options.compare_kernels) {
     for (const InferenceOptions& o : KernelVariants(options.max_threads)) {
       auto v = CreateForwardBackend(checkpoint, o);
+      if (absl::IsFailedPrecondition(v.status())) continue;  // not here
       if (!v.ok()) return v.status();
       contenders.push_back({std::move(*v), false, o.threads, {}, true,
                             absl::StrCat(KernelSetName(o.kernels), " ",
@@ -217,53 +270,10 @@ absl::StatusOr<InferenceBenchResult> RunInferenceBench(
   result.max_policy_diff = accuracy->max_policy_diff;
   contenders.clear();
 
-  // The same network behind the server, fed by several clients that each
-  // submit a slice of a batch at a time.
-  InferenceServerOptions server_options;
-  server_options.inference = options.inference;
-  server_options.inference.threads = result.bare_threads;
-  server_options.max_batch = options.batch;
-  auto server = InferenceServer::Create(checkpoint, server_options);
-  if (!server.ok()) return server.status();
-  const int per_call = std::max(1, options.batch / 4);
-  std::vector<double> server_rates;
-  for (int round = 0; round < 3; ++round) {
-    std::atomic<bool> stop{false};
-    std::atomic<int64_t> evaluated{0};
-    std::vector<std::thread> clients;
-    InferenceServerStats before = (*server)->Stats();
-    auto start = Clock::now();
-    for (int c = 0; c < options.clients; ++c) {
-      clients.emplace_back([&, c] {
-        std::vector<float> policy(per_call * config.num_actions), wdl(per_call * 3);
-        const int first = (c * per_call) % std::max(1, options.batch - per_call + 1);
-        while (!stop.load(std::memory_order_relaxed)) {
-          // A failed server fails every later call too (sticky): the
-          // round's error is read once the clients are joined.
-          if (!(*server)
-                   ->EvaluateEncoded(
-                       obs.data() + static_cast<size_t>(first) *
-                                        (obs.size() / options.batch),
-                       per_call, policy.data(), wdl.data())
-                   .ok()) {
-            break;
-          }
-          evaluated += per_call;
-        }
-      });
-    }
-    std::this_thread::sleep_for(std::chrono::duration<double>(options.seconds));
-    stop = true;
-    for (auto& t : clients) t.join();
-    if (absl::Status s = (*server)->failure(); !s.ok()) return s;
-    double elapsed = Seconds(start);
-    InferenceServerStats after = (*server)->Stats();
-    server_rates.push_back((after.positions - before.positions) / elapsed);
-    result.server_mean_batch =
-        static_cast<double>(after.positions - before.positions) /
-        std::max<uint64_t>(1, after.batches - before.batches);
+  if (absl::Status s = MeasureServer(checkpoint, options, obs, &result);
+      !s.ok()) {
+    return s;
   }
-  result.server_evals_per_s = Median(server_rates);
   result.ratio = result.server_evals_per_s / result.bare_evals_per_s;
   result.speedup = result.bare_evals_per_s / result.naive_evals_per_s;
   result.bare_gflops = result.bare_evals_per_s * 2.0 * config.MacsPerPosition() / 1e9;
