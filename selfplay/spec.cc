@@ -21,7 +21,7 @@ namespace {
 constexpr char kKnownPlayers[] =
     "human, random, mcts[:OPTIONS], solver, net:PATH[:OPTIONS], "
     "run:DIR[:OPTIONS] with OPTIONS among sims=N, c_init=X, fpu=X and (net, "
-    "run) raw";
+    "run) raw, precision=P, kernels=K";
 constexpr char kKnownEvaluators[] =
     "uniform, rollout, rollout:K, solver, net:PATH";
 
@@ -135,12 +135,14 @@ absl::StatusOr<float> ParseSearchNumber(const Spec& spec, absl::string_view key,
   return *stored;
 }
 
-// Whether `option` looks like one of a searching player's options (a known
+// Whether `option` looks like one of a network player's options (a known
 // key, or "raw"), as opposed to a part of a path that holds ':'.
-bool IsSearchOption(absl::string_view option) {
+bool IsNetworkOption(absl::string_view option) {
   return option == "raw" || absl::StartsWith(option, "sims=") ||
          absl::StartsWith(option, "c_init=") ||
-         absl::StartsWith(option, "fpu=");
+         absl::StartsWith(option, "fpu=") ||
+         absl::StartsWith(option, "precision=") ||
+         absl::StartsWith(option, "kernels=");
 }
 
 // Applies one option of a searching player to spec->search. `min_sims` is 1
@@ -159,13 +161,36 @@ absl::Status ApplySearchOption(absl::string_view option, int min_sims,
   const size_t eq = option.find('=');
   const absl::string_view key = option.substr(0, eq);
   if (eq == absl::string_view::npos || (key != "c_init" && key != "fpu")) {
-    return Invalid(*spec, absl::StrCat("unknown option \"", option,
-                                       "\" (known: sims=N, c_init=X, fpu=X",
-                                       min_sims == 0 ? ", raw)" : ")"));
+    return Invalid(*spec,
+                   absl::StrCat("unknown option \"", option,
+                                "\" (known: sims=N, c_init=X, fpu=X",
+                                min_sims == 0
+                                    ? ", raw, precision=P, kernels=K)"
+                                    : ")"));
   }
   ASSIGN_OR_RETURN(float value,
                    ParseSearchNumber(*spec, key, option.substr(eq + 1)));
   (key == "c_init" ? search.c_init : search.fpu_reduction) = value;
+  return absl::OkStatus();
+}
+
+// Applies one option of a network player: how its network runs
+// (precision=P, kernels=K), else one of the search's.
+absl::Status ApplyNetworkOption(absl::string_view option, Spec* spec) {
+  const bool precision = absl::StartsWith(option, "precision=");
+  if (!precision && !absl::StartsWith(option, "kernels=")) {
+    return ApplySearchOption(option, 0, spec);
+  }
+  const std::string value(option.substr(option.find('=') + 1));
+  if (precision) {
+    absl::StatusOr<nn::Precision> parsed = nn::ParsePrecision(value);
+    if (!parsed.ok()) return Invalid(*spec, parsed.status().message());
+    spec->inference.precision = *parsed;
+  } else {
+    absl::StatusOr<nn::KernelSet> parsed = nn::ParseKernelSet(value);
+    if (!parsed.ok()) return Invalid(*spec, parsed.status().message());
+    spec->inference.kernels = *parsed;
+  }
   return absl::OkStatus();
 }
 
@@ -193,11 +218,11 @@ absl::Status ParseNetwork(Spec* spec) {
   // options are taken as options (applied left to right).
   std::vector<absl::string_view> parts = absl::StrSplit(rest, ':');
   size_t first_option = parts.size();
-  while (first_option > 1 && IsSearchOption(parts[first_option - 1])) {
+  while (first_option > 1 && IsNetworkOption(parts[first_option - 1])) {
     --first_option;
   }
   for (size_t i = first_option; i < parts.size(); ++i) {
-    RETURN_IF_ERROR(ApplySearchOption(parts[i], 0, spec));
+    RETURN_IF_ERROR(ApplyNetworkOption(parts[i], spec));
   }
   spec->path = absl::StrJoin(parts.begin(), parts.begin() + first_option, ":");
   if (spec->path.empty()) {
@@ -232,10 +257,18 @@ absl::Status MakeError(const Spec& spec, const absl::Status& status) {
   return spec.Error(status);
 }
 
-// The network of a net or run spec behind an inference server.
+// The network of a net or run spec behind an inference server, run as
+// `options` says with the spec's own precision and kernels.
 absl::StatusOr<std::unique_ptr<engine::Evaluator>> ServeNetwork(
     const Game& game, const Spec& spec,
-    const nn::InferenceServerOptions& inference) {
+    const nn::InferenceServerOptions& options) {
+  nn::InferenceServerOptions inference = options;
+  if (spec.inference.precision.has_value()) {
+    inference.inference.precision = *spec.inference.precision;
+  }
+  if (spec.inference.kernels.has_value()) {
+    inference.inference.kernels = *spec.inference.kernels;
+  }
   absl::StatusOr<std::string> path = spec.path;
   if (spec.kind == SpecKind::kRun) path = LatestCheckpoint(spec.path);
   if (!path.ok()) return MakeError(spec, path.status());

@@ -18,6 +18,9 @@
 //     raw       networks only: the same as sims=0
 //     c_init=X  the PUCT exploration constant of this player (X > 0)
 //     fpu=X     its first-play urgency reduction (X >= 0)
+//     precision=P  networks only: fp32, fp16 or bf16, instead of --precision
+//     kernels=K    networks only: the fast backend's kernel set (auto, amx,
+//               avx512, avx2, portable), instead of --kernels
 //
 // A PATH may itself hold ':', so only the trailing parts that read as
 // options are options. An evaluator has no search to set: there everything
@@ -37,6 +40,8 @@
 #include "engine/evaluator.h"
 #include "engine/search_params.h"
 #include "games/game.h"
+#include "nn/cpu_kernels.h"
+#include "nn/forward_backend.h"
 #include "nn/inference_server.h"
 
 namespace az::selfplay {
@@ -76,6 +81,14 @@ struct SpecSearch {
   std::optional<float> fpu_reduction;
 };
 
+// What a network spec's OPTS set of how its network runs; unset fields
+// leave the caller's network flags. So one checkpoint can play itself in
+// two precisions (net:A:precision=bf16 against net:A).
+struct SpecInference {
+  std::optional<nn::Precision> precision;
+  std::optional<nn::KernelSet> kernels;
+};
+
 // One parsed spec.
 struct Spec {
   // The spec as given ("net:a.ckpt:sims=50"): a player's name.
@@ -88,6 +101,8 @@ struct Spec {
   std::optional<int> rollouts;
   // The options of mcts, net and run.
   SpecSearch search;
+  // The options of net and run (not of net:PATH as an evaluator).
+  SpecInference inference;
 
   // Whether the spec's values come from a network.
   bool learned() const {
@@ -127,8 +142,10 @@ struct EvaluatorOptions {
 
 // The evaluator a spec stands for: uniform, rollout, mcts (its playouts),
 // solver (FailedPrecondition where the game has none), net and run (the
-// checkpoint behind an inference server; NotFound for a missing file,
-// InvalidArgument for a checkpoint of another game). Errors are worded as
+// checkpoint behind an inference server run as options.inference says with
+// the spec's precision and kernels applied; NotFound for a missing file,
+// InvalidArgument for a checkpoint of another game or a precision or kernel
+// set this machine or backend cannot run). Errors are worded as
 // the spec's role words them. human and random evaluate nothing:
 // InvalidArgument.
 absl::StatusOr<std::unique_ptr<engine::Evaluator>> MakeEvaluator(

@@ -54,6 +54,29 @@ TEST(SpecTest, EveryKindInThePlayerGrammar) {
   EXPECT_EQ(Parse("run:dir:raw", SpecRole::kPlayer).path, "dir");
 }
 
+TEST(SpecTest, NetworksTakeTheirPrecisionAndKernels) {
+  Spec net = Parse("net:a.ckpt:sims=20:precision=bf16:kernels=avx2",
+                   SpecRole::kPlayer);
+  EXPECT_EQ(net.path, "a.ckpt");
+  EXPECT_EQ(net.search.simulations, 20);
+  EXPECT_EQ(net.inference.precision, nn::Precision::kBFloat16);
+  EXPECT_EQ(net.inference.kernels, nn::KernelSet::kAvx2);
+  Spec plain = Parse("run:dir", SpecRole::kMeasured);
+  EXPECT_FALSE(plain.inference.precision.has_value());
+  EXPECT_FALSE(plain.inference.kernels.has_value());
+
+  EXPECT_EQ(ParseError("net:x:precision=fp64", SpecRole::kPlayer).message(),
+            "player \"net:x:precision=fp64\": unknown precision \"fp64\" "
+            "(fp32, fp16 or bf16)");
+  EXPECT_EQ(ParseError("run:x:kernels=sse", SpecRole::kMeasured).message(),
+            "player \"run:x:kernels=sse\": unknown kernel set \"sse\" (auto, "
+            "amx, avx512, avx2, portable)");
+  // Pure MCTS runs no network.
+  EXPECT_EQ(ParseError("mcts:precision=bf16", SpecRole::kPlayer).message(),
+            "player \"mcts:precision=bf16\": unknown option "
+            "\"precision=bf16\" (known: sims=N, c_init=X, fpu=X)");
+}
+
 TEST(SpecTest, APathKeepsItsColons) {
   Spec spec = Parse("net:/tmp/with:colon.ckpt:sims=3", SpecRole::kPlayer);
   EXPECT_EQ(spec.path, "/tmp/with:colon.ckpt");
@@ -76,7 +99,8 @@ TEST(SpecTest, EachRoleTakesItsKinds) {
   EXPECT_EQ(ParseError("uniform", SpecRole::kPlayer).message(),
             "player \"uniform\": unknown player (known: human, random, "
             "mcts[:OPTIONS], solver, net:PATH[:OPTIONS], run:DIR[:OPTIONS] "
-            "with OPTIONS among sims=N, c_init=X, fpu=X and (net, run) raw)");
+            "with OPTIONS among sims=N, c_init=X, fpu=X and (net, run) raw, "
+            "precision=P, kernels=K)");
   EXPECT_TRUE(absl::StrContains(
       ParseError("rollout", SpecRole::kMeasured).message(), "unknown player"));
   for (const char* text : {"mcts", "human", "run:dir", "oracle"}) {
@@ -190,6 +214,26 @@ TEST(SpecTest, MakeEvaluatorMakesEachKind) {
                            EvaluatorOptions());
   ASSERT_TRUE(net.ok()) << net.status();
   EXPECT_TRUE(absl::StrContains((*net)->Name(), "net")) << (*net)->Name();
+
+  // The spec's precision and kernels reach the server: the portable
+  // kernels run anywhere, and the fast backend refuses fp16 in the spec's
+  // name even though the options asked for fp32.
+  auto portable = MakeEvaluator(
+      ttt, Parse("net:" + path + ":kernels=portable", SpecRole::kPlayer),
+      EvaluatorOptions());
+  ASSERT_TRUE(portable.ok()) << portable.status();
+  EvaluatorOptions fast;
+  fast.inference.inference.backend = "fast";
+  auto fp16 = MakeEvaluator(
+      ttt, Parse("net:" + path + ":precision=fp16", SpecRole::kPlayer), fast);
+  EXPECT_EQ(fp16.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(fp16.status().message(),
+                               "player \"net:" + path + ":precision=fp16\": "))
+      << fp16.status();
+  fast.inference.inference.precision = nn::Precision::kFloat16;
+  auto fp32 = MakeEvaluator(
+      ttt, Parse("net:" + path + ":precision=fp32", SpecRole::kPlayer), fast);
+  EXPECT_TRUE(fp32.ok()) << fp32.status();
 }
 
 TEST(SpecTest, MakeEvaluatorErrorsAreWordedForTheirRole) {
