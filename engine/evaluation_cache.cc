@@ -13,7 +13,13 @@ namespace az::engine {
 
 CachingEvaluator::CachingEvaluator(std::unique_ptr<Evaluator> inner,
                                    int num_actions, int64_t capacity)
-    : inner_(std::move(inner)),
+    : CachingEvaluator(inner.get(), num_actions, capacity) {
+  owned_ = std::move(inner);
+}
+
+CachingEvaluator::CachingEvaluator(Evaluator* inner, int num_actions,
+                                   int64_t capacity)
+    : inner_(inner),
       num_actions_(num_actions),
       num_sets_(std::max<int64_t>(16, (capacity + kWays - 1) / kWays)),
       entries_(num_sets_ * kWays),
@@ -36,11 +42,14 @@ bool CachingEvaluator::Lookup(uint64_t key, float* priors,
                               LeafEvaluation* result) {
   int64_t set = SetOf(key);
   Shard& shard = ShardOf(set);
+  const int64_t newest = newest_version_.load(std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(shard.mutex);
   for (int w = 0; w < kWays; ++w) {
     int64_t index = set * kWays + w;
     Entry& entry = entries_[index];
     if (entry.last_used == 0 || entry.key != key) continue;
+    // Values of replaced weights: the slot is reused by the next Insert.
+    if (entry.evaluation.weights_version != newest) return false;
     entry.last_used = ++shard.clock;
     std::memcpy(priors, &priors_[index * num_actions_],
                 sizeof(float) * num_actions_);
@@ -60,7 +69,9 @@ void CachingEvaluator::Insert(uint64_t key, const float* priors,
     int64_t index = set * kWays + w;
     const Entry& entry = entries_[index];
     if (entry.last_used != 0 && entry.key == key) {
-      victim = index;  // another thread stored it meanwhile: same values
+      // Another thread stored it meanwhile (the same values), or older
+      // weights did: either way this slot is the one to overwrite.
+      victim = index;
       break;
     }
     if (entry.last_used < entries_[victim].last_used) victim = index;
@@ -99,6 +110,13 @@ absl::Status CachingEvaluator::Evaluate(absl::Span<const State* const> states,
   RETURN_IF_ERROR(inner_->Evaluate(absl::MakeConstSpan(miss_states),
                                    absl::MakeSpan(miss_priors),
                                    absl::MakeSpan(miss_results)));
+  int64_t newest = newest_version_.load(std::memory_order_relaxed);
+  for (const LeafEvaluation& r : miss_results) {
+    while (r.weights_version > newest &&
+           !newest_version_.compare_exchange_weak(newest, r.weights_version,
+                                                  std::memory_order_relaxed)) {
+    }
+  }
   for (size_t j = 0; j < missing.size(); ++j) {
     const float* p = &miss_priors[j * num_actions_];
     std::copy(p, p + num_actions_, priors.data() + missing[j] * num_actions_);
@@ -106,6 +124,11 @@ absl::Status CachingEvaluator::Evaluate(absl::Span<const State* const> states,
     Insert(keys[j], p, miss_results[j]);
   }
   return absl::OkStatus();
+}
+
+double CachingEvaluator::hit_rate() const {
+  const uint64_t h = hits(), lookups = h + misses();
+  return lookups > 0 ? static_cast<double>(h) / lookups : 0.0;
 }
 
 int64_t CachingEvaluator::size() const {

@@ -7,6 +7,12 @@
 // with one mutex each so that threads rarely wait for one another. It never
 // changes a result except by returning the very values the wrapped
 // evaluator gave for the same position.
+//
+// Weights that change under it (an inference server whose weights are hot
+// swapped during training) retire the old entries: an entry answers only
+// while its weights_version is the newest the wrapped evaluator has
+// returned, so no search is ever fed the values of weights it has already
+// replaced, apart from the batch in flight at the swap.
 #pragma once
 
 #include <atomic>
@@ -27,6 +33,8 @@ class CachingEvaluator final : public Evaluator {
   // entries (rounded up to a multiple of the associativity; at least 64).
   CachingEvaluator(std::unique_ptr<Evaluator> inner, int num_actions,
                    int64_t capacity);
+  // The same around an evaluator it does not own, which must outlive it.
+  CachingEvaluator(Evaluator* inner, int num_actions, int64_t capacity);
   ~CachingEvaluator() override;
 
   std::string Name() const override;
@@ -36,6 +44,8 @@ class CachingEvaluator final : public Evaluator {
 
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+  // hits / (hits + misses); 0 before the first lookup.
+  double hit_rate() const;
   int64_t capacity() const { return num_sets_ * kWays; }
   // Entries in use.
   int64_t size() const;
@@ -63,7 +73,8 @@ class CachingEvaluator final : public Evaluator {
   int64_t SetOf(uint64_t key) const;
   Shard& ShardOf(int64_t set) { return shards_[set % kShards]; }
 
-  std::unique_ptr<Evaluator> inner_;
+  std::unique_ptr<Evaluator> owned_;  // null when the caller owns inner_
+  Evaluator* inner_;
   int num_actions_;
   int64_t num_sets_;
   std::vector<Entry> entries_;  // num_sets_ * kWays
@@ -71,6 +82,8 @@ class CachingEvaluator final : public Evaluator {
   std::unique_ptr<Shard[]> shards_;
   std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};
+  // The newest weights_version the wrapped evaluator has returned.
+  std::atomic<int64_t> newest_version_{0};
 };
 
 }  // namespace az::engine

@@ -61,7 +61,13 @@ ActorFarm::ActorFarm(const Game& game, engine::Evaluator* evaluator,
     : game_(game),
       evaluator_(evaluator),
       options_(options),
-      sink_(std::move(sink)) {}
+      sink_(std::move(sink)) {
+  if (options.cache_entries > 0) {
+    cache_ = std::make_unique<engine::CachingEvaluator>(
+        evaluator, game.NumActions(), options.cache_entries);
+    evaluator_ = cache_.get();
+  }
+}
 
 absl::StatusOr<std::unique_ptr<ActorFarm>> ActorFarm::Create(
     const Game& game, engine::Evaluator* evaluator,
@@ -87,6 +93,11 @@ absl::StatusOr<std::unique_ptr<ActorFarm>> ActorFarm::Create(
         "(got ",
         options.actor_threads, " and ", options.games_per_thread, ")"));
   }
+  if (options.cache_entries < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cache_entries must not be negative (got ", options.cache_entries,
+        ")"));
+  }
   RETURN_IF_ERROR(options.search.Validate());
   std::unique_ptr<ActorFarm> farm(
       new ActorFarm(game, evaluator, options, std::move(sink)));
@@ -97,9 +108,9 @@ absl::StatusOr<std::unique_ptr<ActorFarm>> ActorFarm::Create(
     // MultiGameSearch gives slot s the seed params.seed + s.
     params.seed =
         options.seed + static_cast<uint64_t>(t) * options.games_per_thread;
-    ASSIGN_OR_RETURN(actor->searches,
-                     engine::MultiGameSearch::Create(game, evaluator, params,
-                                                     options.games_per_thread));
+    ASSIGN_OR_RETURN(actor->searches, engine::MultiGameSearch::Create(
+                                          game, farm->evaluator_, params,
+                                          options.games_per_thread));
     actor->records.resize(options.games_per_thread);
     actor->random_moves.resize(options.games_per_thread);
     actor->full_search.assign(options.games_per_thread, 1);
@@ -154,6 +165,7 @@ ActorFarmStats ActorFarm::Stats() const {
   stats.simulations = simulations_.load();
   stats.evaluations = evaluations_.load();
   stats.rounds = rounds_.load();
+  if (cache_ != nullptr) stats.cache_hits = static_cast<int64_t>(cache_->hits());
   if (started_) {
     stats.seconds = std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - start_time_)

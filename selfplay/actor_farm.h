@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "engine/evaluation_cache.h"
 #include "engine/evaluator.h"
 #include "engine/search_params.h"
 #include "games/game.h"
@@ -60,6 +61,12 @@ struct ActorFarmOptions {
   bool playout_caps() const {
     return quick_simulations > 0 && full_search_share < 1;
   }
+  // Entries of an evaluation cache (engine/evaluation_cache.h) shared by
+  // every actor thread in front of the evaluator; 0: none. Transpositions
+  // within a search and the positions games share (the openings above all)
+  // then cost one network evaluation, not one each. The search is the same
+  // with or without it: a hit returns the values the same weights gave.
+  int64_t cache_entries = 0;
   // Where a new game reads the weight version it starts with, for its
   // record (e.g. the inference server's); null records version 0.
   std::function<int64_t()> weights_version;
@@ -73,6 +80,8 @@ struct ActorFarmStats {
   int64_t simulations = 0;  // search simulations run
   int64_t evaluations = 0;  // leaves sent to the evaluator
   int64_t rounds = 0;       // evaluator calls
+  // Of those leaves, how many the cache answered (0 without a cache).
+  int64_t cache_hits = 0;
   double seconds = 0.0;     // since Start()
 };
 
@@ -122,7 +131,9 @@ class ActorFarm {
   absl::Status FinishGame(Actor& actor, int slot);
 
   const Game& game_;
+  // What the searches call: the caller's evaluator, or cache_ around it.
   engine::Evaluator* evaluator_;
+  std::unique_ptr<engine::CachingEvaluator> cache_;
   ActorFarmOptions options_;
   GameSink sink_;
   std::vector<std::unique_ptr<Actor>> actors_;

@@ -165,6 +165,9 @@ absl::Status RemoteActor::Impl::BuildFarm() {
   if (options.games_per_thread > 0) {
     farm_options.games_per_thread = options.games_per_thread;
   }
+  if (options.cache_entries >= 0) {
+    farm_options.cache_entries = options.cache_entries;
+  }
   // Each actor process plays its own games: its seed comes from its id.
   farm_options.seed =
       options.seed ^ std::hash<std::string>()(options.actor_id);

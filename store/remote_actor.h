@@ -36,6 +36,7 @@ struct RemoteActorOptions {
   std::string run;  // the run's name (its keys' prefix)
   int actor_threads = 1;
   int games_per_thread = 0;  // 0: the run's setting
+  int64_t cache_entries = -1;  // evaluation cache entries; -1: the run's
   nn::InferenceServerOptions inference;
   // Where unsent games wait while Redis is away, and how much of them.
   std::string spool_path;

@@ -33,6 +33,7 @@ class FieldReader {
     }
     return it->second;
   }
+  bool Has(const char* name) const { return fields_.count(name) > 0; }
   absl::StatusOr<int64_t> Int(const char* name, int64_t lo, int64_t hi) const {
     ASSIGN_OR_RETURN(std::string text, Text(name));
     int64_t value = 0;
@@ -139,6 +140,7 @@ std::map<std::string, std::string> SettingsToFields(const RunSettings& s) {
       {"random_opening_moves", absl::StrCat(s.farm.random_opening_moves)},
       {"quick_sims", absl::StrCat(s.farm.quick_simulations)},
       {"full_search_share", Number(s.farm.full_search_share)},
+      {"selfplay_cache", absl::StrCat(s.farm.cache_entries)},
       {"max_backlog", absl::StrCat(s.max_backlog)},
   };
 }
@@ -166,6 +168,12 @@ absl::StatusOr<RunSettings> SettingsFromFields(
         "the run's setting 'full_search_share' is not in (0, 1]");
   }
   ASSIGN_OR_RETURN(s.max_backlog, r.Int("max_backlog", 1, int64_t{1} << 40));
+  // Newer than the first learners (none: no cache), and bounded so that a
+  // hostile entry cannot make an actor allocate gigabytes.
+  if (r.Has("selfplay_cache")) {
+    ASSIGN_OR_RETURN(s.farm.cache_entries,
+                     r.Int("selfplay_cache", 0, kMaxSelfplayCache));
+  }
   return s;
 }
 

@@ -21,6 +21,8 @@ namespace az::store {
 
 // Version of the settings' meaning; an actor refuses another.
 constexpr int kSettingsVersion = 1;
+// The largest self-play cache the settings may ask an actor for (entries).
+constexpr int64_t kMaxSelfplayCache = int64_t{1} << 22;
 
 struct RunSettings {
   std::string game;                       // registry name

@@ -154,6 +154,7 @@ absl::StatusOr<SelfplayWindow> RunFarm(const Game& game,
   farm_options.search = o.params;
   farm_options.actor_threads = o.actor_threads;
   farm_options.games_per_thread = o.games_per_thread;
+  farm_options.cache_entries = o.cache_entries;
   farm_options.seed = o.seed;
   absl::StatusOr<std::unique_ptr<selfplay::ActorFarm>> farm =
       selfplay::ActorFarm::Create(game, &server, farm_options,
@@ -175,7 +176,9 @@ absl::StatusOr<SelfplayWindow> RunFarm(const Game& game,
 }
 
 // The window's figures. Only positions that went through a forward pass
-// count (the server's own figures), so no cache can inflate the rate.
+// count as network evaluations (the server's own figures), so the cache
+// inflates neither those nor the ratio; what it saves shows in the
+// simulations per evaluation.
 SelfplayBenchResult SelfplayFigures(const SelfplayWindow& w) {
   SelfplayBenchResult r;
   r.window_seconds = w.server_after.seconds - w.server_before.seconds;
@@ -186,17 +189,21 @@ SelfplayBenchResult SelfplayFigures(const SelfplayWindow& w) {
   r.mean_batch = batches > 0 ? static_cast<double>(evaluated) / batches : 0;
   // The farm counts simulations per finished move search, too coarse for a
   // short window: scale the window's evaluations by the whole run's
-  // simulations per evaluation instead.
+  // simulations per network evaluation instead.
   const selfplay::ActorFarmStats& all = w.farm_after;
   const double sims_per_eval =
-      all.evaluations > 0
-          ? static_cast<double>(all.simulations) / all.evaluations
+      w.server_after.positions > 0
+          ? static_cast<double>(all.simulations) / w.server_after.positions
           : 0.0;
   r.sims_per_s = r.nn_evals_per_s * sims_per_eval;
   r.games = all.games;
   r.positions = all.positions;
   r.simulations = all.simulations;
   r.evaluations = all.evaluations;
+  r.cache_hits = all.cache_hits;
+  r.cache_hit_rate = all.evaluations > 0
+                         ? static_cast<double>(all.cache_hits) / all.evaluations
+                         : 0.0;
   r.window_games = all.games - w.farm_before.games;
   LOG(INFO) << "self-play: " << evaluated << " positions in " << batches
             << " forward passes in " << r.window_seconds << " s; "
@@ -432,6 +439,9 @@ Json SelfplayBenchJson(const Game& game, const nn::Checkpoint& checkpoint,
       {"positions", r.positions},
       {"simulations", r.simulations},
       {"evaluations", r.evaluations},
+      {"cache_entries", o.cache_entries},
+      {"cache_hits", r.cache_hits},
+      {"cache_hit_rate", r.cache_hit_rate},
       {"window_games", r.window_games},
       {"actor_threads", o.actor_threads},
       {"games_per_thread", o.games_per_thread},
@@ -455,12 +465,14 @@ std::string SelfplayBenchText(const Game& game,
       "  self-play:  %10.0f simulations/s, %10.0f network evals/s, "
       "mean batch %.1f\n"
       "  bare:       %10.0f network evals/s at batch %d\n"
-      "  ratio:      %.2f of bare; %lld games, %lld positions\n",
+      "  ratio:      %.2f of bare; %lld games, %lld positions\n"
+      "  cache:      %lld entries, %.1f%% of the leaves answered by it\n",
       game.Name(), checkpoint.metadata.config.Describe(), r.device,
       o.actor_threads, o.actor_threads == 1 ? "" : "s", o.games_per_thread,
       o.params.num_simulations, r.sims_per_s, r.nn_evals_per_s, r.mean_batch,
       r.bare_evals_per_s, r.bare_batch, r.ratio,
-      static_cast<long long>(r.games), static_cast<long long>(r.positions));
+      static_cast<long long>(r.games), static_cast<long long>(r.positions),
+      static_cast<long long>(o.cache_entries), 100 * r.cache_hit_rate);
 }
 
 Json IngestBenchJson(const Game& game, const store::IngestBenchOptions& o,

@@ -80,6 +80,7 @@ struct SelfplayBenchOptions {
   nn::InferenceServerOptions server;
   int actor_threads = 1;
   int games_per_thread = 128;   // games each actor drives at once
+  int64_t cache_entries = 0;    // the farm's evaluation cache (0: none)
   double seconds = 1.0;         // measured window, and the bare passes
   double warmup_seconds = 1.0;  // self-play before the window opens
   int max_opening_plies = 20;   // of the bare passes' positions
@@ -99,6 +100,9 @@ struct SelfplayBenchResult {
   int bare_batch = 1;
   double ratio = 0;  // nn_evals_per_s over bare_evals_per_s
   int64_t games = 0, positions = 0, simulations = 0, evaluations = 0;
+  // Of the evaluations (leaves), those the cache answered, and their share.
+  int64_t cache_hits = 0;
+  double cache_hit_rate = 0;
   int64_t window_games = 0;
   double window_seconds = 0;
 };

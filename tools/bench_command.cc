@@ -139,6 +139,12 @@ absl::StatusOr<SelfplayBenchOptions> SelfplayBenchOptionsFromFlags(
   }
   o.actor_threads = FLAGS_actor_threads;
   o.games_per_thread = GamesPerThread();
+  if (FLAGS_selfplay_cache < -1) {
+    return UsageError("--selfplay_cache must be >= 0 (or -1: per game)");
+  }
+  o.cache_entries = FLAGS_selfplay_cache >= 0
+                        ? FLAGS_selfplay_cache
+                        : ProfileOf(game).training.selfplay_cache;
   o.seconds = FLAGS_seconds;
   o.warmup_seconds = FLAGS_warmup_seconds;
   o.max_opening_plies = FLAGS_max_opening_plies;

@@ -22,6 +22,8 @@ struct TrainingDefaults {
   int temperature_moves = -1;  // -1: the search's default for the game
   int random_opening_moves = 0;
   int quick_sims = 0;  // 0: no playout-cap randomization
+  // Entries of the self-play evaluation cache (0: none).
+  int64_t selfplay_cache = 0;
   std::string value_target = "z";
   int64_t replay_positions = 100000;
   int64_t min_positions = 4000;

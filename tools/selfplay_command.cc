@@ -56,16 +56,18 @@ absl::StatusOr<store::RemoteActorOptions> ActorOptionsFromFlags() {
   }
   if (FLAGS_actor_threads < 1 || FLAGS_games_per_thread < 0 ||
       FLAGS_max_games < 0 || FLAGS_max_minutes < 0 || FLAGS_spool_mb < 1 ||
-      !(FLAGS_progress_seconds > 0)) {
+      !(FLAGS_progress_seconds > 0) || FLAGS_selfplay_cache < -1) {
     return UsageError(
         "--actor_threads, --spool_mb and --progress_seconds must be above 0, "
-        "--games_per_thread, --max_games and --max_minutes not negative");
+        "--games_per_thread, --max_games and --max_minutes not negative, "
+        "--selfplay_cache -1 (the run's) or more");
   }
   store::RemoteActorOptions o;
   ASSIGN_OR_RETURN(o.redis, RedisOptionsFromFlags());
   o.run = FLAGS_run;
   o.actor_threads = FLAGS_actor_threads;
   o.games_per_thread = FLAGS_games_per_thread;
+  o.cache_entries = FLAGS_selfplay_cache;
   absl::StatusOr<nn::InferenceServerOptions> inference =
       InferenceServerOptionsFromFlags(FLAGS_actor_threads);
   if (!inference.ok()) return AsUsageError(inference.status());

@@ -6,3 +6,4 @@
 
 DECLARE_int32(actor_threads);
 DECLARE_int32(games_per_thread);
+DECLARE_int64(selfplay_cache);

@@ -246,6 +246,10 @@ void PrintStart(const selfplay::TrainingRun& run,
         &sims, " on %.0f%% of moves, %d on the rest (not trained on)",
         100 * options.farm.full_search_share, options.farm.quick_simulations);
   }
+  if (options.farm.cache_entries > 0) {
+    absl::StrAppend(&sims, ", an evaluation cache of ",
+                    options.farm.cache_entries, " entries");
+  }
   std::printf(
       "az train: reward %s, %s, batch %d, %.1f samples per position, value "
       "target %s; a line every %.0f s (metrics in %s); Ctrl-C stops "

@@ -32,6 +32,7 @@
     "connect4 100).")                                                        \
   X(int32, actor_threads, 2, run, shared, "")                                \
   X(int32, games_per_thread, 0, run, shared, "")                             \
+  X(int64, selfplay_cache, -1, run, shared, "")                              \
   X(double, dirichlet_alpha, 0, run, here,                                   \
     "Root noise concentration (0: the game's default, about 10 / "           \
     "legal moves).")                                                         \

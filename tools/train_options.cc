@@ -130,6 +130,13 @@ absl::Status ResolveFarm(const TrainFlags& f, const TrainingDefaults& d,
   farm.games_per_thread = Or(f.games_per_thread, d.games_per_thread);
   farm.quick_simulations = f.quick_sims >= 0 ? f.quick_sims : d.quick_sims;
   farm.full_search_share = f.full_search_share;
+  farm.cache_entries =
+      f.selfplay_cache >= 0 ? f.selfplay_cache : d.selfplay_cache;
+  if (f.selfplay_cache < -1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--selfplay_cache=", f.selfplay_cache,
+                     " must be >= 0 (or -1: per game)"));
+  }
   if (f.quick_sims < -1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--quick_sims=", f.quick_sims, " must be >= 0 (or -1: per game)"));
@@ -194,6 +201,7 @@ TrainFlags Resolved(const TrainFlags& flags, const TrainingDefaults& d,
   r.temperature_moves = search.temperature_moves;
   r.random_opening_moves = options.farm.random_opening_moves;
   r.quick_sims = options.farm.quick_simulations;
+  r.selfplay_cache = options.farm.cache_entries;
   if (r.value_target.empty()) r.value_target = d.value_target;
   r.replay_positions = options.replay.capacity_positions;
   r.min_positions = options.min_positions;

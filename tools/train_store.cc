@@ -22,6 +22,9 @@ store::RunSettings ActorSettingsOf(const Game& game,
   s.reward = game.RewardSpec().name;
   s.farm = options.farm;
   s.farm.weights_version = nullptr;
+  // Actors refuse a larger cache than this from the store.
+  s.farm.cache_entries =
+      std::min(s.farm.cache_entries, store::kMaxSelfplayCache);
   if (max_backlog <= 0) {
     // The farm's pace, in games: positions over a typical game's length.
     const int64_t per_game = std::max(1, game.MaxGameLength() / 2);

@@ -1,7 +1,9 @@
 #include "engine/evaluation_cache.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "engine/evaluators.h"
 #include "engine/search.h"
@@ -135,6 +137,56 @@ TEST(CachingEvaluatorTest, InnerErrorsPassThroughAndAreNotCached) {
   ASSERT_TRUE(
       cache.Evaluate(states, absl::MakeSpan(p), absl::MakeSpan(r)).ok());
   EXPECT_EQ(counting->evaluated, 2);
+}
+
+// Weights that change under the cache: a value per version, as a network
+// hot swapped by training would give.
+class VersionedEvaluator : public Evaluator {
+ public:
+  std::string Name() const override { return "versioned"; }
+  absl::Status Evaluate(absl::Span<const State* const> states,
+                        absl::Span<float> priors,
+                        absl::Span<LeafEvaluation> results) override {
+    std::fill(priors.begin(), priors.end(), 1.0f / 7);
+    for (size_t i = 0; i < states.size(); ++i) {
+      results[i].value = ValueEstimate::FromScalar(0.1f * version);
+      results[i].weights_version = version;
+    }
+    evaluated += states.size();
+    return absl::OkStatus();
+  }
+  int64_t version = 1;
+  int evaluated = 0;
+};
+
+TEST(CachingEvaluatorTest, NewWeightsRetireTheOldEntries) {
+  VersionedEvaluator weights;  // not owned by the cache
+  CachingEvaluator cache(&weights, 7, 1000);
+  auto a = *Connect4().NewStateFromMoves("44");
+  auto b = *Connect4().NewStateFromMoves("45");
+  std::vector<float> p(7);
+  std::vector<LeafEvaluation> r(1);
+  auto evaluate = [&](const State& s) {
+    const State* states[] = {&s};
+    EXPECT_TRUE(
+        cache.Evaluate(states, absl::MakeSpan(p), absl::MakeSpan(r)).ok());
+    return r[0];
+  };
+  evaluate(*a);
+  EXPECT_EQ(evaluate(*a).weights_version, 1);
+  EXPECT_EQ(weights.evaluated, 1);
+  // The swap shows with the first evaluation of the new weights; from then
+  // on a's old entry no longer answers, and its new value replaces it.
+  weights.version = 2;
+  EXPECT_EQ(evaluate(*b).weights_version, 2);
+  LeafEvaluation fresh = evaluate(*a);
+  EXPECT_EQ(fresh.weights_version, 2);
+  EXPECT_FLOAT_EQ(fresh.value.Scalar(), 0.2f);
+  EXPECT_EQ(weights.evaluated, 3);
+  EXPECT_EQ(evaluate(*a).weights_version, 2);
+  EXPECT_EQ(weights.evaluated, 3);
+  EXPECT_EQ(cache.hits(), 2u);
+  EXPECT_DOUBLE_EQ(cache.hit_rate(), 2.0 / 5.0);
 }
 
 TEST(CachingEvaluatorTest, ASearchThroughTheCacheGivesTheSameResult) {

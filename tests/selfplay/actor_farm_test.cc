@@ -234,6 +234,42 @@ TEST(ActorFarmTest, OneActorThreadRepeatsForASeed) {
   EXPECT_TRUE(any_differs) << "another seed should play other games";
 }
 
+TEST(ActorFarmTest, ACacheSavesEvaluationsAndChangesNoGame) {
+  // Playouts seeded by the position: the same values with or without the
+  // cache, so the games must be the same too.
+  const Game& game = **FindGame("connect4");
+  auto rollouts = *engine::RolloutEvaluator::Create(game, 1, 3);
+  ActorFarmOptions options = SmallFarm(game, 40);
+  std::vector<GameRecord> bare = PlayGames(game, rollouts.get(), options, 8);
+  options.cache_entries = 1 << 16;
+  RecordCollector collector;
+  auto farm = ActorFarm::Create(game, rollouts.get(), options,
+                                collector.Sink());
+  ASSERT_TRUE(farm.ok()) << farm.status();
+  ASSERT_TRUE((*farm)->Start().ok());
+  std::vector<GameRecord> cached = collector.WaitFor(8);
+  ASSERT_TRUE((*farm)->Stop().ok());
+  ASSERT_GE(bare.size(), 8u);
+  ASSERT_GE(cached.size(), 8u);
+  for (size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(bare[i].moves, cached[i].moves) << "game " << i;
+    ASSERT_EQ(bare[i].positions.size(), cached[i].positions.size());
+    for (size_t k = 0; k < bare[i].positions.size(); ++k) {
+      EXPECT_EQ(bare[i].positions[k].visits, cached[i].positions[k].visits);
+      EXPECT_EQ(bare[i].positions[k].q, cached[i].positions[k].q);
+    }
+  }
+  // Eight games from the same empty board share their openings.
+  const ActorFarmStats stats = (*farm)->Stats();
+  EXPECT_GT(stats.cache_hits, stats.evaluations / 10) << stats.evaluations;
+  EXPECT_LT(stats.cache_hits, stats.evaluations);
+
+  options.cache_entries = -1;
+  EXPECT_FALSE(
+      ActorFarm::Create(game, rollouts.get(), options, [](GameRecord) {})
+          .ok());
+}
+
 TEST(ActorFarmTest, StopReturnsPromptlyDuringLongSearches) {
   const Game& game = **FindGame("connect4");
   engine::UniformEvaluator uniform(game);

@@ -22,6 +22,7 @@ RunSettings Example() {
   s.farm.random_opening_moves = 2;
   s.farm.quick_simulations = 20;
   s.farm.full_search_share = 0.25;
+  s.farm.cache_entries = 1 << 20;
   s.max_backlog = 5000;
   s.record_format = selfplay::kRecordFormatVersion;
   s.checkpoint_format = nn::kCheckpointFormatVersion;
@@ -50,7 +51,25 @@ TEST(RunSettingsTest, RoundTripsExactly) {
   EXPECT_EQ(back->farm.random_opening_moves, 2);
   EXPECT_EQ(back->farm.quick_simulations, 20);
   EXPECT_EQ(back->farm.full_search_share, 0.25);
+  EXPECT_EQ(back->farm.cache_entries, 1 << 20);
   EXPECT_EQ(back->max_backlog, 5000);
+}
+
+TEST(RunSettingsTest, TheCacheIsOptionalAndBounded) {
+  // A learner from before the cache publishes none: the actor runs none.
+  auto fields = SettingsToFields(Example());
+  fields.erase("selfplay_cache");
+  absl::StatusOr<RunSettings> old = SettingsFromFields(fields);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->farm.cache_entries, 0);
+  // A hostile size cannot make the actor allocate gigabytes.
+  for (const char* bad : {"-1", "1e9", "99999999999"}) {
+    fields["selfplay_cache"] = bad;
+    absl::StatusOr<RunSettings> s = SettingsFromFields(fields);
+    EXPECT_TRUE(absl::IsInvalidArgument(s.status())) << bad;
+    EXPECT_NE(std::string(s.status().message()).find("'selfplay_cache'"),
+              std::string::npos);
+  }
 }
 
 TEST(RunSettingsTest, AnotherFormatVersionIsRefusedNamingBoth) {

@@ -46,6 +46,7 @@ TEST(TrainOptionsTest, PerGameValuesComeFromTheProfile) {
     EXPECT_EQ(o.inference.max_batch, d.games_per_thread) << name;
     EXPECT_EQ(o.farm.random_opening_moves, d.random_opening_moves) << name;
     EXPECT_EQ(o.farm.quick_simulations, d.quick_sims) << name;
+    EXPECT_EQ(o.farm.cache_entries, d.selfplay_cache) << name;
     EXPECT_EQ(o.replay.capacity_positions, d.replay_positions) << name;
     EXPECT_EQ(o.min_positions, d.min_positions) << name;
     EXPECT_EQ(o.max_selfplay_lead, 4 * d.min_positions) << name;
@@ -79,6 +80,7 @@ TEST(TrainOptionsTest, FlagsOverrideTheProfileAndAreRecordedResolved) {
   flags.temperature_moves = 0;
   flags.eval_every = -1;
   flags.dirichlet_epsilon = 0;
+  flags.selfplay_cache = 5000;
   absl::StatusOr<TrainSetup> setup =
       ResolveTraining(flags, GameNamed("tictactoe"));
   ASSERT_TRUE(setup.ok()) << setup.status();
@@ -90,11 +92,13 @@ TEST(TrainOptionsTest, FlagsOverrideTheProfileAndAreRecordedResolved) {
   EXPECT_EQ(setup->options.eval_every_steps, 0);
   EXPECT_EQ(setup->resolved.eval_every, -1);
   EXPECT_EQ(setup->resolved.batch_size, 128);
+  EXPECT_EQ(setup->options.farm.cache_entries, 5000);
   const std::string text = RunConfigText(setup->resolved);
   EXPECT_TRUE(absl::StrContains(text, "\n--blocks=1\n--channels=8\n")) << text;
   EXPECT_TRUE(absl::StrContains(text, "\n--eval_every=-1\n")) << text;
   EXPECT_TRUE(absl::StrContains(text, "\n--weight_decay=0.0001\n")) << text;
   EXPECT_TRUE(absl::StrContains(text, "\n--augment=true\n")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "\n--selfplay_cache=5000\n")) << text;
 }
 
 TEST(TrainOptionsTest, EachBadValueIsAUsageErrorNamingIt) {
@@ -113,6 +117,8 @@ TEST(TrainOptionsTest, EachBadValueIsAUsageErrorNamingIt) {
       {[](TrainFlags& f) { f.dirichlet_alpha = 1e39; }, "--dirichlet_alpha"},
       {[](TrainFlags& f) { f.dirichlet_epsilon = 1e-50; },
        "--dirichlet_epsilon"},
+      {[](TrainFlags& f) { f.selfplay_cache = -2; },
+       "--selfplay_cache=-2 must be >= 0 (or -1: per game)"},
       {[](TrainFlags& f) { f.quick_sims = -2; },
        "--quick_sims=-2 must be >= 0 (or -1: per game)"},
       {[](TrainFlags& f) { f.quick_sims = 48; },
@@ -146,7 +152,7 @@ TEST(TrainOptionsTest, EachBadValueIsAUsageErrorNamingIt) {
 
 TEST(TrainOptionsTest, TheRunSettingsTable) {
   const std::vector<std::string>& flags = RunConfigFlags();
-  ASSERT_EQ(flags.size(), 34u);
+  ASSERT_EQ(flags.size(), 35u);
   EXPECT_EQ(flags.front(), "game");
   EXPECT_EQ(flags[1], "reward");
   EXPECT_EQ(flags[2], "blocks");
@@ -185,6 +191,7 @@ TEST(TrainOptionsTest, RunConfigTextIsUnchanged) {
       "--selfplay_sims=100\n"
       "--actor_threads=0\n"
       "--games_per_thread=64\n"
+      "--selfplay_cache=0\n"
       "--dirichlet_alpha=1\n"
       "--dirichlet_epsilon=0.25\n"
       "--temperature_moves=7\n"
@@ -235,7 +242,7 @@ TEST(TrainOptionsTest, SharedFlagsHaveTheListsDefaults) {
 #undef AZ_CHECK_DEFAULT
 #undef AZ_CHECK_DEFAULT_shared
 #undef AZ_CHECK_DEFAULT_here
-  EXPECT_EQ(shared, 8);
+  EXPECT_EQ(shared, 9);
 }
 
 }  // namespace
