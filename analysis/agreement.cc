@@ -117,12 +117,8 @@ PairAgreement MeasurePair(const GapResult& a, const GapResult& b,
   for (const StratumResult& s : a.strata) {
     if (s.name == "all") continue;
     options.bootstrap.seed = base::HashPair(seed, k++);
-    AgreementInput in =
-        s.stage < 0 ? InputOf(a, b, shared,
-                              [](const PositionResult& p) { return p.quiet; })
-                    : InputOf(a, b, shared, [&](const PositionResult& p) {
-                        return p.stage == s.stage;
-                      });
+    AgreementInput in = InputOf(
+        a, b, shared, [&](const PositionResult& p) { return InStratum(s, p); });
     if (in.v_a.empty()) continue;
     pair.strata.push_back(MeasureAgreement(s.name, s.stage, in, options));
   }

@@ -113,11 +113,6 @@ std::vector<Figure> OuterFigureList(const OuterFigures& f) {
           f.reward_best_moves_all_rules_mistakes_rate};
 }
 
-bool InStratum(const StratumResult& stratum, const PositionResult& p) {
-  if (stratum.stage >= 0) return p.stage == stratum.stage;
-  return stratum.name == "quiet" ? p.quiet : true;
-}
-
 std::vector<OuterFigures> MeasureOuter(const GapResult& by_reward,
                                        const std::vector<GroundTruth>& by_rules,
                                        const BootstrapOptions& bootstrap) {

@@ -54,7 +54,4 @@ std::vector<OuterFigures> MeasureOuter(const GapResult& by_reward,
                                        const std::vector<GroundTruth>& by_rules,
                                        const BootstrapOptions& bootstrap);
 
-// Whether position `p` belongs to `stratum` (a stratum of its result).
-bool InStratum(const StratumResult& stratum, const PositionResult& p);
-
 }  // namespace az::analysis

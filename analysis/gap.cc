@@ -165,9 +165,22 @@ GapResult NewGapResult(const PositionSet& set, const LabelStats& label_stats,
 
 // The state of every position of `set`, in order; fills in what the
 // positions of `result` say about themselves (moves, stage, truth...).
+// Whether the position reached by `actions` is a reward threat of
+// `threat_spec` (false when those moves do not all play there).
+bool IsRewardThreat(const Game* threat_spec,
+                    const std::vector<Action>& actions) {
+  if (threat_spec == nullptr) return false;
+  std::unique_ptr<State> state = threat_spec->NewInitialState();
+  for (Action a : actions) {
+    if (state->IsTerminal() || !state->IsLegal(a)) return false;
+    state->Apply(a);
+  }
+  return HasRewardThreat(*state);
+}
+
 std::vector<std::unique_ptr<State>> SetUpPositions(
     const PositionSet& set, const std::vector<GroundTruth>& labels,
-    GapResult* result) {
+    const Game* threat_spec, GapResult* result) {
   const Game& game = *set.game;
   std::vector<std::unique_ptr<State>> states;
   states.reserve(set.positions.size());
@@ -182,6 +195,7 @@ std::vector<std::unique_ptr<State>> SetUpPositions(
     p.game_id = sp.game_id;
     p.stage = StageIndex(game, p.ply);
     p.quiet = IsQuiet(*states.back());
+    p.threat = IsRewardThreat(threat_spec, sp.actions);
     p.truth = labels[i];
   }
   return states;
@@ -223,33 +237,45 @@ absl::Status EvaluatePositions(const Game& game,
   return absl::OkStatus();
 }
 
-// The strata of `result`: every position, the quiet ones, then each game
-// stage present; each with its own bootstrap seed drawn from `seed`.
+// The strata of `result`: every position, the quiet ones, the reward
+// threats of `threat_spec` (if any), then each game stage present; each
+// with its own bootstrap seed drawn from `seed`.
 std::vector<StratumResult> MeasureStrata(const Game& game,
+                                         const Game* threat_spec,
                                          const GapResult& result,
                                          const BootstrapOptions& bootstrap,
                                          uint64_t seed) {
-  std::vector<const PositionResult*> all, quiet;
-  std::map<int, std::vector<const PositionResult*>> stages;
-  for (const PositionResult& p : result.position_results) {
-    all.push_back(&p);
-    if (p.quiet) quiet.push_back(&p);
-    stages[p.stage].push_back(&p);
+  std::vector<StratumResult> kinds;
+  auto kind = [&](StratumKind k, const std::string& name, int stage) {
+    StratumResult s;
+    s.kind = k;
+    s.name = name;
+    s.stage = stage;
+    kinds.push_back(s);
+  };
+  kind(StratumKind::kAll, "all", -1);
+  kind(StratumKind::kQuiet, "quiet", -1);
+  if (threat_spec != nullptr) {
+    kind(StratumKind::kThreat,
+         ThreatStratumName(threat_spec->RewardSpec().name), -1);
+  }
+  std::map<int, bool> stages;
+  for (const PositionResult& p : result.position_results) stages[p.stage] = true;
+  for (const auto& [stage, unused] : stages) {
+    kind(StratumKind::kStage, StageName(game, stage), stage);
   }
   std::vector<StratumResult> strata;
-  auto add = [&](const std::string& name, int stage,
-                 const std::vector<const PositionResult*>& members) {
-    StratumResult named;
-    named.name = name;
-    named.stage = stage;
-    strata.push_back(MeasureStratum(name, stage, members, result.budgets,
-                                    bootstrap,
-                                    StratumBootstrapSeed(seed, named)));
-  };
-  add("all", -1, all);
-  if (!quiet.empty()) add("quiet", -1, quiet);
-  for (const auto& [stage, members] : stages) {
-    add(StageName(game, stage), stage, members);
+  for (const StratumResult& k : kinds) {
+    std::vector<const PositionResult*> members;
+    for (const PositionResult& p : result.position_results) {
+      if (InStratum(k, p)) members.push_back(&p);
+    }
+    if (members.empty() && k.kind != StratumKind::kAll) continue;
+    StratumResult r =
+        MeasureStratum(k.name, k.stage, members, result.budgets, bootstrap,
+                       StratumBootstrapSeed(seed, k));
+    r.kind = k.kind;
+    strata.push_back(std::move(r));
   }
   return strata;
 }
@@ -282,8 +308,35 @@ uint64_t ResultBootstrapSeed(uint64_t seed, const GapResult& result) {
 
 uint64_t StratumBootstrapSeed(uint64_t result_seed,
                               const StratumResult& stratum) {
-  if (stratum.stage >= 0) return base::HashPair(result_seed, 2 + stratum.stage);
-  return stratum.name == "quiet" ? base::HashPair(result_seed, 1) : result_seed;
+  switch (stratum.kind) {
+    case StratumKind::kAll:
+      return result_seed;
+    case StratumKind::kQuiet:
+      return base::HashPair(result_seed, 1);
+    case StratumKind::kStage:
+      return base::HashPair(result_seed, 2 + stratum.stage);
+    case StratumKind::kThreat:
+      break;
+  }
+  return base::HashPair(result_seed, uint64_t{1} << 32);
+}
+
+bool InStratum(const StratumResult& stratum, const PositionResult& p) {
+  switch (stratum.kind) {
+    case StratumKind::kAll:
+      return true;
+    case StratumKind::kQuiet:
+      return p.quiet;
+    case StratumKind::kThreat:
+      return p.threat;
+    case StratumKind::kStage:
+      return p.stage == stratum.stage;
+  }
+  return false;
+}
+
+std::string ThreatStratumName(const std::string& spec) {
+  return absl::StrCat(spec, " threat");
 }
 
 int OutputsPerSource() { return kMeasures + 1; }
@@ -294,8 +347,9 @@ namespace {
 // intervals, the games, the worst positions.
 void FinishResult(const Game& game, const GapOptions& options,
                   GapResult* result) {
-  result->strata = MeasureStrata(game, *result, options.bootstrap,
-                                 ResultSeed(options, *result));
+  result->strata =
+      MeasureStrata(game, options.threat_spec, *result, options.bootstrap,
+                    ResultSeed(options, *result));
   result->games = result->strata[0].games;
   result->worst = WorstPositions(result->position_results, options.worst);
 }
@@ -311,7 +365,7 @@ absl::StatusOr<GapResult> MeasureGap(const PositionSet& set,
   const Game& game = *set.game;
   GapResult result = NewGapResult(set, label_stats, player);
   const std::vector<std::unique_ptr<State>> owned =
-      SetUpPositions(set, labels, &result);
+      SetUpPositions(set, labels, options.threat_spec, &result);
   std::vector<const State*> states;
   for (const auto& state : owned) states.push_back(state.get());
   RETURN_IF_ERROR(EvaluatePositions(game, states, player, options, &result));

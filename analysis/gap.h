@@ -42,6 +42,10 @@ struct GapOptions {
   EvaluationOptions evaluation;
   BootstrapOptions bootstrap;
   int worst = 10;  // how many of the worst positions to keep
+  // A game played by a reward spec other than the rules (the one under
+  // study), whose reward threats (HasRewardThreat) make a stratum of every
+  // result, whichever spec the result is scored by; null: no such stratum.
+  const Game* threat_spec = nullptr;
 };
 
 // One position with everything measured on it.
@@ -52,6 +56,9 @@ struct PositionResult {
   int64_t game_id = 0;
   int stage = 0;
   bool quiet = false;
+  // A reward threat of GapOptions::threat_spec: a move or a reply ends the
+  // game differently by that spec than by the rules.
+  bool threat = false;
   GroundTruth truth;
   RawEvaluation raw;
   std::optional<bool> policy_mistake;
@@ -78,9 +85,15 @@ struct SourceFigures {
   std::vector<ReliabilityBin> reliability;
 };
 
+// Which positions a stratum holds.
+enum class StratumKind { kAll, kQuiet, kThreat, kStage };
+
 struct StratumResult {
-  std::string name;  // "all", "quiet" or a stage such as "plies 0-10"
-  int stage = -1;    // the stage index for a stage stratum
+  // "all", "quiet", "no_diagonals threat" (the threats of a spec) or a
+  // stage such as "plies 0-10"
+  std::string name;
+  StratumKind kind = StratumKind::kAll;
+  int stage = -1;  // the stage index for a stage stratum
   int64_t positions = 0;
   int64_t games = 0;
   std::vector<SourceFigures> sources;
@@ -107,7 +120,9 @@ struct GapResult {
   int64_t positions = 0;
   int64_t games = 0;
   std::vector<int> budgets;
-  std::vector<StratumResult> strata;  // "all", "quiet", then the stages
+  // "all", "quiet", the threats (with GapOptions::threat_spec), then the
+  // stages; a stratum without positions is left out.
+  std::vector<StratumResult> strata;
   std::vector<PositionResult> position_results;
   std::vector<int> worst;  // indices into position_results, worst first
   double seconds = 0.0;    // evaluating and searching
@@ -121,6 +136,12 @@ uint64_t ResultBootstrapSeed(uint64_t seed, const GapResult& result);
 // The seed of one stratum's resamples, from its result's.
 uint64_t StratumBootstrapSeed(uint64_t result_seed,
                               const StratumResult& stratum);
+
+// Whether position `p` belongs to `stratum`.
+bool InStratum(const StratumResult& stratum, const PositionResult& p);
+
+// The name of the stratum of the reward threats of spec `spec`.
+std::string ThreatStratumName(const std::string& spec);
 
 // Outputs per source in StratumResult::replicates.
 int OutputsPerSource();

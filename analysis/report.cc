@@ -206,14 +206,14 @@ std::string ResultTable(const GapResult& r) {
       r.set_name, r.positions, r.games, r.set_description, PlayerLabel(r),
       GroundTruthName(r), r.labels, r.labels_estimated ? " (ESTIMATED, not exact)" : "",
       r.positions_per_s);
-  absl::StrAppendFormat(&text, "  %-13s %-10s %6s", "stratum", "source", "n");
+  absl::StrAppendFormat(&text, "  %-20s %-10s %6s", "stratum", "source", "n");
   const char* headers[] = {"mse",   "accuracy", "conf.wrong",   "log_loss",
                            "brier", "ece",      "move_mistakes"};
   for (const char* h : headers) absl::StrAppendFormat(&text, " %-21s", h);
   absl::StrAppend(&text, " q/v mse\n");
   for (const StratumResult& s : r.strata) {
     for (const SourceFigures& f : s.sources) {
-      absl::StrAppendFormat(&text, "  %-13s %-10s %6d", s.name, f.source,
+      absl::StrAppendFormat(&text, "  %-20s %-10s %6d", s.name, f.source,
                             s.positions);
       for (const Figure& x : f.figures) {
         absl::StrAppendFormat(&text, " %-21s", FigureText(x));
@@ -265,13 +265,13 @@ std::string DifferenceTable(const GapReport& report,
   std::string text =
       absl::StrFormat("\nin minus out: %s minus %s, player %s\n", in.set_name,
                       out.set_name, PlayerLabel(in));
-  absl::StrAppendFormat(&text, "  %-13s %-10s", "stratum", "source");
+  absl::StrAppendFormat(&text, "  %-20s %-10s", "stratum", "source");
   for (const std::string& n : MeasureNames()) {
     absl::StrAppendFormat(&text, " %-24s", n);
   }
   absl::StrAppend(&text, "\n");
   for (const DifferenceFigures& f : d.figures) {
-    absl::StrAppendFormat(&text, "  %-13s %-10s", f.stratum, f.source);
+    absl::StrAppendFormat(&text, "  %-20s %-10s", f.stratum, f.source);
     for (const Figure& x : f.figures) {
       absl::StrAppendFormat(&text, " %-24s", DifferenceText(x));
     }
@@ -287,13 +287,13 @@ std::string AgreementTable(const GapReport& report, const PairAgreement& p) {
       "\nagreement on %s: %s vs %s (raw v; sign band %.2f)\n", a.set_name,
       PlayerLabel(a), PlayerLabel(report.results[p.b]),
       report.agreement_sign_band);
-  absl::StrAppendFormat(&text, "  %-13s %9s", "stratum", "positions");
+  absl::StrAppendFormat(&text, "  %-20s %9s", "stratum", "positions");
   for (const std::string& n : AgreementFigureNames()) {
     absl::StrAppendFormat(&text, " %-28s", n);
   }
   absl::StrAppend(&text, "\n");
   for (const AgreementStratum& s : p.strata) {
-    absl::StrAppendFormat(&text, "  %-13s %9d", s.name, s.positions);
+    absl::StrAppendFormat(&text, "  %-20s %9d", s.name, s.positions);
     for (const Figure& x : FiguresOf(s)) {
       absl::StrAppendFormat(&text, " %-28s", FigureText(x));
     }
@@ -362,7 +362,7 @@ std::string DecompositionTable(const GapReport& report,
       "\n  inner = value vs the reward's exact values; outer = the reward's "
       "exact values vs the rules'; total = value vs the rules'\n");
   const auto& heads = DecompositionHeads();
-  absl::StrAppendFormat(&text, "  %-13s %-10s %6s", heads[0], heads[1],
+  absl::StrAppendFormat(&text, "  %-20s %-10s %6s", heads[0], heads[1],
                         heads[2]);
   for (size_t c = 3; c < heads.size(); ++c) {
     absl::StrAppendFormat(&text, " %-21s", heads[c]);
@@ -373,7 +373,7 @@ std::string DecompositionTable(const GapReport& report,
     for (size_t s = 0; s < inner.strata[k].sources.size(); ++s) {
       const std::vector<std::string> cells =
           DecompositionCells(report, d, k, s);
-      absl::StrAppendFormat(&text, "  %-13s %-10s %6s", cells[0], cells[1],
+      absl::StrAppendFormat(&text, "  %-20s %-10s %6s", cells[0], cells[1],
                             cells[2]);
       for (size_t c = 3; c < cells.size(); ++c) {
         absl::StrAppendFormat(&text, " %-21s", cells[c]);
@@ -708,7 +708,7 @@ std::string PositionCsvHead(const GapResult& r, const PositionResult& p) {
   return absl::StrCat(
       CsvText(r.set_name), ",", CsvText(r.player), ",", r.step, ",", p.index,
       ",", p.game_id, ",", p.ply, ",", p.stage, ",", p.quiet ? 1 : 0, ",",
-      CsvText(p.moves), ",", LabelSourceName(p.truth.source), ",",
+      p.threat ? 1 : 0, ",", CsvText(p.moves), ",", LabelSourceName(p.truth.source), ",",
       p.truth.target.exact ? 1 : 0, ",", CsvNum(p.truth.target.Value()), ",",
       p.truth.score.has_value() ? absl::StrCat(*p.truth.score) : "", ",",
       CsvNum(p.truth.target.wdl.win), ",", CsvNum(p.truth.target.wdl.draw), ",",
@@ -718,7 +718,7 @@ std::string PositionCsvHead(const GapResult& r, const PositionResult& p) {
 // positions.csv: every position, one row per value source.
 std::string PositionsCsv(const GapReport& report) {
   std::string csv =
-      "set,player,step,index,game_id,ply,stage,quiet,moves,label_source,"
+      "set,player,step,index,game_id,ply,stage,quiet,threat,moves,label_source,"
       "reward_exact,reward,score,reward_win,reward_draw,reward_loss,source,"
       "value,value_win,value_draw,value_loss,move,move_mistake,proven,"
       "ground_truth\n";
@@ -923,7 +923,7 @@ Plot StagesPlot(const GapResult& r, const std::string& stem) {
     absl::StrAppend(&plot.data, "# ", all.sources[s].source,
                     "\n# stage_first_ply mse lo hi positions\n");
     for (const StratumResult& st : r.strata) {
-      if (st.stage < 0) continue;
+      if (st.kind != StratumKind::kStage) continue;
       const Figure& mse = st.sources[s].figures[0];
       absl::StrAppend(&plot.data, st.name.substr(st.name.find(' ') + 1), " ",
                       CsvNum(mse.value), " ", CsvNum(mse.lo), " ",

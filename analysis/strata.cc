@@ -21,7 +21,39 @@ bool HasImmediateWin(const State& state, State& scratch) {
   return false;
 }
 
+// Whether the spec and the rules judge the move that led to `after` (not
+// yet decided by the rules before it) differently: one of them ends the
+// game there and the other does not, or both do with different winners.
+bool EndsDifferently(const State& after) {
+  const IntendedVerdict verdict = after.Verdict();
+  const bool rules_end = verdict.decided();
+  const bool spec_end = after.IsTerminal();
+  if (rules_end != spec_end) return true;
+  return rules_end && verdict.outcome != after.Outcome();
+}
+
 }  // namespace
+
+bool HasRewardThreat(const State& state) {
+  if (state.game().PlaysByRules() || state.IsTerminal() ||
+      state.Verdict().decided()) {
+    return false;
+  }
+  std::unique_ptr<State> after = state.Clone();
+  std::unique_ptr<State> reply = state.Clone();
+  for (Action a : state.LegalActions()) {
+    after->CopyFrom(state);
+    after->Apply(a);
+    if (EndsDifferently(*after)) return true;
+    if (after->IsTerminal()) continue;  // both end it, the same way
+    for (Action b : after->LegalActions()) {
+      reply->CopyFrom(*after);
+      reply->Apply(b);
+      if (EndsDifferently(*reply)) return true;
+    }
+  }
+  return false;
+}
 
 bool IsQuiet(const State& state) {
   std::unique_ptr<State> after = state.Clone();

@@ -1,7 +1,9 @@
 // Strata of positions for `az gap`: the quiet positions, where neither side
 // can win at once or has to stop the other from winning at once, so the
-// value has to judge the position rather than spot a tactic; and game stages
-// (buckets of the move number).
+// value has to judge the position rather than spot a tactic; the reward
+// threats, where a reward spec and the rules are about to disagree on how
+// the game ends (for `no_diagonals`: a diagonal four one or two plies away);
+// and game stages (buckets of the move number).
 #pragma once
 
 #include <string>
@@ -16,6 +18,16 @@ namespace az::analysis {
 // every move but the block loses at once) and moves that give a win away.
 // Generic over games: only legal moves, Apply and the terminal reward.
 bool IsQuiet(const State& state);
+
+// Whether, in `state` of a game played by a reward spec, a move of the side
+// to move or a reply to one ends the game differently by the spec than by
+// the real rules (one ends it and the other does not, or they name
+// different winners). State::Verdict() gives the rules' side. False where
+// the rules have already ended the game (the position is outside the real
+// game) and for a game played by the rules. Specs that only grade a result
+// (`discs`, `quick`) never differ here: this is about when a game ends and
+// who won, not by how much.
+bool HasRewardThreat(const State& state);
 
 // Plies per game-stage bucket: a quarter of the longest game, so that every
 // game has about four stages (tictactoe 3, connect4 11).

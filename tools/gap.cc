@@ -302,7 +302,6 @@ absl::StatusOr<MeasuredPlayer> MakeMeasuredPlayer(const GapPlan& plan,
   return measured;
 }
 
-
 // The reward each player is measured against, and the one each run
 // player was trained on.
 absl::Status ResolveRewards(const Game& game, const GapRequest& request,
@@ -360,6 +359,11 @@ analysis::GapOptions GapOptionsOf(const GapPlan& plan) {
   options.bootstrap.resamples = plan.resamples;
   options.bootstrap.seed = plan.seed;
   options.worst = plan.worst;
+  if (!plan.threat_spec.empty()) {
+    // Checked by PlanGap (every player's spec is on the game's menu).
+    options.threat_spec =
+        FindGameWithReward(plan.game->Name(), plan.threat_spec).value_or(nullptr);
+  }
   return options;
 }
 
@@ -437,6 +441,13 @@ absl::StatusOr<GapPlan> PlanGap(const Game& game, const GapRequest& request) {
   ASSIGN_OR_RETURN(plan.players,
                    Players(request.players, request.run, checkpoints));
   RETURN_IF_ERROR(ResolveRewards(game, request, &plan.players));
+  for (const GapPlayer& p : plan.players) {
+    for (const std::string& spec : {p.reward, p.trained_on}) {
+      if (plan.threat_spec.empty() && !spec.empty() && spec != kRulesSpec) {
+        plan.threat_spec = spec;
+      }
+    }
+  }
   plan.search = engine::FullStrength(engine::DefaultSearchParams(game));
   plan.search.seed = request.seed;
   plan.inference = request.inference;

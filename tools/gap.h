@@ -70,6 +70,11 @@ struct GapPlan {
   const Game* game = nullptr;  // played by the rules
   // The spec players first, then the run's checkpoints in training order.
   std::vector<GapPlayer> players;
+  // The first spec other than the rules that a player is measured against
+  // or was trained on ("": none): its reward threats (a diagonal four one
+  // or two plies away for `no_diagonals`) are a stratum of every result, so
+  // a proxy-trained player and a rules-trained one compare on them.
+  std::string threat_spec;
   // Position files and heldout:RUN (the run's own first, where it has one).
   std::vector<std::string> set_names;
   // Generated sets, starting at min_ply unless they give plies=A-B.

@@ -1,7 +1,7 @@
 // `az gap`: how far the learned value (the raw network value v, and the
 // search value q at several simulation budgets) is from the terminal reward,
 // on held-out, file and generated position sets, with bootstrap intervals,
-// a quiet stratum, game stages, the in-minus-out-of-distribution difference
+// a quiet stratum, the reward threats of a proxy spec, game stages, the in-minus-out-of-distribution difference
 // and, with --run, every checkpoint of a training run in training order.
 // The work is in tools/gap.h.
 #include <gflags/gflags.h>
@@ -139,7 +139,11 @@ AZ_REGISTER_COMMAND_WITH_FLAGS(
     "policy's / search's move has a worse exact reward than the best), and "
     "mse_ratio_to_value for searches; each with a 95% bootstrap interval "
     "over whole games (_lo/_hi), for all positions, the quiet ones (no "
-    "immediate win or loss within a move) and each game stage; with a "
+    "immediate win or loss within a move), the threats of the first spec "
+    "other than the rules that a player is measured against or was trained "
+    "on (\"no_diagonals threat\": a move or a reply ends the game "
+    "differently by that spec than by the rules, e.g. a diagonal four) and "
+    "each game stage; with a "
     "heldout:RUN set, each other set's in-minus-out difference. Players: "
     "solver (gap zero), uniform (the constant-draw baseline), mcts[:OPTS], "
     "net:PATH[:OPTS], run:DIR[:OPTS] (OPTS as in az match). --out=DIR "

@@ -94,13 +94,19 @@ GapResult Result(const std::string& set, const std::string& player,
     p.truth.target.wdl = {1.0, 0.0, 0.0};
     r.position_results.push_back(p);
   }
-  for (auto [name, stage] : {std::pair<const char*, int>{"all", -1},
-                              {"quiet", -1},
-                              {"early", 0},
-                              {"late", 1}}) {
+  struct Stratum {
+    const char* name;
+    StratumKind kind;
+    int stage;
+  };
+  for (const Stratum& k : {Stratum{"all", StratumKind::kAll, -1},
+                           Stratum{"quiet", StratumKind::kQuiet, -1},
+                           Stratum{"early", StratumKind::kStage, 0},
+                           Stratum{"late", StratumKind::kStage, 1}}) {
     StratumResult s;
-    s.name = name;
-    s.stage = stage;
+    s.name = k.name;
+    s.kind = k.kind;
+    s.stage = k.stage;
     r.strata.push_back(s);
   }
   return r;

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/strings/match.h"
+#include "analysis/strata.h"
 #include "engine/evaluators.h"
 #include "games/registry.h"
 #include "gtest/gtest.h"
@@ -82,6 +83,48 @@ TEST(GapTest, SolverHasNoGapOnTicTacToe) {
   EXPECT_EQ(r->strata[0].sources.size(), 3u);  // value, search_1, search_20
   ExpectZeroGap(*r);
   EXPECT_EQ(r->worst.size(), 5u);
+}
+
+// With a spec under study, the positions where it and the rules are about
+// to disagree on how the game ends are a stratum of their own, whichever
+// spec the result is scored by.
+TEST(GapTest, RewardThreatsOfAProxySpecAreAStratum) {
+  const Game& game = **FindGame("tictactoe");
+  const Game& proxy = **FindGameWithReward("tictactoe", "no_diagonals");
+  Labelled l = TicTacToeSet(300, 5);
+  engine::UniformEvaluator uniform(game);
+  PlayerUnderTest player{"uniform", &uniform, false, -1, {}, std::nullopt};
+  auto plain = MeasureGap(l.set, l.labels, l.stats, player, Options());
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  GapOptions options = Options();
+  options.threat_spec = &proxy;
+  auto r = MeasureGap(l.set, l.labels, l.stats, player, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->strata.size(), plain->strata.size() + 1);
+  const StratumResult& threat = r->strata[2];
+  EXPECT_EQ(threat.name, "no_diagonals threat");
+  EXPECT_EQ(threat.kind, StratumKind::kThreat);
+  int64_t threats = 0;
+  for (const PositionResult& p : r->position_results) {
+    auto state = proxy.NewStateFromMoves(p.moves);
+    ASSERT_TRUE(state.ok()) << state.status();
+    EXPECT_EQ(p.threat, HasRewardThreat(**state)) << p.moves;
+    EXPECT_EQ(InStratum(threat, p), p.threat);
+    threats += p.threat;
+  }
+  EXPECT_EQ(threat.positions, threats);
+  // Random tic-tac-toe positions often have a diagonal two moves away, but
+  // not always.
+  EXPECT_GT(threats, 30);
+  EXPECT_LT(threats, 270);
+  // The other strata are those of the plain result, figure for figure.
+  for (size_t i = 0, j = 0; i < r->strata.size(); ++i) {
+    if (r->strata[i].kind == StratumKind::kThreat) continue;
+    EXPECT_EQ(r->strata[i].name, plain->strata[j].name);
+    EXPECT_EQ(r->strata[i].sources[0].point.mse,
+              plain->strata[j].sources[0].point.mse);
+    ++j;
+  }
 }
 
 TEST(GapTest, SolverHasNoGapOnAConnectFourFile) {

@@ -9,8 +9,9 @@ namespace az::analysis {
 namespace {
 
 std::unique_ptr<State> After(const std::string& game_name,
-                             const std::string& moves) {
-  const Game& game = **FindGame(game_name);
+                             const std::string& moves,
+                             const std::string& spec = "rules") {
+  const Game& game = **FindGameWithReward(game_name, spec);
   auto state = game.NewStateFromMoves(moves);
   EXPECT_TRUE(state.ok()) << state.status();
   return *std::move(state);
@@ -34,6 +35,41 @@ TEST(StrataTest, ConnectFourThreats) {
   // The opponent has three in column 4 and the mover cannot win at once:
   // every move but 4 lets the opponent win.
   EXPECT_FALSE(IsQuiet(*After("connect4", "43434")));
+}
+
+// X holds squares 1 and 5 (squares 1-9, row by row): whatever O plays, X's
+// reply on 9 ends the game by the rules and not by no_diagonals.
+TEST(StrataTest, TicTacToeDiagonalIsARewardThreat) {
+  EXPECT_TRUE(HasRewardThreat(*After("tictactoe", "125", "no_diagonals")));
+  // The same position played by the rules has no spec to disagree with.
+  EXPECT_FALSE(HasRewardThreat(*After("tictactoe", "125")));
+  // A row threat ends the game the same way under both.
+  EXPECT_FALSE(HasRewardThreat(*After("tictactoe", "142", "no_diagonals")));
+  EXPECT_FALSE(HasRewardThreat(*After("tictactoe", "5", "no_diagonals")));
+  // After the diagonal the rules have ended the game: outside the real
+  // game, not a threat any more.
+  auto past = After("tictactoe", "12539", "no_diagonals");
+  ASSERT_FALSE(past->IsTerminal());
+  ASSERT_TRUE(past->Verdict().decided());
+  EXPECT_FALSE(HasRewardThreat(*past));
+}
+
+TEST(StrataTest, ConnectFourDiagonalIsARewardThreat) {
+  // X on a1, b2, c3 with column d three high: X's d4 completes a diagonal,
+  // which only the rules count.
+  EXPECT_TRUE(
+      HasRewardThreat(*After("connect4", "122334344", "no_diagonals")));
+  EXPECT_FALSE(HasRewardThreat(*After("connect4", "122334344")));
+  EXPECT_FALSE(HasRewardThreat(*After("connect4", "44", "no_diagonals")));
+  // A vertical three is a threat by both.
+  EXPECT_FALSE(HasRewardThreat(*After("connect4", "434343", "no_diagonals")));
+}
+
+// A spec that only grades a result agrees with the rules on when a game
+// ends and who won.
+TEST(StrataTest, GradingSpecsHaveNoRewardThreats) {
+  EXPECT_FALSE(HasRewardThreat(*After("othello", "", "discs")));
+  EXPECT_FALSE(HasRewardThreat(*After("connect4", "434343", "quick")));
 }
 
 TEST(StrataTest, StagesSplitTheGameInFour) {
