@@ -83,6 +83,21 @@ std::string PrecisionName(Precision precision) {
   return "?";
 }
 
+Precision SelfPlayPrecision(const InferenceOptions& options) {
+  absl::StatusOr<DeviceSpec> device = ParseDeviceSpec(options.device);
+  if (!device.ok()) return Precision::kFloat32;  // Create reports it
+  const bool on_cpu =
+      device->kind == DeviceSpec::kCpu ||
+      (device->kind == DeviceSpec::kAuto && CudaDeviceCount() == 0);
+  const bool fast = options.backend == "fast" ||
+                    (options.backend == "auto" && on_cpu);
+  const bool amx_kernels = options.kernels == KernelSet::kAuto ||
+                           options.kernels == KernelSet::kAmx;
+  return fast && on_cpu && amx_kernels && CpuHasAmxBf16()
+             ? Precision::kBFloat16
+             : Precision::kFloat32;
+}
+
 absl::StatusOr<std::unique_ptr<ForwardBackend>> CreateForwardBackend(
     const Checkpoint& checkpoint, const InferenceOptions& options) {
   if (options.threads < 1 || options.threads > 256) {

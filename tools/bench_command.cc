@@ -129,7 +129,7 @@ absl::StatusOr<SelfplayBenchOptions> SelfplayBenchOptionsFromFlags(
   // Each actor is one client: once all of them wait, a partial batch runs
   // at once instead of waiting out the timeout.
   absl::StatusOr<nn::InferenceServerOptions> server =
-      InferenceServerOptionsFromFlags(FLAGS_actor_threads);
+      InferenceServerOptionsFromFlags(FLAGS_actor_threads, NetworkUse::kSelfPlay);
   if (!server.ok()) return AsUsageError(server.status());
   o.server = *server;
   // By default one actor's round is one forward pass, so the network runs

@@ -10,9 +10,12 @@ DEFINE_string(backend, "auto",
               "Forward pass: auto (fast on CPU, torch on CUDA), fast (folded "
               "SIMD/Winograd CPU kernels), torch (LibTorch, folded, any "
               "device), naive (LibTorch's plain module).");
-DEFINE_string(precision, "fp32",
-              "Inference precision: fp32; bf16 (fast backend on AVX512-BF16 "
-              "or AMX processors, or torch); fp16 (torch).");
+DEFINE_string(precision, "auto",
+              "Inference precision: auto (self-play in train, selfplay and "
+              "bench --what=selfplay: bf16 where the fast backend runs it on "
+              "AMX tiles, else fp32; everything else: fp32); fp32; bf16 "
+              "(fast backend on AVX512-BF16 or AMX processors, or torch); "
+              "fp16 (torch).");
 DEFINE_string(kernels, "auto",
               "The fast backend's CPU kernels: auto (the widest this "
               "processor runs; with bf16, AMX where present), amx (bf16 "
@@ -27,16 +30,28 @@ DEFINE_int32(batch_timeout_us, 500,
 namespace az {
 
 absl::StatusOr<nn::InferenceServerOptions> InferenceServerOptionsFromFlags(
-    int clients) {
+    int clients, NetworkUse use) {
   nn::InferenceServerOptions options;
-  absl::StatusOr<nn::Precision> precision = nn::ParsePrecision(FLAGS_precision);
-  if (!precision.ok()) return precision.status();
   absl::StatusOr<nn::KernelSet> kernels = nn::ParseKernelSet(FLAGS_kernels);
   if (!kernels.ok()) return kernels.status();
   options.inference.kernels = *kernels;
   options.inference.backend = FLAGS_backend;
   options.inference.device = FLAGS_device;
-  options.inference.precision = *precision;
+  if (FLAGS_precision == "auto") {
+    options.inference.precision =
+        use == NetworkUse::kSelfPlay
+            ? nn::SelfPlayPrecision(options.inference)
+            : nn::Precision::kFloat32;
+  } else {
+    absl::StatusOr<nn::Precision> precision =
+        nn::ParsePrecision(FLAGS_precision);
+    if (!precision.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--precision=", FLAGS_precision,
+          " is not one of auto, fp32, fp16, bf16"));
+    }
+    options.inference.precision = *precision;
+  }
   options.inference.threads = FLAGS_inference_threads;
   options.max_batch = FLAGS_max_batch;
   options.batch_timeout_us = FLAGS_batch_timeout_us;

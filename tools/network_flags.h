@@ -22,9 +22,14 @@ DECLARE_int32(batch_timeout_us);
 
 namespace az {
 
+// What a network is run for: --precision=auto means bf16 for self-play
+// where that is as strong and faster (nn::SelfPlayPrecision), and fp32 for
+// every measurement and game against a person or another player.
+enum class NetworkUse { kEvaluation, kSelfPlay };
+
 // Server options from the flags above; `clients` as InferenceServerOptions.
 absl::StatusOr<nn::InferenceServerOptions> InferenceServerOptionsFromFlags(
-    int clients);
+    int clients, NetworkUse use = NetworkUse::kEvaluation);
 
 // Loads the checkpoint at `path` (checked to be a network of `game`) behind
 // an inference server configured by the flags.

@@ -69,7 +69,8 @@ absl::StatusOr<store::RemoteActorOptions> ActorOptionsFromFlags() {
   o.games_per_thread = FLAGS_games_per_thread;
   o.cache_entries = FLAGS_selfplay_cache;
   absl::StatusOr<nn::InferenceServerOptions> inference =
-      InferenceServerOptionsFromFlags(FLAGS_actor_threads);
+      InferenceServerOptionsFromFlags(FLAGS_actor_threads,
+                                      NetworkUse::kSelfPlay);
   if (!inference.ok()) return AsUsageError(inference.status());
   o.inference = *inference;
   if (FLAGS_spool.empty()) {

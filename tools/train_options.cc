@@ -149,7 +149,8 @@ absl::Status ResolveFarm(const TrainFlags& f, const TrainingDefaults& d,
         " and --full_search_share=", f.full_search_share, " in (0, 1]"));
   }
   ASSIGN_OR_RETURN(options.inference,
-                   InferenceServerOptionsFromFlags(f.actor_threads));
+                   InferenceServerOptionsFromFlags(
+                                       f.actor_threads, NetworkUse::kSelfPlay));
   // One actor's round is one forward pass, as in az bench --what=selfplay.
   options.inference.max_batch = farm.games_per_thread;
   return absl::OkStatus();

@@ -11,6 +11,7 @@
 
 #include "games/registry.h"
 #include "gtest/gtest.h"
+#include "nn/forward_backend.h"
 #include "nn/resnet.h"
 #include "tests/nn/test_networks.h"
 
@@ -177,6 +178,33 @@ TEST(FastForwardOptionsTest, AutoPicksTheWidestKernels) {
     EXPECT_EQ((*b)->kernels(),
               CpuHasAmxBf16() ? KernelSet::kAmx : KernelSet::kAvx512);
   }
+}
+
+// Self-play runs bf16 only where the fast backend has AMX tiles for it.
+TEST(SelfPlayPrecisionTest, Bf16OnlyOnAmxTiles) {
+  InferenceOptions options;  // auto backend, auto device, auto kernels
+  options.device = "cpu";
+  EXPECT_EQ(SelfPlayPrecision(options),
+            CpuHasAmxBf16() ? Precision::kBFloat16 : Precision::kFloat32);
+  options.kernels = KernelSet::kAmx;
+  EXPECT_EQ(SelfPlayPrecision(options),
+            CpuHasAmxBf16() ? Precision::kBFloat16 : Precision::kFloat32);
+  for (KernelSet k :
+       {KernelSet::kAvx512, KernelSet::kAvx2, KernelSet::kPortable}) {
+    options.kernels = k;
+    EXPECT_EQ(SelfPlayPrecision(options), Precision::kFloat32)
+        << KernelSetName(k);
+  }
+  options.kernels = KernelSet::kAuto;
+  for (const char* backend : {"torch", "naive"}) {
+    options.backend = backend;
+    EXPECT_EQ(SelfPlayPrecision(options), Precision::kFloat32) << backend;
+  }
+  options.backend = "auto";
+  options.device = "cuda";
+  EXPECT_EQ(SelfPlayPrecision(options), Precision::kFloat32);
+  options.device = "tpu";  // CreateForwardBackend reports it
+  EXPECT_EQ(SelfPlayPrecision(options), Precision::kFloat32);
 }
 
 TEST(KernelSetTest, ParsesAndNames) {

@@ -6,6 +6,7 @@
 #include "games/registry.h"
 #include "gtest/gtest.h"
 #include "tests/engine/tree_game.h"
+#include "tools/network_flags.h"
 
 namespace az {
 namespace {
@@ -42,6 +43,32 @@ TEST(SearchFlagsTest, RefusesWhatCannotBeMade) {
   EXPECT_EQ(solver.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(solver.status().message().find("no exact solver"),
             std::string::npos);
+}
+
+// --precision=auto is bf16 for self-play where AMX tiles run it, and fp32
+// for everything that measures a network or plays against it.
+TEST(NetworkFlagsTest, AutoPrecisionDependsOnTheUse) {
+  gflags::FlagSaver saver;
+  ASSERT_EQ(FLAGS_precision, "auto");
+  auto evaluation = InferenceServerOptionsFromFlags(2);
+  ASSERT_TRUE(evaluation.ok()) << evaluation.status();
+  EXPECT_EQ(evaluation->inference.precision, nn::Precision::kFloat32);
+  auto selfplay = InferenceServerOptionsFromFlags(2, NetworkUse::kSelfPlay);
+  ASSERT_TRUE(selfplay.ok()) << selfplay.status();
+  EXPECT_EQ(selfplay->inference.precision,
+            nn::CpuHasAmxBf16() ? nn::Precision::kBFloat16
+                                : nn::Precision::kFloat32);
+  // What is asked for is what runs, whatever the use.
+  FLAGS_precision = "fp32";
+  EXPECT_EQ(InferenceServerOptionsFromFlags(2, NetworkUse::kSelfPlay)
+                ->inference.precision,
+            nn::Precision::kFloat32);
+  FLAGS_precision = "bf16";
+  EXPECT_EQ(InferenceServerOptionsFromFlags(2)->inference.precision,
+            nn::Precision::kBFloat16);
+  FLAGS_precision = "fp8";
+  EXPECT_EQ(InferenceServerOptionsFromFlags(2).status().message(),
+            "--precision=fp8 is not one of auto, fp32, fp16, bf16");
 }
 
 }  // namespace

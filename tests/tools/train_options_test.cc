@@ -191,7 +191,7 @@ TEST(TrainOptionsTest, RunConfigTextIsUnchanged) {
       "--selfplay_sims=100\n"
       "--actor_threads=0\n"
       "--games_per_thread=64\n"
-      "--selfplay_cache=0\n"
+      "--selfplay_cache=1048576\n"
       "--dirichlet_alpha=1\n"
       "--dirichlet_epsilon=0.25\n"
       "--temperature_moves=7\n"
