@@ -57,10 +57,10 @@ absl::StatusOr<Precision> ParsePrecision(const std::string& text);
 
 // The precision self-play runs at when none is asked for: bf16 where
 // `options` (precision aside) would run on the fast backend with AMX tiles,
-// fp32 everywhere else. On an AMX Xeon bf16 played a 400-game match against
-// fp32 on the same checkpoint even, left az gap's value error unchanged,
-// and gave 1.5x the simulations/s; AVX512-BF16 without AMX is slower than
-// fp32 there, so it is never chosen for speed.
+// fp32 everywhere else. On an AMX Xeon bf16 gave 1.5x the simulations/s of
+// fp32 (az bench --what=selfplay); AVX512-BF16 without AMX was slower than
+// fp32 there, so it is never chosen for speed. The README gives the match
+// of one checkpoint in bf16 against itself in fp32 that this rests on.
 Precision SelfPlayPrecision(const InferenceOptions& options);
 std::string PrecisionName(Precision precision);
 

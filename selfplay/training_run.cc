@@ -863,7 +863,7 @@ TrainingReport TrainingRun::Impl::TakeReport() {
   const nn::InferenceServerStats server = server_->Stats();
   FillRates(interval, server, &r);
   r.weight_version = server.weight_version;
-  r.precision = "fp32";
+  r.precision = nn::PrecisionName(options_.inference.inference.precision);
   r.learning_rate = trainer_->learning_rate();
   r.evaluation = TakeEvaluation();
   r.version_lag = std::numeric_limits<double>::quiet_NaN();

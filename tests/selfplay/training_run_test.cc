@@ -134,5 +134,34 @@ TEST(TrainingRunTest, ASessionStoppedAtOnceEndsWithOneMetricsRow) {
   EXPECT_EQ(value("version_lag"), "");
 }
 
+// The precision column says what the actors' network runs at, not a
+// constant: a bf16 run on the fast backend writes bf16.
+TEST(TrainingRunTest, TheMetricsRowNamesThePrecisionSelfPlayRunsAt) {
+  const Game& game = **FindGame("tictactoe");
+  TrainingOptions options = TinyOptions(game, FreshDir("training_run_bf16"));
+  options.inference.inference.backend = "fast";
+  options.inference.inference.precision = nn::Precision::kBFloat16;
+  auto run = TrainingRun::Open(game, options);
+  if (!run.ok()) {
+    GTEST_SKIP() << "bf16 on the fast backend does not run here: "
+                 << run.status();
+  }
+  const std::atomic<bool> stop{true};
+  ASSERT_TRUE((*run)->Run(stop, [](const TrainingReport&) {}).ok());
+  const std::vector<std::string> lines =
+      absl::StrSplit(ReadFileBytes(RunPaths(options.run_dir).metrics()), '\n');
+  ASSERT_GE(lines.size(), 2u);
+  const std::vector<std::string> header = absl::StrSplit(lines[0], ',');
+  const std::vector<std::string> row = absl::StrSplit(lines[1], ',');
+  ASSERT_EQ(header.size(), row.size());
+  int found = 0;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] != "precision") continue;
+    ++found;
+    EXPECT_EQ(row[i], "bf16");
+  }
+  EXPECT_EQ(found, 1);
+}
+
 }  // namespace
 }  // namespace az::selfplay
